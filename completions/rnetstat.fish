@@ -1,0 +1,28 @@
+complete -c rnetstat -s A -l protocol -d 'Address families to show: inet, inet6, unix (comma-separated)' -r
+complete -c rnetstat -s c -l continuous -d 'Refresh every SECS seconds (default 1) until interrupted' -r
+complete -c rnetstat -l format -d 'Output format' -r -f -a "text\t'netstat-compatible text'
+table\t'a table for people'
+json\t'one JSON document'
+jsonl\t'one JSON record per line'"
+complete -c rnetstat -l source -d 'Where to read kernel sockets from' -r -f -a "auto\t'sock_diag netlink, falling back to /proc/net per protocol'
+netlink\t'sock_diag netlink only'
+proc\t'/proc/net only'"
+complete -c rnetstat -s t -l tcp -d 'Show TCP sockets'
+complete -c rnetstat -s u -l udp -d 'Show UDP sockets'
+complete -c rnetstat -s w -l raw -d 'Show RAW sockets'
+complete -c rnetstat -s x -l unix -d 'Show UNIX domain sockets'
+complete -c rnetstat -s l -l listening -d 'Show only listening sockets'
+complete -c rnetstat -s a -l all -d 'Show listening and non-listening sockets'
+complete -c rnetstat -s n -l numeric -d 'Don\'t resolve host, port or user names'
+complete -c rnetstat -l numeric-hosts -d 'Don\'t resolve host names'
+complete -c rnetstat -l numeric-ports -d 'Don\'t resolve port names'
+complete -c rnetstat -l numeric-users -d 'Don\'t resolve user names'
+complete -c rnetstat -s p -l programs -d 'Show the PID and name of the program holding each socket'
+complete -c rnetstat -s e -l extend -d 'Show more information (User and Inode columns); may be repeated'
+complete -c rnetstat -s o -l timers -d 'Show timers'
+complete -c rnetstat -s W -l wide -d 'Don\'t truncate IP addresses'
+complete -c rnetstat -s 4 -l inet -d 'Only IPv4 (same as -A inet)'
+complete -c rnetstat -s 6 -l inet6 -d 'Only IPv6 (same as -A inet6)'
+complete -c rnetstat -l json -d 'Same as --format json'
+complete -c rnetstat -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rnetstat -s V -l version -d 'Print version'

@@ -1,0 +1,143 @@
+//! The command line, and nothing else: netstat's options with netstat's meaning, plus
+//! rnetstat's own (`--format`, `--json`, `--source`). Also feeds the man page and the shell
+//! completions (`assets`), so every option is documented in one place.
+
+use clap::{ArgAction, Parser, ValueEnum};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// netstat-compatible text
+    Text,
+    /// a table for people
+    Table,
+    /// one JSON document
+    Json,
+    /// one JSON record per line
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceArg {
+    /// sock_diag netlink, falling back to /proc/net per protocol
+    Auto,
+    /// sock_diag netlink only
+    Netlink,
+    /// /proc/net only
+    Proc,
+}
+
+/// Show the kernel's sockets: Recv-Q, Send-Q, addresses, states and owners, as netstat does
+/// and as JSON for scripts.
+#[derive(Debug, Parser)]
+#[command(
+    name = "rnetstat",
+    version,
+    about = "A netstat clone and socket inspector: netstat-compatible text, tables and JSON",
+    long_about = None,
+    after_help = "Without -t/-u/-w/-x every family is shown. Without -a or -l only \
+                  connected (non-listening) sockets are shown, as netstat does.\n\
+                  One difference from netstat: for LISTEN sockets Send-Q is the backlog \
+                  limit and Recv-Q the accept-queue length, as the kernel reports them."
+)]
+pub struct Cli {
+    /// Show TCP sockets
+    #[arg(short = 't', long = "tcp")]
+    pub tcp: bool,
+
+    /// Show UDP sockets
+    #[arg(short = 'u', long = "udp")]
+    pub udp: bool,
+
+    /// Show RAW sockets
+    #[arg(short = 'w', long = "raw")]
+    pub raw: bool,
+
+    /// Show UNIX domain sockets
+    #[arg(short = 'x', long = "unix")]
+    pub unix: bool,
+
+    /// Show only listening sockets
+    #[arg(short = 'l', long = "listening")]
+    pub listening: bool,
+
+    /// Show listening and non-listening sockets
+    #[arg(short = 'a', long = "all")]
+    pub all: bool,
+
+    /// Don't resolve host, port or user names
+    #[arg(short = 'n', long = "numeric")]
+    pub numeric: bool,
+
+    /// Don't resolve host names
+    #[arg(long = "numeric-hosts")]
+    pub numeric_hosts: bool,
+
+    /// Don't resolve port names
+    #[arg(long = "numeric-ports")]
+    pub numeric_ports: bool,
+
+    /// Don't resolve user names
+    #[arg(long = "numeric-users")]
+    pub numeric_users: bool,
+
+    /// Show the PID and name of the program holding each socket
+    #[arg(short = 'p', long = "programs")]
+    pub programs: bool,
+
+    /// Show more information (User and Inode columns); may be repeated
+    #[arg(short = 'e', long = "extend", action = ArgAction::Count)]
+    pub extend: u8,
+
+    /// Show timers
+    #[arg(short = 'o', long = "timers")]
+    pub timers: bool,
+
+    /// Don't truncate IP addresses
+    #[arg(short = 'W', long = "wide")]
+    pub wide: bool,
+
+    /// Only IPv4 (same as -A inet)
+    #[arg(short = '4', long = "inet")]
+    pub inet4: bool,
+
+    /// Only IPv6 (same as -A inet6)
+    #[arg(short = '6', long = "inet6")]
+    pub inet6: bool,
+
+    /// Address families to show: inet, inet6, unix (comma-separated)
+    #[arg(
+        short = 'A',
+        long = "protocol",
+        value_name = "FAMILY",
+        value_delimiter = ','
+    )]
+    pub families: Vec<String>,
+
+    /// Refresh every SECS seconds (default 1) until interrupted
+    #[arg(
+        short = 'c',
+        long = "continuous",
+        value_name = "SECS",
+        num_args = 0..=1,
+        default_missing_value = "1",
+        require_equals = false
+    )]
+    pub continuous: Option<String>,
+
+    /// Output format
+    #[arg(long = "format", value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+
+    /// Same as --format json
+    #[arg(long = "json", conflicts_with = "format")]
+    pub json: bool,
+
+    /// Where to read kernel sockets from
+    #[arg(long = "source", value_enum, default_value_t = SourceArg::Auto)]
+    pub source: SourceArg,
+}
+
+/// The clap command, for the man page and completions.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

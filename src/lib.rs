@@ -1,0 +1,18 @@
+//! rnetstat: a Linux netstat clone and socket inspector.
+//!
+//! The crate is laid out as collect → model → render: `source` reads the kernel's socket
+//! tables (sock_diag netlink, with `/proc/net/*` as the fallback) and pushes plain
+//! [`model::Socket`] records into a [`source::Sink`]; `output` holds the sinks that print
+//! them (netstat-compatible text, a table for people, JSON for scripts). `config` is the
+//! only place that knows about the command line.
+#![deny(unsafe_code)]
+
+pub mod assets;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod model;
+pub mod output;
+pub mod run;
+pub mod source;
+pub mod sys;

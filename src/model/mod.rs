@@ -1,0 +1,236 @@
+//! The socket record: plain data that every source fills and every renderer reads.
+//!
+//! One record type serves kernel sockets from sock_diag, kernel sockets from `/proc`, and
+//! (later) the userspace stack's sockets, so all of them print in the same columns.
+//! A record borrows its one variable-length field (a unix socket's name) from the buffer it
+//! was decoded from, so streaming a dump allocates nothing per row.
+
+mod state;
+
+pub use state::{State, StateMask};
+
+use std::net::{IpAddr, Ipv4Addr};
+
+/// Which protocol stack holds the socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stack {
+    Kernel,
+    Userspace,
+}
+
+impl Stack {
+    pub fn name(self) -> &'static str {
+        match self {
+            Stack::Kernel => "kernel",
+            Stack::Userspace => "userspace",
+        }
+    }
+}
+
+/// The transport protocol, as netstat groups its tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Proto {
+    Tcp,
+    Udp,
+    Raw,
+    Unix,
+}
+
+impl Proto {
+    pub fn name(self) -> &'static str {
+        match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+            Proto::Raw => "raw",
+            Proto::Unix => "unix",
+        }
+    }
+
+    /// The IP protocol number used in `inet_diag_req_v2.sdiag_protocol`.
+    pub fn ipproto(self) -> Option<u8> {
+        match self {
+            Proto::Tcp => Some(libc::IPPROTO_TCP as u8),
+            Proto::Udp => Some(libc::IPPROTO_UDP as u8),
+            Proto::Raw => Some(libc::IPPROTO_RAW as u8),
+            Proto::Unix => None,
+        }
+    }
+}
+
+/// The address family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    Inet,
+    Inet6,
+    Unix,
+}
+
+impl Family {
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Inet => "inet",
+            Family::Inet6 => "inet6",
+            Family::Unix => "unix",
+        }
+    }
+
+    pub fn af(self) -> u8 {
+        match self {
+            Family::Inet => libc::AF_INET as u8,
+            Family::Inet6 => libc::AF_INET6 as u8,
+            Family::Unix => libc::AF_UNIX as u8,
+        }
+    }
+}
+
+/// The socket type (`SOCK_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SockType {
+    Stream,
+    Dgram,
+    Raw,
+    Rdm,
+    Seqpacket,
+    Other(u8),
+}
+
+impl SockType {
+    /// From the kernel's `SOCK_*` number (include/linux/net.h).
+    pub fn from_kernel(n: u8) -> SockType {
+        match n {
+            1 => SockType::Stream,
+            2 => SockType::Dgram,
+            3 => SockType::Raw,
+            4 => SockType::Rdm,
+            5 => SockType::Seqpacket,
+            n => SockType::Other(n),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SockType::Stream => "stream",
+            SockType::Dgram => "dgram",
+            SockType::Raw => "raw",
+            SockType::Rdm => "rdm",
+            SockType::Seqpacket => "seqpacket",
+            SockType::Other(_) => "unknown",
+        }
+    }
+}
+
+/// An IP address and port. For raw sockets the "port" is the IP protocol number, as the
+/// kernel reports it (`inet_num`) and netstat prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    pub addr: IpAddr,
+    pub port: u16,
+}
+
+impl Endpoint {
+    pub const UNSPECIFIED: Endpoint = Endpoint {
+        addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        port: 0,
+    };
+}
+
+/// Which timer a TCP socket has running (`idiag_timer`, `/proc/net/tcp` `tr`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimerKind {
+    Off,
+    /// Retransmit timer (`on` in netstat).
+    Retransmit,
+    KeepAlive,
+    TimeWait,
+    /// Zero-window probe timer.
+    Probe,
+    Other(u8),
+}
+
+impl TimerKind {
+    pub fn from_kernel(n: u8) -> TimerKind {
+        match n {
+            0 => TimerKind::Off,
+            1 => TimerKind::Retransmit,
+            2 => TimerKind::KeepAlive,
+            3 => TimerKind::TimeWait,
+            4 => TimerKind::Probe,
+            n => TimerKind::Other(n),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TimerKind::Off => "off",
+            TimerKind::Retransmit => "on",
+            TimerKind::KeepAlive => "keepalive",
+            TimerKind::TimeWait => "timewait",
+            TimerKind::Probe => "probe",
+            TimerKind::Other(_) => "unknown",
+        }
+    }
+}
+
+/// A socket's running timer with its expiry and retransmission count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timer {
+    pub kind: TimerKind,
+    pub expires_ms: u32,
+    pub retrans: u32,
+}
+
+/// One socket's control information.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Socket<'a> {
+    pub stack: Stack,
+    pub proto: Proto,
+    pub family: Family,
+    pub sock_type: SockType,
+    pub state: State,
+    /// Bytes received and not yet read; for a listener, connections waiting in accept().
+    pub recv_q: u32,
+    /// Bytes written and not yet acknowledged; for a listener, the backlog limit.
+    pub send_q: u32,
+    /// Local and remote addresses (inet families only).
+    pub local: Endpoint,
+    pub remote: Endpoint,
+    /// A unix socket's raw name: a path, or an abstract name starting with NUL.
+    pub path: Option<&'a [u8]>,
+    /// A unix socket's peer inode, 0 when none.
+    pub peer_inode: u32,
+    pub inode: u32,
+    pub uid: u32,
+    /// The kernel's socket cookie (0 where the source has none, e.g. `/proc`).
+    pub cookie: u64,
+    pub timer: Option<Timer>,
+    /// The reference count, which only `/proc/net/unix` reports.
+    pub refcnt: Option<u32>,
+}
+
+impl Socket<'_> {
+    /// A blank inet record to fill in.
+    pub fn inet(proto: Proto, family: Family) -> Socket<'static> {
+        Socket {
+            stack: Stack::Kernel,
+            proto,
+            family,
+            sock_type: match proto {
+                Proto::Tcp => SockType::Stream,
+                Proto::Udp => SockType::Dgram,
+                _ => SockType::Raw,
+            },
+            state: State::Close,
+            recv_q: 0,
+            send_q: 0,
+            local: Endpoint::UNSPECIFIED,
+            remote: Endpoint::UNSPECIFIED,
+            path: None,
+            peer_inode: 0,
+            inode: 0,
+            uid: 0,
+            cookie: 0,
+            timer: None,
+            refcnt: None,
+        }
+    }
+}

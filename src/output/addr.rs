@@ -1,0 +1,139 @@
+//! Address and number formatting into a reused buffer, without `format!`.
+//!
+//! The text output must match netstat, which prints IPv6 through glibc's `inet_ntop`
+//! (compresses the first longest run of two or more zero words; writes `::a.b.c.d` and
+//! `::ffff:a.b.c.d` for IPv4-compatible and -mapped addresses) and then shows a v4-mapped
+//! address as plain dotted IPv4 (net-tools `fix_v4_address`). JSON uses RFC 5952 text,
+//! which is Rust's `Display`.
+
+use std::fmt::Write;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Appends the decimal form of `n`.
+pub fn push_u64(buf: &mut String, mut n: u64) {
+    let mut tmp = [0u8; 20];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // The digits are ASCII.
+    buf.extend(tmp[i..].iter().map(|&b| b as char));
+}
+
+pub fn push_ipv4(buf: &mut String, a: Ipv4Addr) {
+    for (i, o) in a.octets().into_iter().enumerate() {
+        if i > 0 {
+            buf.push('.');
+        }
+        push_u64(buf, u64::from(o));
+    }
+}
+
+/// glibc `inet_ntop(AF_INET6)`.
+pub fn push_ipv6_ntop(buf: &mut String, a: Ipv6Addr) {
+    let w = a.segments();
+    // The first longest run of zero words, if at least two long.
+    let (mut best, mut best_len) = (usize::MAX, 0usize);
+    let mut i = 0;
+    while i < 8 {
+        if w[i] == 0 {
+            let start = i;
+            while i < 8 && w[i] == 0 {
+                i += 1;
+            }
+            if i - start > best_len {
+                (best, best_len) = (start, i - start);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    if best_len < 2 {
+        best = usize::MAX;
+    }
+    let in_run = |i: usize| best != usize::MAX && i >= best && i < best + best_len;
+    for i in 0..8 {
+        if in_run(i) {
+            if i == best {
+                buf.push(':');
+            }
+            continue;
+        }
+        if i != 0 {
+            buf.push(':');
+        }
+        // Embedded IPv4: ::a.b.c.d (compatible) or ::ffff:a.b.c.d (mapped).
+        if i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)) {
+            let o = a.octets();
+            push_ipv4(buf, Ipv4Addr::new(o[12], o[13], o[14], o[15]));
+            return;
+        }
+        let _ = write!(buf, "{:x}", w[i]);
+    }
+    if best != usize::MAX && best + best_len == 8 {
+        buf.push(':');
+    }
+}
+
+/// netstat's text for an IPv6 address: `inet_ntop`, v4-mapped shown as dotted IPv4.
+pub fn push_ipv6_netstat(buf: &mut String, a: Ipv6Addr) {
+    match a.to_ipv4_mapped() {
+        Some(v4) => push_ipv4(buf, v4),
+        None => push_ipv6_ntop(buf, a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ntop(s: &str) -> String {
+        let mut b = String::new();
+        push_ipv6_ntop(&mut b, s.parse().unwrap());
+        b
+    }
+
+    #[test]
+    fn ntop_matches_glibc() {
+        for (input, want) in [
+            ("::", "::"),
+            ("::1", "::1"),
+            ("::2:3", "::0.2.0.3"), // IPv4-compatible: glibc prints it dotted
+            ("::ffff:1.2.3.4", "::ffff:1.2.3.4"),
+            ("fe80::1", "fe80::1"),
+            ("2001:db8::", "2001:db8::"),
+            ("2001:db8:0:1:0:0:0:1", "2001:db8:0:1::1"),
+            ("2001:0:0:1:0:0:1:1", "2001::1:0:0:1:1"), // first of two equal runs
+            ("2001:db8:1:1:1:1:0:1", "2001:db8:1:1:1:1:0:1"), // a single zero is not compressed
+            ("1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"),
+            ("0:0:1::", "0:0:1::"),
+        ] {
+            assert_eq!(ntop(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn netstat_unmaps_v4() {
+        let mut b = String::new();
+        push_ipv6_netstat(&mut b, "::ffff:127.0.0.1".parse().unwrap());
+        assert_eq!(b, "127.0.0.1");
+    }
+
+    #[test]
+    fn numbers() {
+        let mut b = String::new();
+        for n in [0u64, 7, 10, 4_294_967_295, u64::MAX] {
+            b.clear();
+            push_u64(&mut b, n);
+            assert_eq!(b, n.to_string());
+        }
+        b.clear();
+        push_ipv4(&mut b, Ipv4Addr::new(10, 0, 255, 1));
+        assert_eq!(b, "10.0.255.1");
+    }
+}

@@ -1,0 +1,198 @@
+//! JSON output: one document (`--json`) or one record per line (`--format jsonl`).
+//!
+//! The document is streamed: `{"sockets":[` then each record as it arrives, then
+//! `],"warnings":[…]}`, so a dump of 100k sockets is never held in memory. The shape is the
+//! scripting contract documented in `docs/json.md`; field names here must not change.
+
+use std::io::{self, Write};
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use crate::model::{Proto, Socket};
+use crate::source::owners::Owners;
+use crate::source::{Group, Sink};
+
+use super::sanitize::unix_name;
+
+#[derive(Serialize)]
+struct JsonEndpoint {
+    address: IpAddr,
+    port: u16,
+}
+
+#[derive(Serialize)]
+struct JsonProcess<'a> {
+    pid: u32,
+    name: &'a str,
+    fd: u32,
+}
+
+#[derive(Serialize)]
+struct JsonSocket<'a> {
+    stack: &'static str,
+    proto: &'static str,
+    family: &'static str,
+    #[serde(rename = "type")]
+    sock_type: &'static str,
+    state: &'static str,
+    recv_q: u32,
+    send_q: u32,
+    local: Option<JsonEndpoint>,
+    remote: Option<JsonEndpoint>,
+    path: Option<String>,
+    peer_inode: Option<u32>,
+    inode: u32,
+    uid: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    processes: Option<Vec<JsonProcess<'a>>>,
+}
+
+pub struct Json<'a, W: Write> {
+    out: W,
+    lines: bool,
+    owners: Option<&'a Owners>,
+    count: usize,
+    warnings: Vec<String>,
+}
+
+impl<'a, W: Write> Json<'a, W> {
+    /// `lines`: one record per line (jsonl) instead of one document.
+    pub fn new(out: W, lines: bool, owners: Option<&'a Owners>) -> io::Result<Self> {
+        let mut j = Json {
+            out,
+            lines,
+            owners,
+            count: 0,
+            warnings: Vec::new(),
+        };
+        if !lines {
+            j.out.write_all(b"{\"sockets\":[")?;
+        }
+        Ok(j)
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+impl<W: Write> Sink for Json<'_, W> {
+    fn group(&mut self, _: Group) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
+        let inet = s.proto != Proto::Unix;
+        let endpoint = |e: crate::model::Endpoint| {
+            inet.then_some(JsonEndpoint {
+                address: e.addr,
+                port: e.port,
+            })
+        };
+        let processes = self.owners.map(|o| {
+            o.holders(s.inode)
+                .iter()
+                .map(|(_, h)| JsonProcess {
+                    pid: h.pid,
+                    name: o.process(h.pid).map_or("", |p| p.comm.as_str()),
+                    fd: h.fd,
+                })
+                .collect()
+        });
+        let rec = JsonSocket {
+            stack: s.stack.name(),
+            proto: s.proto.name(),
+            family: s.family.name(),
+            sock_type: s.sock_type.name(),
+            state: s.state.name(),
+            recv_q: s.recv_q,
+            send_q: s.send_q,
+            local: endpoint(s.local),
+            remote: endpoint(s.remote),
+            path: if inet { None } else { s.path.map(unix_name) },
+            peer_inode: (!inet).then_some(s.peer_inode),
+            inode: s.inode,
+            uid: s.uid,
+            processes,
+        };
+        if !self.lines && self.count > 0 {
+            self.out.write_all(b",")?;
+        }
+        self.count += 1;
+        serde_json::to_writer(&mut self.out, &rec).map_err(io::Error::other)?;
+        if self.lines {
+            self.out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    fn warning(&mut self, msg: &str) {
+        if self.lines {
+            eprintln!("rnetstat: warning: {msg}");
+        } else {
+            self.warnings.push(msg.to_string());
+        }
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        if !self.lines {
+            self.out.write_all(b"],\"warnings\":")?;
+            serde_json::to_writer(&mut self.out, &self.warnings).map_err(io::Error::other)?;
+            self.out.write_all(b"}\n")?;
+        }
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Family, State};
+
+    #[test]
+    fn document_deserialises() {
+        let mut j = Json::new(Vec::new(), false, None).unwrap();
+        let mut s = Socket::inet(Proto::Tcp, Family::Inet6);
+        s.local.addr = "::ffff:1.2.3.4".parse().unwrap();
+        s.local.port = 80;
+        s.state = State::Listen;
+        s.send_q = 128;
+        j.socket(&s).unwrap();
+        let mut u = Socket::inet(Proto::Unix, Family::Unix);
+        u.path = Some(b"\0abs");
+        j.socket(&u).unwrap();
+        j.warning("w1");
+        j.finish().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&j.into_inner()).unwrap();
+        let socks = v["sockets"].as_array().unwrap();
+        assert_eq!(socks.len(), 2);
+        assert_eq!(socks[0]["local"]["address"], "::ffff:1.2.3.4");
+        assert_eq!(socks[0]["local"]["port"], 80);
+        assert_eq!(socks[0]["state"], "LISTEN");
+        assert_eq!(socks[0]["send_q"], 128);
+        assert_eq!(socks[0]["type"], "stream");
+        assert!(socks[0]["path"].is_null());
+        assert!(socks[0].get("processes").is_none());
+        assert_eq!(socks[1]["path"], "@abs");
+        assert_eq!(socks[1]["peer_inode"], 0);
+        assert!(socks[1]["local"].is_null());
+        assert_eq!(v["warnings"][0], "w1");
+    }
+
+    #[test]
+    fn jsonl_is_one_record_per_line() {
+        let mut j = Json::new(Vec::new(), true, None).unwrap();
+        for _ in 0..3 {
+            j.socket(&Socket::inet(Proto::Udp, Family::Inet)).unwrap();
+        }
+        j.finish().unwrap();
+        let out = String::from_utf8(j.into_inner()).unwrap();
+        assert_eq!(out.lines().count(), 3);
+        for l in out.lines() {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            assert_eq!(v["proto"], "udp");
+            assert_eq!(v["state"], "CLOSE");
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Renderers: each takes records from a [`crate::source::Sink`] call and writes to an
+//! `impl Write`. They only read records; nothing here touches the kernel.
+
+pub mod addr;
+pub mod json;
+pub mod names;
+pub mod netstat;
+pub mod sanitize;
+pub mod table;
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// netstat-compatible text.
+    Text,
+    /// A table for people.
+    Table,
+    /// One JSON document.
+    Json,
+    /// One JSON record per line.
+    Jsonl,
+}

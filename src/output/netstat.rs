@@ -1,0 +1,445 @@
+//! netstat-compatible text, column for column as net-tools 2.10 prints it.
+//!
+//! Formats per `netstat.c`: TCP rows `%-4s  %6ld %6ld %-23s %-23s %-11s`, UDP rows
+//! `%-5s %6ld %6ld …` with `ESTABLISHED` or an empty state, RAW rows with the state number;
+//! addresses cut to 22 characters unless `-W` (`addr_do_one`). `-e` adds User and Inode, `-p`
+//! a 20-wide PID/Program name, `-o` the Timer. Each row is built in one reused `String`.
+
+use std::io::{self, Write};
+
+use crate::model::{Family, Proto, SockType, Socket, State, TimerKind};
+use crate::source::owners::Owners;
+use crate::source::{Group, Listening, Sink};
+
+use super::addr::push_u64;
+use super::names::Names;
+use super::sanitize::push_sanitized;
+
+/// Text options that change the columns.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOpts {
+    pub extend: bool,
+    pub programs: bool,
+    pub timers: bool,
+    pub wide: bool,
+}
+
+pub struct NetstatText<'a, W: Write> {
+    out: W,
+    line: String,
+    cell: String,
+    names: &'a mut Names,
+    owners: Option<&'a Owners>,
+    opts: TextOpts,
+    listening: Listening,
+}
+
+impl<'a, W: Write> NetstatText<'a, W> {
+    pub fn new(
+        out: W,
+        names: &'a mut Names,
+        owners: Option<&'a Owners>,
+        opts: TextOpts,
+        listening: Listening,
+    ) -> Self {
+        NetstatText {
+            out,
+            line: String::with_capacity(256),
+            cell: String::with_capacity(64),
+            names,
+            owners,
+            opts,
+            listening,
+        }
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    fn which(&self) -> &'static str {
+        match self.listening {
+            Listening::All => "(servers and established)",
+            Listening::Only => "(only servers)",
+            Listening::Connected => "(w/o servers)",
+        }
+    }
+
+    /// `addr:port`, cut as netstat's `addr_do_one` does when it exceeds 22 characters.
+    fn push_endpoint(&mut self, s: &Socket<'_>, local: bool) {
+        let ep = if local { s.local } else { s.remote };
+        self.cell.clear();
+        self.names.push_host(&mut self.cell, ep.addr);
+        let host_len = self.cell.len();
+        self.names.push_port(&mut self.cell, s.proto, ep.port);
+        let port_len = self.cell.len() - host_len;
+        const SHORT: usize = 22;
+        let start = self.line.len();
+        if !self.opts.wide && host_len + port_len > SHORT {
+            let keep_port = port_len.min(SHORT - 4);
+            let keep_host = SHORT - keep_port;
+            // Sanitised text is ASCII or whole chars; cut on a char boundary at or below.
+            self.line.push_str(floor(&self.cell[..host_len], keep_host));
+            self.line.push(':');
+            self.line.push_str(floor(&self.cell[host_len..], keep_port));
+        } else {
+            self.line.push_str(&self.cell[..host_len]);
+            self.line.push(':');
+            self.line.push_str(&self.cell[host_len..]);
+        }
+        pad_to(&mut self.line, start + 23);
+    }
+
+    fn push_owner(&mut self, inode: u32) {
+        self.line.push(' ');
+        let start = self.line.len();
+        let owners = self.owners;
+        match owners.and_then(|o| o.holders(inode).first().and_then(|h| o.process(h.1.pid))) {
+            Some(p) => push_sanitized(&mut self.line, p.netstat_name.as_bytes()),
+            None => self.line.push('-'),
+        }
+        pad_to(&mut self.line, start + 20);
+    }
+
+    fn inet_row(&mut self, s: &Socket<'_>) {
+        let l = &mut self.line;
+        l.clear();
+        l.push_str(s.proto.name());
+        if s.family == Family::Inet6 {
+            l.push('6');
+        }
+        // tcp/raw: "%-4s  %6ld", udp: "%-5s %6ld"
+        let w = if s.proto == Proto::Udp { 5 } else { 4 };
+        pad_to(l, w);
+        if s.proto != Proto::Udp {
+            l.push(' ');
+        }
+        l.push(' ');
+        right(l, u64::from(s.recv_q), 6);
+        l.push(' ');
+        right(l, u64::from(s.send_q), 6);
+        l.push(' ');
+        self.push_endpoint(s, true);
+        self.line.push(' ');
+        self.push_endpoint(s, false);
+        self.line.push(' ');
+        let start = self.line.len();
+        match s.proto {
+            Proto::Tcp => self.line.push_str(match s.state {
+                State::NewSynRecv => "SYN_RECV",
+                st => st.name(),
+            }),
+            Proto::Udp => self.line.push_str(match s.state {
+                State::Established => "ESTABLISHED",
+                State::Close => "",
+                _ => "UNKNOWN",
+            }),
+            _ => push_u64(&mut self.line, s.state as u64),
+        }
+        pad_to(&mut self.line, start + 11);
+        if self.opts.extend {
+            self.line.push(' ');
+            let start = self.line.len();
+            self.names.push_user(&mut self.line, s.uid);
+            pad_to(&mut self.line, start + 10);
+            self.line.push(' ');
+            let start = self.line.len();
+            push_u64(&mut self.line, u64::from(s.inode));
+            pad_to(&mut self.line, start + 10);
+        }
+        if self.opts.programs {
+            self.push_owner(s.inode);
+        }
+        if self.opts.timers {
+            self.line.push(' ');
+            self.push_timer(s);
+        }
+    }
+
+    /// netstat's Timer cell: `kind (seconds/retrans/probes)`.
+    fn push_timer(&mut self, s: &Socket<'_>) {
+        let (kind, ms, retr, probes) = match s.timer {
+            Some(t) => match t.kind {
+                TimerKind::Retransmit => ("on", t.expires_ms, t.retrans, 0),
+                TimerKind::KeepAlive | TimerKind::Probe => {
+                    (t.kind.name(), t.expires_ms, 0, t.retrans)
+                }
+                TimerKind::Off => ("off", 0, t.retrans, 0),
+                k => (k.name(), t.expires_ms, 0, 0),
+            },
+            None => ("off", 0, 0, 0),
+        };
+        let l = &mut self.line;
+        l.push_str(kind);
+        l.push_str(" (");
+        push_u64(l, u64::from(ms / 1000));
+        l.push('.');
+        let cs = (ms % 1000) / 10;
+        if cs < 10 {
+            l.push('0');
+        }
+        push_u64(l, u64::from(cs));
+        l.push('/');
+        push_u64(l, u64::from(retr));
+        l.push('/');
+        push_u64(l, u64::from(probes));
+        l.push(')');
+    }
+
+    fn unix_row(&mut self, s: &Socket<'_>) {
+        let l = &mut self.line;
+        l.clear();
+        // "%-5s %-6ld %-11s %-10s %-13s "
+        l.push_str("unix  ");
+        let start = l.len();
+        match s.refcnt {
+            Some(r) => push_u64(l, u64::from(r)),
+            None => l.push('-'),
+        }
+        pad_to(l, start + 6);
+        l.push(' ');
+        let start = l.len();
+        l.push_str(if s.state == State::Listen {
+            "[ ACC ]"
+        } else {
+            "[ ]"
+        });
+        pad_to(l, start + 11);
+        l.push(' ');
+        let start = l.len();
+        l.push_str(match s.sock_type {
+            SockType::Stream => "STREAM",
+            SockType::Dgram => "DGRAM",
+            SockType::Raw => "RAW",
+            SockType::Rdm => "RDM",
+            SockType::Seqpacket => "SEQPACKET",
+            SockType::Other(_) => "UNKNOWN",
+        });
+        pad_to(l, start + 10);
+        l.push(' ');
+        let start = l.len();
+        l.push_str(match s.state {
+            State::Listen => "LISTENING",
+            State::Established => "CONNECTED",
+            State::SynSent => "CONNECTING",
+            State::Close => "",
+            State::Closing => "DISCONNECTING",
+            _ => "UNKNOWN",
+        });
+        pad_to(l, start + 13);
+        l.push(' ');
+        let start = l.len();
+        push_u64(l, u64::from(s.inode));
+        pad_to(l, start + 8);
+        if self.opts.programs {
+            self.push_owner(s.inode);
+        }
+        self.line.push(' ');
+        if let Some(p) = s.path {
+            push_sanitized(&mut self.line, p);
+        }
+    }
+}
+
+impl<W: Write> Sink for NetstatText<'_, W> {
+    fn group(&mut self, group: Group) -> io::Result<()> {
+        let which = self.which();
+        self.line.clear();
+        match group {
+            Group::Inet => {
+                self.line.push_str("Active Internet connections ");
+                self.line.push_str(which);
+                self.line.push_str(
+                    "\nProto Recv-Q Send-Q Local Address           Foreign Address         State      ",
+                );
+                if self.opts.extend {
+                    self.line.push_str(" User       Inode     ");
+                }
+                if self.opts.programs {
+                    self.line.push_str(" PID/Program name    ");
+                }
+                if self.opts.timers {
+                    self.line.push_str(" Timer");
+                }
+            }
+            Group::Unix => {
+                self.line.push_str("Active UNIX domain sockets ");
+                self.line.push_str(which);
+                self.line
+                    .push_str("\nProto RefCnt Flags       Type       State         I-Node  ");
+                if self.opts.programs {
+                    self.line.push_str(" PID/Program name    ");
+                }
+                self.line.push_str(" Path");
+            }
+        }
+        self.line.push('\n');
+        self.out.write_all(self.line.as_bytes())
+    }
+
+    fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
+        match s.proto {
+            Proto::Unix => self.unix_row(s),
+            _ => self.inet_row(s),
+        }
+        self.line.push('\n');
+        self.out.write_all(self.line.as_bytes())
+    }
+
+    fn warning(&mut self, msg: &str) {
+        eprintln!("rnetstat: warning: {msg}");
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Pads `s` with spaces to `len` bytes (printf's `%-Ns`; longer text is left as is).
+fn pad_to(s: &mut String, len: usize) {
+    while s.len() < len {
+        s.push(' ');
+    }
+}
+
+/// Right-aligns a number in `width` (printf's `%Nld`).
+fn right(s: &mut String, n: u64, width: usize) {
+    let start = s.len();
+    push_u64(s, n);
+    let digits = s.len() - start;
+    if digits < width {
+        s.insert_str(start, &"      "[..width - digits]);
+    }
+}
+
+fn floor(s: &str, mut n: usize) -> &str {
+    n = n.min(s.len());
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    &s[..n]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Endpoint, Timer};
+    use crate::output::names::Numeric;
+
+    fn render(sockets: &[Socket<'_>], opts: TextOpts) -> String {
+        let mut names = Names::new(Numeric {
+            hosts: true,
+            ports: true,
+            users: true,
+        });
+        let mut t = NetstatText::new(Vec::new(), &mut names, None, opts, Listening::All);
+        for s in sockets {
+            t.socket(s).unwrap();
+        }
+        String::from_utf8(t.into_inner()).unwrap()
+    }
+
+    fn tcp(local: &str, remote: &str, state: State) -> Socket<'static> {
+        let ep = |s: &str| {
+            let sa: std::net::SocketAddr = s.parse().unwrap();
+            Endpoint {
+                addr: sa.ip(),
+                port: sa.port(),
+            }
+        };
+        let mut s = Socket::inet(Proto::Tcp, Family::Inet);
+        s.local = ep(local);
+        s.remote = ep(remote);
+        s.state = state;
+        s
+    }
+
+    #[test]
+    fn tcp_rows_match_net_tools() {
+        let mut s = tcp("127.0.0.1:22", "0.0.0.0:0", State::Listen);
+        s.recv_q = 3;
+        assert_eq!(
+            render(&[s], TextOpts::default()),
+            "tcp        3      0 127.0.0.1:22            0.0.0.0:*               LISTEN     \n"
+        );
+    }
+
+    #[test]
+    fn long_ipv6_is_cut_unless_wide() {
+        let mut s = tcp(
+            "[2001:db8:1234:5678:9abc:def0:1234:5678]:443",
+            "[::1]:40000",
+            State::Established,
+        );
+        s.family = Family::Inet6;
+        let narrow = render(std::slice::from_ref(&s), TextOpts::default());
+        // 38 + 3 characters exceed 22: the host keeps 22 - 3 = 19 (netstat.c addr_do_one).
+        assert!(
+            narrow.starts_with("tcp6       0      0 2001:db8:1234:5678::443 ::1:40000 "),
+            "{narrow}"
+        );
+        let wide = render(
+            &[s],
+            TextOpts {
+                wide: true,
+                ..Default::default()
+            },
+        );
+        assert!(
+            wide.contains(" 2001:db8:1234:5678:9abc:def0:1234:5678:443 ::1:40000"),
+            "{wide}"
+        );
+    }
+
+    #[test]
+    fn udp_and_raw_state_columns() {
+        let mut u = tcp("0.0.0.0:53", "0.0.0.0:0", State::Close);
+        u.proto = Proto::Udp;
+        let mut r = u.clone();
+        r.proto = Proto::Raw;
+        r.local.port = 1;
+        let out = render(&[u, r], TextOpts::default());
+        assert_eq!(
+            out,
+            "udp        0      0 0.0.0.0:53              0.0.0.0:*                          \n\
+             raw        0      0 0.0.0.0:1               0.0.0.0:*               7          \n"
+        );
+    }
+
+    #[test]
+    fn timers_and_extend() {
+        let mut s = tcp("127.0.0.1:22", "127.0.0.1:5000", State::TimeWait);
+        s.timer = Some(Timer {
+            kind: TimerKind::TimeWait,
+            expires_ms: 34_510,
+            retrans: 0,
+        });
+        s.inode = 0;
+        let out = render(
+            &[s],
+            TextOpts {
+                extend: true,
+                timers: true,
+                ..Default::default()
+            },
+        );
+        assert!(
+            out.ends_with("TIME_WAIT   0          0          timewait (34.51/0/0)\n"),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn unix_rows() {
+        let mut s = tcp("0.0.0.0:0", "0.0.0.0:0", State::Listen);
+        s.proto = Proto::Unix;
+        s.family = Family::Unix;
+        s.refcnt = Some(2);
+        s.inode = 12345;
+        s.path = Some(b"\0abs\x1b");
+        assert_eq!(
+            render(&[s], TextOpts::default()),
+            "unix  2      [ ACC ]     STREAM     LISTENING     12345    @abs?\n"
+        );
+    }
+}

@@ -1,0 +1,55 @@
+//! Makes text that comes from outside (process names, unix socket paths, host names) safe to
+//! print on a terminal: control characters become `?`, so a crafted name cannot move the
+//! cursor or rewrite the screen (net-tools had a CVE for exactly this).
+
+/// Appends `raw` with control and non-UTF-8 bytes replaced by `?`. A leading NUL (the
+/// kernel's mark of an abstract unix name) and any later NUL become `@`, as
+/// `/proc/net/unix` shows them.
+pub fn push_sanitized(buf: &mut String, raw: &[u8]) {
+    for chunk in raw.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            buf.push(match c {
+                '\0' => '@',
+                c if c.is_control() => '?',
+                c => c,
+            });
+        }
+        if !chunk.invalid().is_empty() {
+            buf.push('?');
+        }
+    }
+}
+
+/// A unix name as text: `@` for the abstract namespace's leading NUL, the rest verbatim
+/// (invalid UTF-8 replaced). For JSON, where the encoder escapes control characters.
+pub fn unix_name(raw: &[u8]) -> String {
+    let mut s = String::from_utf8_lossy(raw).into_owned();
+    if s.contains('\0') {
+        s = s.replace('\0', "@");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_replaced() {
+        let mut b = String::new();
+        push_sanitized(&mut b, b"evil\x1b[2Jname\n\x07");
+        assert_eq!(b, "evil?[2Jname??");
+        b.clear();
+        push_sanitized(&mut b, b"\0abstract\xff");
+        assert_eq!(b, "@abstract?");
+        b.clear();
+        push_sanitized(&mut b, "caf\u{e9} \u{9b}".as_bytes()); // U+009B is C1 CSI
+        assert_eq!(b, "caf\u{e9} ?");
+    }
+
+    #[test]
+    fn unix_names() {
+        assert_eq!(unix_name(b"\0abs"), "@abs");
+        assert_eq!(unix_name(b"/run/x.sock"), "/run/x.sock");
+    }
+}

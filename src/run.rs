@@ -1,0 +1,99 @@
+//! One run of rnetstat: collect owners if asked, pick the sink, collect, repeat for `-c`.
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::thread;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::output::Format;
+use crate::output::json::Json;
+use crate::output::names::Names;
+use crate::output::netstat::NetstatText;
+use crate::output::table::TableOut;
+use crate::source::owners::Owners;
+use crate::source::procfs::ProcRoot;
+use crate::source::{self, Sink};
+use crate::sys;
+
+/// The outside world a run touches, passed in so tests can substitute it.
+pub struct World<W: Write> {
+    pub out: W,
+    pub proc_root: ProcRoot,
+    /// Whether stdout is a terminal (colour in tables).
+    pub tty: bool,
+}
+
+impl World<BufWriter<io::Stdout>> {
+    pub fn real() -> Self {
+        let stdout = io::stdout();
+        let tty = stdout.is_terminal();
+        World {
+            out: BufWriter::with_capacity(64 * 1024, stdout),
+            proc_root: ProcRoot::default(),
+            tty,
+        }
+    }
+}
+
+pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
+    let mut names = Names::new(cfg.numeric);
+    loop {
+        let owners = cfg.programs.then(|| {
+            let o = Owners::scan(&world.proc_root);
+            owners_notice(&o);
+            o
+        });
+        once(cfg, world, &mut names, owners.as_ref())?;
+        if names.lookups_timed_out {
+            eprintln!(
+                "rnetstat: warning: name lookups timed out; the remaining addresses are shown as numbers"
+            );
+            names.lookups_timed_out = false;
+        }
+        match cfg.continuous {
+            Some(d) => thread::sleep(d),
+            None => return Ok(()),
+        }
+    }
+}
+
+fn once<W: Write>(
+    cfg: &Config,
+    world: &mut World<W>,
+    names: &mut Names,
+    owners: Option<&Owners>,
+) -> Result<(), Error> {
+    let out = &mut world.out;
+    let mut sink: Box<dyn Sink + '_> = match cfg.format {
+        Format::Text => Box::new(NetstatText::new(
+            out,
+            names,
+            owners,
+            cfg.text,
+            cfg.selection.listening,
+        )),
+        Format::Table => {
+            let color = world.tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            Box::new(TableOut::new(out, names, owners, color, cfg.text.extend))
+        }
+        Format::Json | Format::Jsonl => {
+            Box::new(Json::new(out, cfg.format == Format::Jsonl, owners).map_err(Error::Output)?)
+        }
+    };
+    source::collect(&cfg.selection, &world.proc_root, sink.as_mut())?;
+    sink.finish().map_err(Error::Output)
+}
+
+/// netstat's notice when `-p` cannot see every process (net-tools `prg_cache_load`).
+fn owners_notice(o: &Owners) {
+    if o.nothing_readable {
+        eprintln!(
+            "(No info could be read for \"-p\": geteuid()={} but you should be root.)",
+            sys::geteuid()
+        );
+    } else if o.incomplete {
+        eprintln!(
+            "(Not all processes could be identified, non-owned process info\n will not be shown, you would have to be root to see it all.)"
+        );
+    }
+}

@@ -1,0 +1,312 @@
+//! Where socket records come from, and the [`Sink`] they are pushed into.
+//!
+//! [`collect`] walks the selected protocols in netstat's order (tcp, udp, raw over IPv4
+//! then IPv6, then unix). Each (protocol, family) is one sock_diag dump; when the kernel has
+//! no diag module for it (ENOENT), refuses netlink, or `--source proc` is given, that one
+//! table is read from `/proc/net` instead. Records stream to the sink as they are decoded.
+
+pub mod netlink;
+pub mod owners;
+pub mod procfs;
+
+use std::collections::HashMap;
+use std::io;
+
+use crate::error::{Error, NetlinkError};
+use crate::model::{Family, Proto, Socket, State, StateMask};
+
+use netlink::{DiagSocket, Transport};
+use procfs::ProcRoot;
+
+/// Receives records as they are collected.
+pub trait Sink {
+    /// A new group of tables starts (netstat prints a header per group even when empty).
+    fn group(&mut self, group: Group) -> io::Result<()>;
+    fn socket(&mut self, s: &Socket<'_>) -> io::Result<()>;
+    /// Something the user should know that did not stop the listing.
+    fn warning(&mut self, msg: &str);
+    /// The listing is complete.
+    fn finish(&mut self) -> io::Result<()>;
+}
+
+/// netstat's two socket listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Inet,
+    Unix,
+}
+
+/// netstat's `-l` / `-a` / default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listening {
+    /// Default: connected (non-listening) sockets only.
+    Connected,
+    /// `-l`: listening sockets only.
+    Only,
+    /// `-a`: both.
+    All,
+}
+
+/// Where to read kernel sockets from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourcePref {
+    /// sock_diag, falling back to `/proc` per table.
+    Auto,
+    Netlink,
+    Proc,
+}
+
+/// Which sockets to collect.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub tcp: bool,
+    pub udp: bool,
+    pub raw: bool,
+    pub unix: bool,
+    pub inet4: bool,
+    pub inet6: bool,
+    pub listening: Listening,
+    pub source: SourcePref,
+    /// Fill `refcnt` for unix sockets (netstat's RefCnt column) from `/proc/net/unix`.
+    pub unix_refcnt: bool,
+}
+
+impl Selection {
+    /// netstat's notion of a "listening" socket for each table: TCP by remote port 0,
+    /// UDP and RAW by an unspecified remote address, UNIX by the listen state
+    /// (netstat.c `tcp_do_one`, `udp_do_one`, `unix_do_one`).
+    pub fn is_listening(s: &Socket<'_>) -> bool {
+        match s.proto {
+            Proto::Tcp => s.remote.port == 0,
+            Proto::Udp | Proto::Raw => s.remote.addr.is_unspecified(),
+            Proto::Unix => s.state == State::Listen,
+        }
+    }
+
+    pub fn wants(&self, s: &Socket<'_>) -> bool {
+        match self.listening {
+            Listening::All => true,
+            Listening::Only => Self::is_listening(s),
+            Listening::Connected => !Self::is_listening(s),
+        }
+    }
+
+    /// The kernel state mask for a protocol; the exact netstat predicate is applied after.
+    pub fn state_mask(&self, proto: Proto) -> StateMask {
+        let listen = match proto {
+            Proto::Tcp => StateMask(0).with(State::Listen).with(State::Close),
+            Proto::Udp | Proto::Raw => StateMask(0).with(State::Close),
+            Proto::Unix => StateMask(0).with(State::Listen),
+        };
+        match self.listening {
+            Listening::All => StateMask::ALL,
+            Listening::Only => listen,
+            Listening::Connected => StateMask(StateMask::ALL.0 & !listen.0),
+        }
+    }
+
+    /// The (protocol, family) tables to read, in netstat's order.
+    pub fn tables(&self) -> Vec<(Proto, Family)> {
+        let mut v = Vec::new();
+        for (on, p) in [
+            (self.tcp, Proto::Tcp),
+            (self.udp, Proto::Udp),
+            (self.raw, Proto::Raw),
+        ] {
+            if on {
+                if self.inet4 {
+                    v.push((p, Family::Inet));
+                }
+                if self.inet6 {
+                    v.push((p, Family::Inet6));
+                }
+            }
+        }
+        if self.unix {
+            v.push((Proto::Unix, Family::Unix));
+        }
+        v
+    }
+}
+
+/// How often a dump the kernel flags NLM_F_DUMP_INTR is repeated before we warn.
+const DUMP_RETRIES: usize = 3;
+
+/// Collects the selected sockets into `sink`.
+pub fn collect(sel: &Selection, proc_root: &ProcRoot, sink: &mut dyn Sink) -> Result<(), Error> {
+    let mut diag = match sel.source {
+        SourcePref::Proc => None,
+        _ => match DiagSocket::open() {
+            Ok(d) => Some(d),
+            Err(e) if sel.source == SourcePref::Auto => {
+                sink.warning(&format!("{e}; reading /proc/net instead"));
+                None
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let mut c = Collector {
+        sel,
+        proc_root,
+        buf: vec![0u8; netlink::RECV_BUF],
+        text: String::new(),
+        seq: 0,
+        refcnt: None,
+    };
+    let tables = sel.tables();
+    let mut group = None;
+    for (proto, family) in tables {
+        let g = if proto == Proto::Unix {
+            Group::Unix
+        } else {
+            Group::Inet
+        };
+        if group != Some(g) {
+            sink.group(g).map_err(Error::Output)?;
+            group = Some(g);
+        }
+        if proto == Proto::Unix && sel.unix_refcnt {
+            c.refcnt = Some(proc_root.unix_refcounts()?);
+        }
+        let done = match diag.as_mut() {
+            Some(d) => c.dump_netlink(d, proto, family, sink)?,
+            None => false,
+        };
+        if !done {
+            c.read_proc(proto, family, sink)?;
+        }
+    }
+    Ok(())
+}
+
+struct Collector<'a> {
+    sel: &'a Selection,
+    proc_root: &'a ProcRoot,
+    buf: Vec<u8>,
+    text: String,
+    seq: u32,
+    refcnt: Option<HashMap<u32, u32>>,
+}
+
+impl Collector<'_> {
+    /// Dumps one table over sock_diag. Returns false when this table must come from /proc.
+    fn dump_netlink<T: Transport>(
+        &mut self,
+        t: &mut T,
+        proto: Proto,
+        family: Family,
+        sink: &mut dyn Sink,
+    ) -> Result<bool, Error> {
+        let mask = self.sel.state_mask(proto);
+        // Cookies already emitted, so a repeated dump does not print a socket twice.
+        let mut seen: Vec<u64> = Vec::new();
+        for attempt in 0..=DUMP_RETRIES {
+            self.seq = self.seq.wrapping_add(1);
+            let req = match proto {
+                Proto::Unix => netlink::unix::request(mask, self.seq),
+                p => netlink::inet::request(p, family, mask, self.seq),
+            };
+            let retry = attempt > 0;
+            if retry {
+                seen.sort_unstable();
+            }
+            let mut out_err: Option<io::Error> = None;
+            let sel = self.sel;
+            let refcnt = self.refcnt.as_ref();
+            let r = netlink::dump(t, &req, self.seq, &mut self.buf, |_, payload| {
+                let mut s = match proto {
+                    Proto::Unix => netlink::unix::decode(payload)?,
+                    p => netlink::inet::InetDiagMsg::new_checked(payload)?.to_socket(p)?,
+                };
+                if !sel.wants(&s) {
+                    return Ok(());
+                }
+                if s.cookie != 0 {
+                    if retry && seen.binary_search(&s.cookie).is_ok() {
+                        return Ok(());
+                    }
+                    seen.push(s.cookie);
+                }
+                if let Some(m) = refcnt {
+                    s.refcnt = m.get(&s.inode).copied();
+                }
+                if let Err(e) = sink.socket(&s) {
+                    out_err = Some(e);
+                    return Err(NetlinkError::Malformed(String::new()));
+                }
+                Ok(())
+            });
+            if let Some(e) = out_err {
+                return Err(Error::Output(e));
+            }
+            match r {
+                Ok(outcome) if outcome.interrupted => {
+                    if attempt == DUMP_RETRIES {
+                        sink.warning(&format!(
+                            "the {} table changed during {} dumps; the listing may be incomplete",
+                            table_name(proto, family),
+                            DUMP_RETRIES + 1
+                        ));
+                    }
+                    continue;
+                }
+                Ok(_) => return Ok(true),
+                Err(e) => {
+                    let errno = e.errno();
+                    // ENOENT: no diag module for this protocol (e.g. raw_diag), so /proc.
+                    if self.sel.source == SourcePref::Auto {
+                        if errno != Some(libc::ENOENT) {
+                            sink.warning(&format!(
+                                "sock_diag for {}: {e}; reading /proc/net instead",
+                                table_name(proto, family)
+                            ));
+                        }
+                        if !seen.is_empty() {
+                            // Rows already printed: /proc would repeat them.
+                            return Ok(true);
+                        }
+                        return Ok(false);
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    fn read_proc(
+        &mut self,
+        proto: Proto,
+        family: Family,
+        sink: &mut dyn Sink,
+    ) -> Result<(), Error> {
+        let rel = ProcRoot::table(proto, family);
+        self.proc_root.read_table(rel, &mut self.text)?;
+        let sel = self.sel;
+        let mut bad = Vec::new();
+        procfs::for_each(
+            &self.text,
+            proto,
+            |s| {
+                // /proc/net/unix holds both families' files only for unix; inet files are
+                // per family already.
+                if sel.wants(&s) {
+                    sink.socket(&s).map_err(Error::Output)?;
+                }
+                Ok(())
+            },
+            |line, why| bad.push((line, why)),
+        )?;
+        for (line, why) in bad {
+            sink.warning(&format!("/proc/{rel}:{line}: bogus line ({why}), skipped"));
+        }
+        Ok(())
+    }
+}
+
+fn table_name(proto: Proto, family: Family) -> String {
+    match family {
+        Family::Inet6 => format!("{}6", proto.name()),
+        _ => proto.name().to_string(),
+    }
+}

@@ -1,0 +1,229 @@
+//! Which processes hold which sockets (`-p`), from `/proc/<pid>/fd/*` links.
+//!
+//! A socket shared after fork or passed over a unix socket has several holders, so every
+//! (pid, fd) is kept. The walk does one `openat` per process and one `readlinkat` per fd,
+//! and keeps a flat table sorted by inode so lookups allocate nothing. Processes and fds that
+//! vanish mid-walk are skipped: that is normal on a live system.
+
+use std::collections::HashMap;
+use std::ffi::CStr;
+use std::fs;
+use std::os::fd::OwnedFd;
+
+use rustix::fs::{CWD, Dir, Mode, OFlags, openat, readlinkat_raw};
+use rustix::io::Errno;
+
+use super::procfs::ProcRoot;
+
+/// One holder of a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Holder {
+    pub pid: u32,
+    pub fd: u32,
+}
+
+/// What we know of a process that holds sockets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProcInfo {
+    /// `comm`, the kernel's name for the task (as ss and lsof show it).
+    pub comm: String,
+    /// netstat's "PID/Program name" cell: the pid, `/`, and argv[0] (its basename when it
+    /// is an absolute path), printable ASCII only, cut to 19 bytes.
+    pub netstat_name: String,
+}
+
+/// The socket → holders table.
+#[derive(Debug, Default)]
+pub struct Owners {
+    /// (inode, holder), sorted by inode; within an inode, in walk (pid) order.
+    entries: Vec<(u32, Holder)>,
+    procs: HashMap<u32, ProcInfo>,
+    /// Some process's fds could not be read (EACCES): not every owner is known.
+    pub incomplete: bool,
+    /// No process's fds could be read at all.
+    pub nothing_readable: bool,
+}
+
+impl Owners {
+    /// Every holder of `inode`, first-found first.
+    pub fn holders(&self, inode: u32) -> &[(u32, Holder)] {
+        if inode == 0 {
+            return &[];
+        }
+        let start = self.entries.partition_point(|e| e.0 < inode);
+        let end = start + self.entries[start..].partition_point(|e| e.0 == inode);
+        &self.entries[start..end]
+    }
+
+    pub fn process(&self, pid: u32) -> Option<&ProcInfo> {
+        self.procs.get(&pid)
+    }
+
+    /// Walks `<root>/<pid>/fd` for every process.
+    pub fn scan(root: &ProcRoot) -> Owners {
+        let mut o = Owners::default();
+        let Ok(proc_fd) = open_dir(CWD, root.0.as_path()) else {
+            o.nothing_readable = true;
+            return o;
+        };
+        let Ok(dir) = Dir::read_from(&proc_fd) else {
+            o.nothing_readable = true;
+            return o;
+        };
+        let mut path = Vec::with_capacity(32);
+        let mut link = [0u8; 64];
+        let mut any_readable = false;
+        for ent in dir.flatten() {
+            let Some(pid) = parse_u32(ent.file_name().to_bytes()) else {
+                continue;
+            };
+            path.clear();
+            path.extend_from_slice(ent.file_name().to_bytes());
+            path.extend_from_slice(b"/fd\0");
+            let Ok(cpath) = CStr::from_bytes_with_nul(&path) else {
+                continue;
+            };
+            let fd_dir = match open_dir(&proc_fd, cpath) {
+                Ok(fd) => fd,
+                Err(Errno::ACCESS) | Err(Errno::PERM) => {
+                    o.incomplete = true;
+                    continue;
+                }
+                Err(_) => continue, // gone, or a kernel thread
+            };
+            any_readable = true;
+            let Ok(fds) = Dir::read_from(&fd_dir) else {
+                continue;
+            };
+            let before = o.entries.len();
+            for fd_ent in fds.flatten() {
+                let name = fd_ent.file_name();
+                let Some(fd) = parse_u32(name.to_bytes()) else {
+                    continue;
+                };
+                let Ok(n) = readlinkat_raw(&fd_dir, name, &mut link[..]) else {
+                    continue;
+                };
+                if let Some(inode) = socket_inode(&link[..n.min(link.len())]) {
+                    o.entries.push((inode, Holder { pid, fd }));
+                }
+            }
+            if o.entries.len() > before {
+                o.procs.insert(pid, read_proc_info(root, pid));
+            }
+        }
+        o.nothing_readable = !any_readable;
+        // Stable: keeps pid order within an inode, so the first holder is netstat's.
+        o.entries.sort_by_key(|e| e.0);
+        o
+    }
+}
+
+fn open_dir<Fd: std::os::fd::AsFd, P: rustix::path::Arg>(at: Fd, p: P) -> Result<OwnedFd, Errno> {
+    openat(
+        at,
+        p,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+fn parse_u32(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 10 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(c - b'0');
+    }
+    u32::try_from(n).ok()
+}
+
+/// `socket:[12345]` → 12345 (the form of fs/proc's link for a socket fd).
+pub fn socket_inode(link: &[u8]) -> Option<u32> {
+    parse_u32(link.strip_prefix(b"socket:[")?.strip_suffix(b"]")?)
+}
+
+fn read_proc_info(root: &ProcRoot, pid: u32) -> ProcInfo {
+    let dir = root.0.join(pid.to_string());
+    let comm = fs::read(dir.join("comm"))
+        .map(|b| String::from_utf8_lossy(b.strip_suffix(b"\n").unwrap_or(&b)).into_owned())
+        .unwrap_or_default();
+    let cmdline = fs::read(dir.join("cmdline")).unwrap_or_default();
+    ProcInfo {
+        netstat_name: netstat_program(pid, &cmdline),
+        comm,
+    }
+}
+
+/// netstat's program cell from a raw `cmdline` (see `prg_cache_load` in net-tools' netstat.c
+/// for the behaviour: first 511 bytes, argv[0] only, non-printable ASCII → '.', basename of
+/// an absolute path, the whole cell cut to 19 bytes).
+pub fn netstat_program(pid: u32, cmdline: &[u8]) -> String {
+    let head = &cmdline[..cmdline.len().min(511)];
+    let argv0 = head.split(|&c| c == 0).next().unwrap_or(&[]);
+    let name = if argv0.first() == Some(&b'/') {
+        let at = argv0.iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1);
+        &argv0[at..]
+    } else {
+        argv0
+    };
+    let mut cell = pid.to_string();
+    cell.push('/');
+    cell.extend(name.iter().map(|&c| {
+        if (b' '..=b'~').contains(&c) {
+            c as char
+        } else {
+            '.'
+        }
+    }));
+    cell.truncate(19);
+    cell
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_links() {
+        assert_eq!(socket_inode(b"socket:[12345]"), Some(12345));
+        assert_eq!(socket_inode(b"socket:[]"), None);
+        assert_eq!(socket_inode(b"socket:[99999999999]"), None);
+        assert_eq!(socket_inode(b"pipe:[1]"), None);
+        assert_eq!(socket_inode(b"/dev/null"), None);
+    }
+
+    #[test]
+    fn netstat_program_cells() {
+        assert_eq!(netstat_program(42, b"/usr/sbin/sshd\0-D\0"), "42/sshd");
+        assert_eq!(
+            netstat_program(7, b"sshd: root@pts/0\0"),
+            "7/sshd: root@pts/0"
+        );
+        assert_eq!(netstat_program(7, b"a\x1bb\0"), "7/a.b");
+        assert_eq!(netstat_program(7, b""), "7/");
+        assert_eq!(
+            netstat_program(1234567, b"/bin/averyveryverylongname"),
+            "1234567/averyveryve"
+        );
+        assert_eq!(netstat_program(7, "/x/h\u{e9}".as_bytes()), "7/h..");
+    }
+
+    #[test]
+    fn holders_lookup() {
+        let h = |pid| Holder { pid, fd: 3 };
+        let o = Owners {
+            entries: vec![(5, h(1)), (7, h(1)), (7, h(2)), (9, h(3))],
+            ..Default::default()
+        };
+        assert_eq!(o.holders(7).len(), 2);
+        assert_eq!(o.holders(7)[0].1.pid, 1);
+        assert!(o.holders(6).is_empty());
+        assert!(o.holders(0).is_empty());
+        assert_eq!(o.holders(9).len(), 1);
+    }
+}

@@ -1,0 +1,104 @@
+//! The `/proc/net/*` fallback: used per protocol when a sock_diag module is missing (many
+//! kernels have no `raw_diag`), when netlink is refused, and on `--source proc`.
+//!
+//! The procfs root is a parameter so tests can point it at fixtures.
+
+pub mod inet;
+pub mod unix;
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::model::{Family, Proto, Socket};
+
+/// Where `/proc` is.
+#[derive(Debug, Clone)]
+pub struct ProcRoot(pub PathBuf);
+
+impl Default for ProcRoot {
+    fn default() -> Self {
+        ProcRoot(PathBuf::from("/proc"))
+    }
+}
+
+impl ProcRoot {
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.0.join(rel)
+    }
+
+    /// The table file for a protocol and family, e.g. `net/tcp6`.
+    pub fn table(proto: Proto, family: Family) -> &'static str {
+        match (proto, family) {
+            (Proto::Tcp, Family::Inet) => "net/tcp",
+            (Proto::Tcp, _) => "net/tcp6",
+            (Proto::Udp, Family::Inet) => "net/udp",
+            (Proto::Udp, _) => "net/udp6",
+            (Proto::Raw, Family::Inet) => "net/raw",
+            (Proto::Raw, _) => "net/raw6",
+            (Proto::Unix, _) => "net/unix",
+        }
+    }
+
+    /// Reads a table into `buf`. A missing file (IPv6 disabled, say) is an empty table.
+    pub fn read_table(&self, rel: &str, buf: &mut String) -> Result<(), Error> {
+        buf.clear();
+        let path = self.path(rel);
+        match read_into(&path, buf) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(Error::Proc { path, source }),
+        }
+    }
+
+    /// inode → reference count, from `/proc/net/unix` (sock_diag does not report it).
+    pub fn unix_refcounts(&self) -> Result<HashMap<u32, u32>, Error> {
+        let mut buf = String::new();
+        self.read_table("net/unix", &mut buf)?;
+        Ok(buf
+            .lines()
+            .skip(1)
+            .filter_map(|l| unix::parse_line(l).ok())
+            .filter_map(|s| Some((s.inode, s.refcnt?)))
+            .collect())
+    }
+}
+
+fn read_into(path: &Path, buf: &mut String) -> io::Result<()> {
+    use io::Read;
+    let mut f = fs::File::open(path)?;
+    let mut bytes = std::mem::take(buf).into_bytes();
+    f.read_to_end(&mut bytes)?;
+    // /proc tables are ASCII except unix paths, which may hold any bytes: keep what we can.
+    *buf = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    Ok(())
+}
+
+/// Parses every data line of a table, calling `on_socket` for each socket and `on_bad` with
+/// (line number, reason) for each line that does not parse.
+pub fn for_each<'b>(
+    text: &'b str,
+    proto: Proto,
+    mut on_socket: impl FnMut(Socket<'b>) -> Result<(), Error>,
+    mut on_bad: impl FnMut(usize, &'static str),
+) -> Result<(), Error> {
+    for (i, line) in text.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed = match proto {
+            Proto::Unix => unix::parse_line(line),
+            p => inet::parse_line(line, p),
+        };
+        match parsed {
+            Ok(s) => on_socket(s)?,
+            Err(inet::BadLine(why)) => on_bad(i + 1, why),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! The few calls into libc that have no safe wrapper in our dependencies: reverse name
+//! lookup through the system resolver (NSS: /etc/hosts, DNS …) and user names (NSS passwd).
+//! Every `unsafe` block of the crate lives here.
+#![allow(unsafe_code)]
+
+use std::ffi::CStr;
+use std::mem;
+use std::net::IpAddr;
+
+/// The host name for `addr` through `getnameinfo(NI_NAMEREQD)`, or `None` when the resolver
+/// has none. This may block for as long as the resolver's timeout; callers bound it.
+pub fn reverse_lookup(addr: IpAddr) -> Option<String> {
+    let mut host = [0 as libc::c_char; 1025]; // NI_MAXHOST
+    let rc = match addr {
+        IpAddr::V4(a) => {
+            // SAFETY: an all-zero sockaddr_in is a valid value; the fields are set below.
+            let mut sa: libc::sockaddr_in = unsafe { mem::zeroed() };
+            sa.sin_family = libc::AF_INET as libc::sa_family_t;
+            sa.sin_addr.s_addr = u32::from_ne_bytes(a.octets());
+            // SAFETY: sa and host are valid for the lengths passed; getnameinfo writes a
+            // NUL-terminated string of at most host.len() bytes.
+            unsafe {
+                libc::getnameinfo(
+                    (&sa as *const libc::sockaddr_in).cast(),
+                    mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+                    host.as_mut_ptr(),
+                    host.len() as libc::socklen_t,
+                    std::ptr::null_mut(),
+                    0,
+                    libc::NI_NAMEREQD,
+                )
+            }
+        }
+        IpAddr::V6(a) => {
+            // SAFETY: an all-zero sockaddr_in6 is a valid value; the fields are set below.
+            let mut sa: libc::sockaddr_in6 = unsafe { mem::zeroed() };
+            sa.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+            sa.sin6_addr.s6_addr = a.octets();
+            // SAFETY: as above, for sockaddr_in6.
+            unsafe {
+                libc::getnameinfo(
+                    (&sa as *const libc::sockaddr_in6).cast(),
+                    mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+                    host.as_mut_ptr(),
+                    host.len() as libc::socklen_t,
+                    std::ptr::null_mut(),
+                    0,
+                    libc::NI_NAMEREQD,
+                )
+            }
+        }
+    };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: on success getnameinfo stored a NUL-terminated string in host.
+    let name = unsafe { CStr::from_ptr(host.as_ptr()) };
+    Some(name.to_string_lossy().into_owned())
+}
+
+/// The user name for `uid` through `getpwuid_r`, or `None` when there is none.
+pub fn user_name(uid: u32) -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    loop {
+        // SAFETY: an all-zero passwd is a valid out-parameter.
+        let mut pw: libc::passwd = unsafe { mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: pw, buf and result are valid for writes of the sizes given.
+        let rc =
+            unsafe { libc::getpwuid_r(uid, &mut pw, buf.as_mut_ptr(), buf.len(), &mut result) };
+        if rc == libc::ERANGE && buf.len() < 1 << 20 {
+            buf.resize(buf.len() * 2, 0);
+            continue;
+        }
+        if rc != 0 || result.is_null() || pw.pw_name.is_null() {
+            return None;
+        }
+        // SAFETY: pw_name points into buf, NUL-terminated, valid while buf lives.
+        let name = unsafe { CStr::from_ptr(pw.pw_name) };
+        return Some(name.to_string_lossy().into_owned());
+    }
+}
+
+/// The effective user id.
+pub fn geteuid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_is_uid_zero() {
+        assert_eq!(user_name(0).as_deref(), Some("root"));
+    }
+}
