@@ -67,7 +67,8 @@ pub struct Selection {
     pub inet6: bool,
     pub listening: Listening,
     pub source: SourcePref,
-    /// Fill `refcnt` for unix sockets (netstat's RefCnt column) from `/proc/net/unix`.
+    /// Complete unix sockets with what only `/proc/net/unix` has, for netstat's table:
+    /// the RefCnt column and the not-yet-accepted "embryo" sockets.
     pub unix_refcnt: bool,
 }
 
@@ -151,7 +152,6 @@ pub fn collect(sel: &Selection, proc_root: &ProcRoot, sink: &mut dyn Sink) -> Re
         buf: vec![0u8; netlink::RECV_BUF],
         text: String::new(),
         seq: 0,
-        refcnt: None,
     };
     let tables = sel.tables();
     let mut group = None;
@@ -165,15 +165,26 @@ pub fn collect(sel: &Selection, proc_root: &ProcRoot, sink: &mut dyn Sink) -> Re
             sink.group(g).map_err(Error::Output)?;
             group = Some(g);
         }
-        if proto == Proto::Unix && sel.unix_refcnt {
-            c.refcnt = Some(proc_root.unix_refcounts()?);
-        }
+        let extras = if proto == Proto::Unix && sel.unix_refcnt && diag.is_some() {
+            Some(proc_root.unix_extras()?)
+        } else {
+            None
+        };
+        let refcnt = extras.as_ref().map(|e| &e.refcnt);
         let done = match diag.as_mut() {
-            Some(d) => c.dump_netlink(d, proto, family, sink)?,
+            Some(d) => c.dump_netlink(d, proto, family, refcnt, sink)?,
             None => false,
         };
         if !done {
             c.read_proc(proto, family, sink)?;
+        } else if let Some(x) = &extras {
+            for line in &x.embryos {
+                if let Ok(s) = procfs::unix::parse_line(line)
+                    && sel.wants(&s)
+                {
+                    sink.socket(&s).map_err(Error::Output)?;
+                }
+            }
         }
     }
     Ok(())
@@ -185,7 +196,6 @@ struct Collector<'a> {
     buf: Vec<u8>,
     text: String,
     seq: u32,
-    refcnt: Option<HashMap<u32, u32>>,
 }
 
 impl Collector<'_> {
@@ -195,6 +205,7 @@ impl Collector<'_> {
         t: &mut T,
         proto: Proto,
         family: Family,
+        refcnt: Option<&HashMap<u32, u32>>,
         sink: &mut dyn Sink,
     ) -> Result<bool, Error> {
         let mask = self.sel.state_mask(proto);
@@ -212,7 +223,6 @@ impl Collector<'_> {
             }
             let mut out_err: Option<io::Error> = None;
             let sel = self.sel;
-            let refcnt = self.refcnt.as_ref();
             let r = netlink::dump(t, &req, self.seq, &mut self.buf, |_, payload| {
                 let mut s = match proto {
                     Proto::Unix => netlink::unix::decode(payload)?,

@@ -106,7 +106,14 @@ pub fn decode(b: &[u8]) -> Result<Socket<'_>, NetlinkError> {
                 })
         };
         match kind {
-            UNIX_DIAG_NAME => s.path = Some(v),
+            // A path name carries its terminating NUL (the kernel's addr->len counts it);
+            // an abstract name starts with NUL and is exactly as long as bound.
+            UNIX_DIAG_NAME => {
+                s.path = Some(match v.first() {
+                    Some(0) | None => v,
+                    Some(_) => v.split(|&c| c == 0).next().unwrap_or(v),
+                })
+            }
             UNIX_DIAG_PEER => s.peer_inode = word(0)?,
             UNIX_DIAG_RQLEN => {
                 s.recv_q = word(0)?;
@@ -163,6 +170,13 @@ mod tests {
         assert_eq!((s.inode, s.peer_inode, s.cookie), (777, 778, 9));
         assert_eq!((s.recv_q, s.send_q, s.uid), (11, 12, 1000));
         assert_eq!(s.path, Some(&b"\0abstract"[..]));
+    }
+
+    #[test]
+    fn path_names_lose_their_terminating_nul() {
+        let mut b = fixture()[..UNIX_DIAG_MSG_LEN].to_vec();
+        b.extend(attr(UNIX_DIAG_NAME, b"/run/x.sock\0"));
+        assert_eq!(decode(&b).unwrap().path, Some(&b"/run/x.sock"[..]));
     }
 
     #[test]

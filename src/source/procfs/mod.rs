@@ -53,17 +53,35 @@ impl ProcRoot {
         }
     }
 
-    /// inode → reference count, from `/proc/net/unix` (sock_diag does not report it).
-    pub fn unix_refcounts(&self) -> Result<HashMap<u32, u32>, Error> {
-        let mut buf = String::new();
-        self.read_table("net/unix", &mut buf)?;
-        Ok(buf
-            .lines()
-            .skip(1)
-            .filter_map(|l| unix::parse_line(l).ok())
-            .filter_map(|s| Some((s.inode, s.refcnt?)))
-            .collect())
+    /// What netstat's unix table shows that sock_diag does not, from `/proc/net/unix`.
+    pub fn unix_extras(&self) -> Result<UnixExtras, Error> {
+        let mut text = String::new();
+        self.read_table("net/unix", &mut text)?;
+        let mut refcnt = HashMap::new();
+        let mut embryos = Vec::new();
+        for line in text.lines().skip(1) {
+            let Ok(s) = unix::parse_line(line) else {
+                continue;
+            };
+            if s.inode == 0 {
+                embryos.push(line.to_string());
+            } else if let Some(r) = s.refcnt {
+                refcnt.insert(s.inode, r);
+            }
+        }
+        Ok(UnixExtras { refcnt, embryos })
     }
+}
+
+/// netstat's unix columns that only `/proc/net/unix` has.
+#[derive(Debug, Default)]
+pub struct UnixExtras {
+    /// inode → reference count (sock_diag does not report it).
+    pub refcnt: HashMap<u32, u32>,
+    /// "Embryo" sockets: the server half of a connection not yet accepted, which has no
+    /// inode and is never dumped by unix_diag (it lives in the listener's queue), but
+    /// which `/proc/net/unix` and so netstat list. Kept as their raw lines.
+    pub embryos: Vec<String>,
 }
 
 fn read_into(path: &Path, buf: &mut String) -> io::Result<()> {

@@ -1,0 +1,12 @@
+//! rnetstat's integration tests: one binary, a module per topic.
+//!
+//! Tests that build sockets run inside a private network namespace they create themselves
+//! (`common::in_netns`), so nothing else on the machine changes what they see and nothing
+//! they send leaves the namespace. Without root they are skipped with a printed reason.
+
+mod assets;
+mod cli;
+mod common;
+mod kernel_zoo;
+mod procfs_fixture;
+mod zoo;
