@@ -236,6 +236,9 @@ fn zoo_matches_netstat_line_for_line() {
             &["-xa"],
             &["-xap"],
             &["-tuwanW"],
+            // symbolic: hosts from /etc/hosts in the namespace, services, user names
+            &["-tuwa"],
+            &["-tuwae"],
         ] {
             let ns = std::process::Command::new("netstat")
                 .args(args)
