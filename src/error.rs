@@ -19,13 +19,6 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
-    #[error("permission denied: {what} needs {needs}; {still}")]
-    Permission {
-        what: String,
-        needs: &'static str,
-        still: &'static str,
-    },
-
     #[error("netlink: {0}")]
     Netlink(#[from] NetlinkError),
 
@@ -34,13 +27,6 @@ pub enum Error {
         path: PathBuf,
         #[source]
         source: io::Error,
-    },
-
-    #[error("{path}:{line}: {msg}")]
-    Parse {
-        path: PathBuf,
-        line: usize,
-        msg: String,
     },
 
     #[error("write error: {0}")]
@@ -75,7 +61,7 @@ pub enum NetlinkError {
     Kernel { errno: i32 },
     #[error("malformed reply: {0}")]
     Malformed(String),
-    #[error("reply truncated (message flagged NLM_F_... or shorter than its header says)")]
+    #[error("reply datagram larger than the receive buffer (truncated)")]
     Truncated,
 }
 

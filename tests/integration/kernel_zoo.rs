@@ -362,3 +362,62 @@ fn listening_and_connected_selection() {
         assert_eq!(x.len(), 2, "the path and abstract listeners");
     });
 }
+
+#[test]
+fn unprivileged_programs_show_what_can_be_seen() {
+    if !have("setpriv") {
+        eprintln!("skipping unprivileged_programs_show_what_can_be_seen: setpriv is not installed");
+        return;
+    }
+    in_netns("unprivileged_programs_show_what_can_be_seen", || {
+        let z = zoo::build();
+        // As nobody, root's processes cannot be read: netstat's notice, and "-" owners.
+        let o = std::process::Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                BIN,
+                "-tanp",
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("(Not all processes could be identified"),
+            "{err}"
+        );
+        let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let socks = doc["sockets"].as_array().unwrap();
+        assert_eq!(
+            by_inode(socks, z.listener)["processes"],
+            Value::Array(vec![])
+        );
+    });
+}
+
+#[test]
+fn table_format_lists_the_zoo() {
+    in_netns("table_format_lists_the_zoo", || {
+        let z = zoo::build();
+        let out = run_ok(&["-tuxan", "--format", "table"]);
+        assert!(out.starts_with("Internet sockets\n"), "{out}");
+        assert!(out.contains("UNIX domain sockets"), "{out}");
+        assert!(
+            !out.contains('\x1b'),
+            "no colour when stdout is not a terminal"
+        );
+        assert!(out.contains(&z.unix_listener_path), "{out}");
+        assert!(
+            out.contains("SYN_SENT") && out.contains("TIME_WAIT"),
+            "{out}"
+        );
+        let inet = out.split("UNIX domain sockets").next().unwrap();
+        let rows = inet.lines().filter(|l| l.contains("ESTABLISHED")).count();
+        let (socks, _) = json_sockets(&["-tua"]);
+        let est = socks.iter().filter(|s| s["state"] == "ESTABLISHED").count();
+        assert_eq!(rows, est, "one table row per established inet socket");
+    });
+}
