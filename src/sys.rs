@@ -10,45 +10,39 @@ use std::net::IpAddr;
 /// The host name for `addr` through `getnameinfo(NI_NAMEREQD)`, or `None` when the resolver
 /// has none. This may block for as long as the resolver's timeout; callers bound it.
 pub fn reverse_lookup(addr: IpAddr) -> Option<String> {
-    let mut host = [0 as libc::c_char; 1025]; // NI_MAXHOST
-    let rc = match addr {
+    match addr {
         IpAddr::V4(a) => {
             // SAFETY: an all-zero sockaddr_in is a valid value; the fields are set below.
             let mut sa: libc::sockaddr_in = unsafe { mem::zeroed() };
             sa.sin_family = libc::AF_INET as libc::sa_family_t;
             sa.sin_addr.s_addr = u32::from_ne_bytes(a.octets());
-            // SAFETY: sa and host are valid for the lengths passed; getnameinfo writes a
-            // NUL-terminated string of at most host.len() bytes.
-            unsafe {
-                libc::getnameinfo(
-                    (&sa as *const libc::sockaddr_in).cast(),
-                    mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-                    host.as_mut_ptr(),
-                    host.len() as libc::socklen_t,
-                    std::ptr::null_mut(),
-                    0,
-                    libc::NI_NAMEREQD,
-                )
-            }
+            name_info(&sa)
         }
         IpAddr::V6(a) => {
             // SAFETY: an all-zero sockaddr_in6 is a valid value; the fields are set below.
             let mut sa: libc::sockaddr_in6 = unsafe { mem::zeroed() };
             sa.sin6_family = libc::AF_INET6 as libc::sa_family_t;
             sa.sin6_addr.s6_addr = a.octets();
-            // SAFETY: as above, for sockaddr_in6.
-            unsafe {
-                libc::getnameinfo(
-                    (&sa as *const libc::sockaddr_in6).cast(),
-                    mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
-                    host.as_mut_ptr(),
-                    host.len() as libc::socklen_t,
-                    std::ptr::null_mut(),
-                    0,
-                    libc::NI_NAMEREQD,
-                )
-            }
+            name_info(&sa)
         }
+    }
+}
+
+/// `getnameinfo` on a `sockaddr_in` or `sockaddr_in6`.
+fn name_info<T>(sa: &T) -> Option<String> {
+    let mut host = [0 as libc::c_char; 1025]; // NI_MAXHOST
+    // SAFETY: sa is a whole sockaddr of size_of::<T>() bytes; host is writable for its
+    // length and getnameinfo NUL-terminates what it writes there.
+    let rc = unsafe {
+        libc::getnameinfo(
+            (sa as *const T).cast(),
+            mem::size_of::<T>() as libc::socklen_t,
+            host.as_mut_ptr(),
+            host.len() as libc::socklen_t,
+            std::ptr::null_mut(),
+            0,
+            libc::NI_NAMEREQD,
+        )
     };
     if rc != 0 {
         return None;

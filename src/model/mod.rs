@@ -208,17 +208,23 @@ pub struct Socket<'a> {
 }
 
 impl Socket<'_> {
-    /// A blank inet record to fill in.
+    /// A blank inet record to fill in; the type follows from the protocol.
     pub fn inet(proto: Proto, family: Family) -> Socket<'static> {
+        let sock_type = match proto {
+            Proto::Tcp => SockType::Stream,
+            Proto::Udp => SockType::Dgram,
+            _ => SockType::Raw,
+        };
+        Socket::blank(proto, family, sock_type)
+    }
+
+    /// A blank kernel record to fill in.
+    pub fn blank(proto: Proto, family: Family, sock_type: SockType) -> Socket<'static> {
         Socket {
             stack: Stack::Kernel,
             proto,
             family,
-            sock_type: match proto {
-                Proto::Tcp => SockType::Stream,
-                Proto::Udp => SockType::Dgram,
-                _ => SockType::Raw,
-            },
+            sock_type,
             state: State::Close,
             recv_q: 0,
             send_q: 0,

@@ -28,9 +28,6 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use netlink_packet_core::{
-    NLM_F_DUMP, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload,
-};
 use netlink_packet_sock_diag::{
     SockDiagMessage,
     inet::{ExtensionFlags, InetRequest, SocketId, StateFlags},
@@ -54,17 +51,7 @@ pub fn request(proto: Proto, family: Family, states: StateMask, seq: u32) -> Vec
         states: StateFlags::from_bits_retain(states.0),
         socket_id,
     };
-    let mut header = NetlinkHeader::default();
-    header.flags = NLM_F_REQUEST | NLM_F_DUMP;
-    header.sequence_number = seq;
-    let mut msg = NetlinkMessage::new(
-        header,
-        NetlinkPayload::from(SockDiagMessage::InetRequest(req)),
-    );
-    msg.finalize();
-    let mut buf = vec![0u8; msg.buffer_len()];
-    msg.serialize(&mut buf);
-    buf
+    super::dump_request(SockDiagMessage::InetRequest(req), seq)
 }
 
 /// A checked view of one `inet_diag_msg`.

@@ -12,6 +12,10 @@ pub use dump::{DumpOutcome, Transport, dump};
 
 use std::io;
 
+use netlink_packet_core::{
+    NLM_F_DUMP, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload,
+};
+use netlink_packet_sock_diag::SockDiagMessage;
 use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_SOCK_DIAG};
 
 use crate::error::NetlinkError;
@@ -20,6 +24,18 @@ use crate::error::NetlinkError;
 /// (`net/netlink/af_netlink.c`, `max_recvmsg_len`); twice that leaves room and still lets
 /// MSG_TRUNC detect anything larger.
 pub const RECV_BUF: usize = 64 * 1024;
+
+/// Frames a sock_diag request as a `NLM_F_REQUEST | NLM_F_DUMP` netlink message.
+fn dump_request(msg: SockDiagMessage, seq: u32) -> Vec<u8> {
+    let mut header = NetlinkHeader::default();
+    header.flags = NLM_F_REQUEST | NLM_F_DUMP;
+    header.sequence_number = seq;
+    let mut msg = NetlinkMessage::new(header, NetlinkPayload::from(msg));
+    msg.finalize();
+    let mut buf = vec![0u8; msg.buffer_len()];
+    msg.serialize(&mut buf);
+    buf
+}
 
 /// A NETLINK_SOCK_DIAG socket.
 pub struct DiagSocket {

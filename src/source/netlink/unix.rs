@@ -15,16 +15,14 @@
 //! UNIX_DIAG_MEMINFO 5, UNIX_DIAG_SHUTDOWN 6, UNIX_DIAG_UID 7 (u32, Linux 5.3+).
 //! ```
 
-use netlink_packet_core::{
-    NLM_F_DUMP, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload, NlasIterator,
-};
+use netlink_packet_core::NlasIterator;
 use netlink_packet_sock_diag::{
     SockDiagMessage,
     unix::{ShowFlags, StateFlags, UnixRequest},
 };
 
 use crate::error::NetlinkError;
-use crate::model::{Endpoint, Family, Proto, SockType, Socket, Stack, State, StateMask};
+use crate::model::{Family, Proto, SockType, Socket, State, StateMask};
 
 pub const UNIX_DIAG_MSG_LEN: usize = 16;
 
@@ -44,17 +42,7 @@ pub fn request(states: StateMask, seq: u32) -> Vec<u8> {
         show_flags: ShowFlags::from_bits_retain(show.bits() | UDIAG_SHOW_UID),
         cookie: [0xff; 8],
     };
-    let mut header = NetlinkHeader::default();
-    header.flags = NLM_F_REQUEST | NLM_F_DUMP;
-    header.sequence_number = seq;
-    let mut msg = NetlinkMessage::new(
-        header,
-        NetlinkPayload::from(SockDiagMessage::UnixRequest(req)),
-    );
-    msg.finalize();
-    let mut buf = vec![0u8; msg.buffer_len()];
-    msg.serialize(&mut buf);
-    buf
+    super::dump_request(SockDiagMessage::UnixRequest(req), seq)
 }
 
 /// Decodes one `unix_diag_msg` and its attributes into a record borrowing the name.
@@ -74,24 +62,10 @@ pub fn decode(b: &[u8]) -> Result<Socket<'_>, NetlinkError> {
     }
     let state = State::from_kernel(b[2])
         .ok_or_else(|| NetlinkError::Malformed(format!("unknown unix state {}", b[2])))?;
-    let mut s = Socket {
-        stack: Stack::Kernel,
-        proto: Proto::Unix,
-        family: Family::Unix,
-        sock_type: SockType::from_kernel(b[1]),
-        state,
-        recv_q: 0,
-        send_q: 0,
-        local: Endpoint::UNSPECIFIED,
-        remote: Endpoint::UNSPECIFIED,
-        path: None,
-        peer_inode: 0,
-        inode: u32_at(4),
-        uid: 0,
-        cookie: u64::from(u32_at(8)) | (u64::from(u32_at(12)) << 32),
-        timer: None,
-        refcnt: None,
-    };
+    let mut s = Socket::blank(Proto::Unix, Family::Unix, SockType::from_kernel(b[1]));
+    s.state = state;
+    s.inode = u32_at(4);
+    s.cookie = u64::from(u32_at(8)) | (u64::from(u32_at(12)) << 32);
     for nla in NlasIterator::new(&b[UNIX_DIAG_MSG_LEN..]) {
         let nla = nla.map_err(|e| NetlinkError::Malformed(format!("unix attribute: {e}")))?;
         // NlaBuffer::new_checked guarantees 4 <= rta_len <= the bytes left; slicing the

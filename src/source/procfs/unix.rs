@@ -10,7 +10,7 @@
 //! `sk_state`; abstract names are printed with `@` for each NUL. The path runs to the end of
 //! the line and may contain spaces.
 
-use crate::model::{Endpoint, Family, Proto, SockType, Socket, Stack, State};
+use crate::model::{Family, Proto, SockType, Socket, State};
 
 use super::inet::BadLine;
 
@@ -56,24 +56,13 @@ pub fn parse_line(line: &str) -> Result<Socket<'_>, BadLine> {
             _ => return Err(BadLine("state")),
         }
     };
-    Ok(Socket {
-        stack: Stack::Kernel,
-        proto: Proto::Unix,
-        family: Family::Unix,
-        sock_type: SockType::from_kernel(u8::try_from(ty).map_err(|_| BadLine("type"))?),
-        state,
-        recv_q: 0,
-        send_q: 0,
-        local: Endpoint::UNSPECIFIED,
-        remote: Endpoint::UNSPECIFIED,
-        path: (!path.is_empty()).then_some(path.as_bytes()),
-        peer_inode: 0,
-        inode,
-        uid: 0,
-        cookie: 0,
-        timer: None,
-        refcnt: Some(refcnt),
-    })
+    let ty = u8::try_from(ty).map_err(|_| BadLine("type"))?;
+    let mut s = Socket::blank(Proto::Unix, Family::Unix, SockType::from_kernel(ty));
+    s.state = state;
+    s.inode = inode;
+    s.path = (!path.is_empty()).then_some(path.as_bytes());
+    s.refcnt = Some(refcnt);
+    Ok(s)
 }
 
 #[cfg(test)]
