@@ -95,7 +95,7 @@ impl Config {
                     SourceArg::Netlink => SourcePref::Netlink,
                     SourceArg::Proc => SourcePref::Proc,
                 },
-                unix_refcnt: unix && format == Format::Text,
+                unix_proc_extras: unix && format == Format::Text,
             },
             format,
             numeric: Numeric {
@@ -184,6 +184,6 @@ mod tests {
     fn json_flag() {
         assert_eq!(cfg(&["--json"]).unwrap().format, Format::Json);
         assert_eq!(cfg(&["--format", "jsonl"]).unwrap().format, Format::Jsonl);
-        assert!(!cfg(&["--json", "-x"]).unwrap().selection.unix_refcnt);
+        assert!(!cfg(&["--json", "-x"]).unwrap().selection.unix_proc_extras);
     }
 }

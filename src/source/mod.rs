@@ -69,7 +69,7 @@ pub struct Selection {
     pub source: SourcePref,
     /// Complete unix sockets with what only `/proc/net/unix` has, for netstat's table:
     /// the RefCnt column and the not-yet-accepted "embryo" sockets.
-    pub unix_refcnt: bool,
+    pub unix_proc_extras: bool,
 }
 
 impl Selection {
@@ -165,7 +165,7 @@ pub fn collect(sel: &Selection, proc_root: &ProcRoot, sink: &mut dyn Sink) -> Re
             sink.group(g).map_err(Error::Output)?;
             group = Some(g);
         }
-        let extras = if proto == Proto::Unix && sel.unix_refcnt && diag.is_some() {
+        let extras = if proto == Proto::Unix && sel.unix_proc_extras && diag.is_some() {
             Some(proc_root.unix_extras()?)
         } else {
             None
@@ -298,8 +298,6 @@ impl Collector<'_> {
             &self.text,
             proto,
             |s| {
-                // /proc/net/unix holds both families' files only for unix; inet files are
-                // per family already.
                 if sel.wants(&s) {
                     sink.socket(&s).map_err(Error::Output)?;
                 }

@@ -109,11 +109,16 @@ pub fn eventually<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) ->
     }
 }
 
-pub fn have(tool: &str) -> bool {
-    Command::new(tool)
+/// True when `tool` runs; otherwise prints why `test` is skipped.
+pub fn require(tool: &str, test: &str) -> bool {
+    let ok = Command::new(tool)
         .arg("-V")
         .output()
-        .is_ok_and(|o| o.status.success())
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipping {test}: {tool} is not installed (scripts/install-test-deps)");
+    }
+    ok
 }
 
 /// One socket as `ss -<x>anHe` shows it.

@@ -146,10 +146,7 @@ fn zoo_exact_values() {
 
 #[test]
 fn zoo_matches_ss_field_by_field() {
-    if !have("ss") {
-        eprintln!(
-            "skipping zoo_matches_ss_field_by_field: ss is not installed (scripts/install-test-deps)"
-        );
+    if !require("ss", "zoo_matches_ss_field_by_field") {
         return;
     }
     in_netns("zoo_matches_ss_field_by_field", || {
@@ -219,10 +216,7 @@ fn without_listener_send_q(text: &str) -> BTreeSet<String> {
 
 #[test]
 fn zoo_matches_netstat_line_for_line() {
-    if !have("netstat") {
-        eprintln!(
-            "skipping zoo_matches_netstat_line_for_line: netstat is not installed (scripts/install-test-deps)"
-        );
+    if !require("netstat", "zoo_matches_netstat_line_for_line") {
         return;
     }
     in_netns("zoo_matches_netstat_line_for_line", || {
@@ -365,8 +359,7 @@ fn listening_and_connected_selection() {
 
 #[test]
 fn unprivileged_programs_show_what_can_be_seen() {
-    if !have("setpriv") {
-        eprintln!("skipping unprivileged_programs_show_what_can_be_seen: setpriv is not installed");
+    if !require("setpriv", "unprivileged_programs_show_what_can_be_seen") {
         return;
     }
     in_netns("unprivileged_programs_show_what_can_be_seen", || {

@@ -150,7 +150,7 @@ impl<'a> InetDiagMsg<'a> {
         s.state = state;
         s.recv_q = self.rqueue();
         s.send_q = self.wqueue();
-        // Both unwraps are guarded by the family match above.
+        // src()/dst() are Some for both families accepted above.
         s.local = Endpoint {
             addr: self.src().unwrap_or(Endpoint::UNSPECIFIED.addr),
             port: self.sport(),
