@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('--continuous', '--continuous', [CompletionResultType]::ParameterName, 'Refresh every SECS seconds (default 1) until interrupted')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Where to read kernel sockets from')
+            [CompletionResult]::new('--stack', '--stack', [CompletionResultType]::ParameterName, 'Which protocol stacks to list')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Show TCP sockets')
             [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Show TCP sockets')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Show UDP sockets')
@@ -61,6 +62,60 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('stack', 'stack', [CompletionResultType]::ParameterValue, 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground')
+            [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection')
+            [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'rnetstat;stack' {
+            [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'TUN device name')
+            [CompletionResult]::new('--addr4', '--addr4', [CompletionResultType]::ParameterName, 'The stack''s IPv4 address and prefix; the kernel''s side gets the first host address')
+            [CompletionResult]::new('--addr6', '--addr6', [CompletionResultType]::ParameterName, 'The stack''s IPv6 address and prefix; the kernel''s side gets the first host address')
+            [CompletionResult]::new('--mtu', '--mtu', [CompletionResultType]::ParameterName, 'Device MTU')
+            [CompletionResult]::new('--rx-buffer', '--rx-buffer', [CompletionResultType]::ParameterName, 'Receive buffer of each TCP socket, in bytes')
+            [CompletionResult]::new('--tx-buffer', '--tx-buffer', [CompletionResultType]::ParameterName, 'Send buffer of each TCP socket, in bytes')
+            [CompletionResult]::new('--backlog', '--backlog', [CompletionResultType]::ParameterName, 'Listening sockets kept ready per service (smoltcp has no accept backlog)')
+            [CompletionResult]::new('--max-sockets', '--max-sockets', [CompletionResultType]::ParameterName, 'Most sockets the stack holds at once (bounds memory under a SYN flood)')
+            [CompletionResult]::new('--hold-port', '--hold-port', [CompletionResultType]::ParameterName, 'Port of the hold service (accepts, never reads)')
+            [CompletionResult]::new('--txqueuelen', '--txqueuelen', [CompletionResultType]::ParameterName, 'Transmit queue length of the device')
+            [CompletionResult]::new('--no-vnet-hdr', '--no-vnet-hdr', [CompletionResultType]::ParameterName, 'Plain TUN frames: no virtio-net header, no GSO/checksum offload')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'rnetstat;compare' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Refresh every SECS seconds (default 1) until interrupted')
+            [CompletionResult]::new('--continuous', '--continuous', [CompletionResultType]::ParameterName, 'Refresh every SECS seconds (default 1) until interrupted')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Output one JSON document')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'rnetstat;lab' {
+            [CompletionResult]::new('--auto', '--auto', [CompletionResultType]::ParameterName, 'With --step: go on by itself every DELAY seconds instead of waiting for Enter')
+            [CompletionResult]::new('--step', '--step', [CompletionResultType]::ParameterName, 'Release one packet at a time and show both sockets after each')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'rnetstat;help' {
+            [CompletionResult]::new('stack', 'stack', [CompletionResultType]::ParameterValue, 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground')
+            [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection')
+            [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'rnetstat;help;stack' {
+            break
+        }
+        'rnetstat;help;compare' {
+            break
+        }
+        'rnetstat;help;lab' {
+            break
+        }
+        'rnetstat;help;help' {
             break
         }
     })

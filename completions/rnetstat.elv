@@ -24,6 +24,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand --continuous 'Refresh every SECS seconds (default 1) until interrupted'
             cand --format 'Output format'
             cand --source 'Where to read kernel sockets from'
+            cand --stack 'Which protocol stacks to list'
             cand -t 'Show TCP sockets'
             cand --tcp 'Show TCP sockets'
             cand -u 'Show UDP sockets'
@@ -58,6 +59,52 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand stack 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
+            cand compare 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
+            cand lab 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rnetstat;stack'= {
+            cand --device 'TUN device name'
+            cand --addr4 'The stack''s IPv4 address and prefix; the kernel''s side gets the first host address'
+            cand --addr6 'The stack''s IPv6 address and prefix; the kernel''s side gets the first host address'
+            cand --mtu 'Device MTU'
+            cand --rx-buffer 'Receive buffer of each TCP socket, in bytes'
+            cand --tx-buffer 'Send buffer of each TCP socket, in bytes'
+            cand --backlog 'Listening sockets kept ready per service (smoltcp has no accept backlog)'
+            cand --max-sockets 'Most sockets the stack holds at once (bounds memory under a SYN flood)'
+            cand --hold-port 'Port of the hold service (accepts, never reads)'
+            cand --txqueuelen 'Transmit queue length of the device'
+            cand --no-vnet-hdr 'Plain TUN frames: no virtio-net header, no GSO/checksum offload'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rnetstat;compare'= {
+            cand -c 'Refresh every SECS seconds (default 1) until interrupted'
+            cand --continuous 'Refresh every SECS seconds (default 1) until interrupted'
+            cand --json 'Output one JSON document'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rnetstat;lab'= {
+            cand --auto 'With --step: go on by itself every DELAY seconds instead of waiting for Enter'
+            cand --step 'Release one packet at a time and show both sockets after each'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rnetstat;help'= {
+            cand stack 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
+            cand compare 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
+            cand lab 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rnetstat;help;stack'= {
+        }
+        &'rnetstat;help;compare'= {
+        }
+        &'rnetstat;help;lab'= {
+        }
+        &'rnetstat;help;help'= {
         }
     ]
     $completions[$command]

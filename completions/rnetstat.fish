@@ -1,28 +1,83 @@
-complete -c rnetstat -s A -l protocol -d 'Address families to show: inet, inet6, unix (comma-separated)' -r
-complete -c rnetstat -s c -l continuous -d 'Refresh every SECS seconds (default 1) until interrupted' -r
-complete -c rnetstat -l format -d 'Output format' -r -f -a "text\t'netstat-compatible text'
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_rnetstat_global_optspecs
+    string join \n t/tcp u/udp w/raw x/unix l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide 4/inet 6/inet6 A/protocol= c/continuous= format= json source= stack= h/help V/version
+end
+
+function __fish_rnetstat_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_rnetstat_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_rnetstat_using_subcommand
+    set -l cmd (__fish_rnetstat_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s A -l protocol -d 'Address families to show: inet, inet6, unix (comma-separated)' -r
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s c -l continuous -d 'Refresh every SECS seconds (default 1) until interrupted' -r
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l format -d 'Output format' -r -f -a "text\t'netstat-compatible text'
 table\t'a table for people'
 json\t'one JSON document'
 jsonl\t'one JSON record per line'"
-complete -c rnetstat -l source -d 'Where to read kernel sockets from' -r -f -a "auto\t'sock_diag netlink, falling back to /proc/net per protocol'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l source -d 'Where to read kernel sockets from' -r -f -a "auto\t'sock_diag netlink, falling back to /proc/net per protocol'
 netlink\t'sock_diag netlink only'
 proc\t'/proc/net only'"
-complete -c rnetstat -s t -l tcp -d 'Show TCP sockets'
-complete -c rnetstat -s u -l udp -d 'Show UDP sockets'
-complete -c rnetstat -s w -l raw -d 'Show RAW sockets'
-complete -c rnetstat -s x -l unix -d 'Show UNIX domain sockets'
-complete -c rnetstat -s l -l listening -d 'Show only listening sockets'
-complete -c rnetstat -s a -l all -d 'Show listening and non-listening sockets'
-complete -c rnetstat -s n -l numeric -d 'Don\'t resolve host, port or user names'
-complete -c rnetstat -l numeric-hosts -d 'Don\'t resolve host names'
-complete -c rnetstat -l numeric-ports -d 'Don\'t resolve port names'
-complete -c rnetstat -l numeric-users -d 'Don\'t resolve user names'
-complete -c rnetstat -s p -l programs -d 'Show the PID and name of the program holding each socket'
-complete -c rnetstat -s e -l extend -d 'Show more information (User and Inode columns); may be repeated'
-complete -c rnetstat -s o -l timers -d 'Show timers'
-complete -c rnetstat -s W -l wide -d 'Don\'t truncate IP addresses'
-complete -c rnetstat -s 4 -l inet -d 'Only IPv4 (same as -A inet)'
-complete -c rnetstat -s 6 -l inet6 -d 'Only IPv6 (same as -A inet6)'
-complete -c rnetstat -l json -d 'Same as --format json'
-complete -c rnetstat -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c rnetstat -s V -l version -d 'Print version'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l stack -d 'Which protocol stacks to list' -r -f -a "kernel\t'the kernel\'s sockets'
+user\t'the userspace stacks\' sockets (`rnetstat stack`)'
+all\t'both, with a Stack column in text'"
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s t -l tcp -d 'Show TCP sockets'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s u -l udp -d 'Show UDP sockets'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s w -l raw -d 'Show RAW sockets'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s x -l unix -d 'Show UNIX domain sockets'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s l -l listening -d 'Show only listening sockets'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s a -l all -d 'Show listening and non-listening sockets'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s n -l numeric -d 'Don\'t resolve host, port or user names'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l numeric-hosts -d 'Don\'t resolve host names'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l numeric-ports -d 'Don\'t resolve port names'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l numeric-users -d 'Don\'t resolve user names'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s p -l programs -d 'Show the PID and name of the program holding each socket'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s e -l extend -d 'Show more information (User and Inode columns); may be repeated'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s o -l timers -d 'Show timers'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s W -l wide -d 'Don\'t truncate IP addresses'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s 4 -l inet -d 'Only IPv4 (same as -A inet)'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s 6 -l inet6 -d 'Only IPv6 (same as -A inet6)'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l json -d 'Same as --format json'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s V -l version -d 'Print version'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -f -a "stack" -d 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -f -a "compare" -d 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -f -a "lab" -d 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l device -d 'TUN device name' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l addr4 -d 'The stack\'s IPv4 address and prefix; the kernel\'s side gets the first host address' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l addr6 -d 'The stack\'s IPv6 address and prefix; the kernel\'s side gets the first host address' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l mtu -d 'Device MTU' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l rx-buffer -d 'Receive buffer of each TCP socket, in bytes' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l tx-buffer -d 'Send buffer of each TCP socket, in bytes' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l backlog -d 'Listening sockets kept ready per service (smoltcp has no accept backlog)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l max-sockets -d 'Most sockets the stack holds at once (bounds memory under a SYN flood)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l hold-port -d 'Port of the hold service (accepts, never reads)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l txqueuelen -d 'Transmit queue length of the device' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l no-vnet-hdr -d 'Plain TUN frames: no virtio-net header, no GSO/checksum offload'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -s h -l help -d 'Print help'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand compare" -s c -l continuous -d 'Refresh every SECS seconds (default 1) until interrupted' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand compare" -l json -d 'Output one JSON document'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand compare" -s h -l help -d 'Print help'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l auto -d 'With --step: go on by itself every DELAY seconds instead of waiting for Enter' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l step -d 'Release one packet at a time and show both sockets after each'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -s h -l help -d 'Print help'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab help" -f -a "stack" -d 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab help" -f -a "compare" -d 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab help" -f -a "lab" -d 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

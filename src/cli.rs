@@ -2,7 +2,7 @@
 //! rnetstat's own (`--format`, `--json`, `--source`). Also feeds the man page and the shell
 //! completions (`assets`), so every option is documented in one place.
 
-use clap::{ArgAction, Parser, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
@@ -14,6 +14,16 @@ pub enum FormatArg {
     Json,
     /// one JSON record per line
     Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StackArg {
+    /// the kernel's sockets
+    Kernel,
+    /// the userspace stacks' sockets (`rnetstat stack`)
+    User,
+    /// both, with a Stack column in text
+    All,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -135,6 +145,93 @@ pub struct Cli {
     /// Where to read kernel sockets from
     #[arg(long = "source", value_enum, default_value_t = SourceArg::Auto)]
     pub source: SourceArg,
+
+    /// Which protocol stacks to list
+    #[arg(long = "stack", value_enum, default_value_t = StackArg::Kernel)]
+    pub stack: StackArg,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground
+    Stack(StackArgs),
+    /// Kernel sockets beside the userspace-stack sockets at the other end of the same connection
+    Compare(CompareArgs),
+    /// A self-contained lab (root): a private namespace, the stack, and kernel connections
+    /// walked through the TCP life cycle, shown side by side at each step
+    Lab(LabArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StackArgs {
+    /// TUN device name
+    #[arg(long, default_value = "rns0")]
+    pub device: String,
+
+    /// The stack's IPv4 address and prefix; the kernel's side gets the first host address
+    #[arg(long, value_name = "ADDR/PREFIX", default_value = "10.77.0.2/24")]
+    pub addr4: String,
+
+    /// The stack's IPv6 address and prefix; the kernel's side gets the first host address
+    #[arg(long, value_name = "ADDR/PREFIX", default_value = "fd00:77::2/64")]
+    pub addr6: String,
+
+    /// Device MTU
+    #[arg(long, default_value_t = 1500, value_parser = clap::value_parser!(u32).range(1280..=65535))]
+    pub mtu: u32,
+
+    /// Receive buffer of each TCP socket, in bytes
+    #[arg(long, value_name = "BYTES", default_value_t = 262_144)]
+    pub rx_buffer: usize,
+
+    /// Send buffer of each TCP socket, in bytes
+    #[arg(long, value_name = "BYTES", default_value_t = 262_144)]
+    pub tx_buffer: usize,
+
+    /// Listening sockets kept ready per service (smoltcp has no accept backlog)
+    #[arg(long, default_value_t = 4)]
+    pub backlog: usize,
+
+    /// Most sockets the stack holds at once (bounds memory under a SYN flood)
+    #[arg(long, default_value_t = 256)]
+    pub max_sockets: usize,
+
+    /// Port of the hold service (accepts, never reads)
+    #[arg(long, default_value_t = 9999)]
+    pub hold_port: u16,
+
+    /// Transmit queue length of the device
+    #[arg(long, default_value_t = 10_000)]
+    pub txqueuelen: u32,
+
+    /// Plain TUN frames: no virtio-net header, no GSO/checksum offload
+    #[arg(long)]
+    pub no_vnet_hdr: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Output one JSON document
+    #[arg(long)]
+    pub json: bool,
+
+    /// Refresh every SECS seconds (default 1) until interrupted
+    #[arg(short = 'c', long = "continuous", value_name = "SECS", num_args = 0..=1, default_missing_value = "1")]
+    pub continuous: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LabArgs {
+    /// Release one packet at a time and show both sockets after each
+    #[arg(long)]
+    pub step: bool,
+
+    /// With --step: go on by itself every DELAY seconds instead of waiting for Enter
+    #[arg(long, value_name = "DELAY", requires = "step")]
+    pub auto: Option<String>,
 }
 
 /// The clap command, for the man page and completions.

@@ -5,12 +5,17 @@
 
 use std::time::Duration;
 
-use crate::cli::{Cli, FormatArg, SourceArg};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::cli::{Cli, CompareArgs, FormatArg, LabArgs, SourceArg, StackArg, StackArgs};
 use crate::error::Error;
 use crate::output::Format;
 use crate::output::names::Numeric;
 use crate::output::netstat::TextOpts;
 use crate::source::{Listening, Selection, SourcePref};
+use crate::stack::StackConfig;
+use crate::stack::engine::Addrs;
+use crate::stack::services::Limits;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -66,20 +71,15 @@ impl Config {
                 FormatArg::Jsonl => Format::Jsonl,
             }
         };
-        let continuous = match &cli.continuous {
-            None => None,
-            Some(s) => {
-                let secs: f64 = s
-                    .parse()
-                    .ok()
-                    .filter(|v: &f64| v.is_finite() && *v > 0.0 && *v <= 86_400.0)
-                    .ok_or_else(|| {
-                        Error::Usage(format!(
-                            "-c: '{s}' is not a number of seconds between 0 and 86400"
-                        ))
-                    })?;
-                Some(Duration::from_secs_f64(secs))
-            }
+        let continuous = cli
+            .continuous
+            .as_deref()
+            .map(|v| seconds("-c", v))
+            .transpose()?;
+        let (kernel, userspace) = match cli.stack {
+            StackArg::Kernel => (true, false),
+            StackArg::User => (false, true),
+            StackArg::All => (true, true),
         };
         Ok(Config {
             selection: Selection {
@@ -96,6 +96,9 @@ impl Config {
                     SourceArg::Proc => SourcePref::Proc,
                 },
                 unix_proc_extras: unix && format == Format::Text,
+                tcp_info: false,
+                kernel,
+                userspace,
             },
             format,
             numeric: Numeric {
@@ -109,10 +112,147 @@ impl Config {
                 programs: cli.programs,
                 timers: cli.timers,
                 wide: cli.wide,
+                stack_column: kernel && userspace,
             },
             continuous,
         })
     }
+}
+
+/// A number of seconds in (0, 86400], for `-c` and `--auto`.
+fn seconds(flag: &str, s: &str) -> Result<Duration, Error> {
+    s.parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite() && *v > 0.0 && *v <= 86_400.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "{flag}: '{s}' is not a number of seconds between 0 and 86400"
+            ))
+        })
+}
+
+/// `rnetstat compare`.
+#[derive(Debug, Clone)]
+pub struct CompareConfig {
+    pub json: bool,
+    pub continuous: Option<Duration>,
+}
+
+impl CompareConfig {
+    pub fn from_args(a: &CompareArgs) -> Result<CompareConfig, Error> {
+        Ok(CompareConfig {
+            json: a.json,
+            continuous: a
+                .continuous
+                .as_deref()
+                .map(|v| seconds("-c", v))
+                .transpose()?,
+        })
+    }
+}
+
+/// `rnetstat lab`.
+#[derive(Debug, Clone)]
+pub struct LabConfig {
+    pub step: bool,
+    /// With `--step`: the pause between packets, or `None` to wait for Enter.
+    pub auto: Option<Duration>,
+}
+
+impl LabConfig {
+    pub fn from_args(a: &LabArgs) -> Result<LabConfig, Error> {
+        Ok(LabConfig {
+            step: a.step,
+            auto: a
+                .auto
+                .as_deref()
+                .map(|v| seconds("--auto", v))
+                .transpose()?,
+        })
+    }
+}
+
+/// `ADDR/PREFIX` for one family.
+fn cidr<A: std::str::FromStr>(flag: &str, s: &str, max: u8) -> Result<(A, u8), Error> {
+    let bad = || Error::Usage(format!("{flag}: '{s}' is not ADDR/PREFIX"));
+    let (a, p) = s.split_once('/').ok_or_else(bad)?;
+    let addr = a.parse().map_err(|_| bad())?;
+    let prefix: u8 = p.parse().map_err(|_| bad())?;
+    if prefix == 0 || prefix >= max {
+        return Err(Error::Usage(format!(
+            "{flag}: prefix /{prefix} leaves no room for two hosts"
+        )));
+    }
+    Ok((addr, prefix))
+}
+
+/// The kernel's side of the link: the subnet's first host address, or its second when
+/// the stack has taken the first.
+fn peer_v4(a: Ipv4Addr, prefix: u8) -> Ipv4Addr {
+    let mask = u32::MAX << (32 - u32::from(prefix));
+    let first = (u32::from(a) & mask) + 1;
+    Ipv4Addr::from(if first == u32::from(a) {
+        first + 1
+    } else {
+        first
+    })
+}
+
+fn peer_v6(a: Ipv6Addr, prefix: u8) -> Ipv6Addr {
+    let mask = u128::MAX << (128 - u32::from(prefix));
+    let first = (u128::from(a) & mask) + 1;
+    Ipv6Addr::from(if first == u128::from(a) {
+        first + 1
+    } else {
+        first
+    })
+}
+
+/// `rnetstat stack`.
+pub fn stack_config(a: &StackArgs) -> Result<StackConfig, Error> {
+    let (v4, prefix4) = cidr::<Ipv4Addr>("--addr4", &a.addr4, 31)?;
+    let (v6, prefix6) = cidr::<Ipv6Addr>("--addr6", &a.addr6, 127)?;
+    if a.rx_buffer < 1024 || a.tx_buffer < 1024 || a.rx_buffer > 1 << 30 || a.tx_buffer > 1 << 30 {
+        return Err(Error::Usage(
+            "--rx-buffer and --tx-buffer must be between 1024 bytes and 1 GiB".into(),
+        ));
+    }
+    if a.backlog == 0 || a.max_sockets == 0 {
+        return Err(Error::Usage(
+            "--backlog and --max-sockets must be at least 1".into(),
+        ));
+    }
+    if [7, 9, 17, 19].contains(&a.hold_port) || a.hold_port == 0 {
+        return Err(Error::Usage(format!(
+            "--hold-port {} is taken by another service",
+            a.hold_port
+        )));
+    }
+    let d = StackConfig::default();
+    Ok(StackConfig {
+        device: a.device.clone(),
+        kernel_v4: peer_v4(v4, prefix4),
+        kernel_v6: peer_v6(v6, prefix6),
+        addrs: Addrs {
+            v4,
+            prefix4,
+            v6,
+            prefix6,
+        },
+        mtu: a.mtu,
+        txqueuelen: a.txqueuelen,
+        vnet_hdr: !a.no_vnet_hdr,
+        limits: Limits {
+            rx_buffer: a.rx_buffer,
+            tx_buffer: a.tx_buffer,
+            backlog: a.backlog,
+            max_sockets: a.max_sockets,
+            timeout: d.limits.timeout,
+        },
+        hold_port: a.hold_port,
+        step: false,
+    })
 }
 
 #[cfg(test)]
@@ -178,6 +318,43 @@ mod tests {
             cfg(&["-c", "0.5"]).unwrap().continuous,
             Some(Duration::from_millis(500))
         );
+    }
+
+    #[test]
+    fn stack_addresses_and_limits() {
+        use crate::cli::Command;
+        let stack = |args: &[&str]| {
+            let mut v = vec!["rnetstat", "stack"];
+            v.extend_from_slice(args);
+            match Cli::try_parse_from(v).unwrap().command {
+                Some(Command::Stack(a)) => stack_config(&a),
+                _ => panic!("not the stack command"),
+            }
+        };
+        let c = stack(&[]).unwrap();
+        assert_eq!(c.kernel_v4, Ipv4Addr::new(10, 77, 0, 1));
+        assert_eq!(c.kernel_v6, "fd00:77::1".parse::<Ipv6Addr>().unwrap());
+        let c = stack(&["--addr4", "192.168.5.1/30", "--addr6", "fd01::1/120"]).unwrap();
+        assert_eq!(c.kernel_v4, Ipv4Addr::new(192, 168, 5, 2));
+        assert_eq!(c.kernel_v6, "fd01::2".parse::<Ipv6Addr>().unwrap());
+        for bad in [
+            &["--addr4", "10.0.0.1"][..],
+            &["--addr4", "10.0.0.1/32"],
+            &["--addr6", "nope/64"],
+            &["--rx-buffer", "10"],
+            &["--hold-port", "7"],
+            &["--backlog", "0"],
+        ] {
+            assert!(matches!(stack(bad), Err(Error::Usage(_))), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn stack_selection() {
+        let c = cfg(&["--stack", "all"]).unwrap();
+        assert!(c.selection.kernel && c.selection.userspace && c.text.stack_column);
+        let c = cfg(&[]).unwrap();
+        assert!(c.selection.kernel && !c.selection.userspace && !c.text.stack_column);
     }
 
     #[test]

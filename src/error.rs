@@ -31,6 +31,14 @@ pub enum Error {
 
     #[error("write error: {0}")]
     Output(#[source] io::Error),
+
+    /// The userspace stack or the lab could not run.
+    #[error("stack: {0}")]
+    Stack(#[source] io::Error),
+
+    /// Something needs privileges the caller lacks; the message says which.
+    #[error("{0}")]
+    Permission(String),
 }
 
 impl Error {

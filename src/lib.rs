@@ -9,10 +9,13 @@
 
 pub mod assets;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod error;
+pub mod lab;
 pub mod model;
 pub mod output;
 pub mod run;
 pub mod source;
+pub mod stack;
 pub mod sys;

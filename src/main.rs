@@ -3,8 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use rnetstat::cli::Cli;
-use rnetstat::config::Config;
+use rnetstat::cli::{Cli, Command};
+use rnetstat::config::{self, Config};
+use rnetstat::error::Error;
 use rnetstat::run::{World, run};
 
 fn main() -> ExitCode {
@@ -16,7 +17,17 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let result = Config::from_cli(&cli).and_then(|cfg| run(&cfg, &mut World::real()));
+    let result: Result<(), Error> = match &cli.command {
+        None => Config::from_cli(&cli).and_then(|cfg| run(&cfg, &mut World::real())),
+        Some(Command::Stack(a)) => {
+            config::stack_config(a).and_then(|cfg| rnetstat::stack::foreground::run(&cfg))
+        }
+        Some(Command::Compare(a)) => config::CompareConfig::from_args(a)
+            .and_then(|cfg| rnetstat::compare::run(&cfg, &mut World::real())),
+        Some(Command::Lab(a)) => {
+            config::LabConfig::from_args(a).and_then(|cfg| rnetstat::lab::run(&cfg))
+        }
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,

@@ -80,7 +80,15 @@ fn once<W: Write>(
             Box::new(Json::new(out, cfg.format == Format::Jsonl, owners).map_err(Error::Output)?)
         }
     };
-    source::collect(&cfg.selection, &world.proc_root, sink.as_mut())?;
+    let (user, warnings) = if cfg.selection.userspace {
+        source::stack::fetch()
+    } else {
+        Default::default()
+    };
+    for w in &warnings {
+        sink.warning(w);
+    }
+    source::collect(&cfg.selection, &world.proc_root, &user, sink.as_mut())?;
     sink.finish().map_err(Error::Output)
 }
 

@@ -1,7 +1,10 @@
 //! The few calls into libc that have no safe wrapper in our dependencies: reverse name
 //! lookup through the system resolver (NSS: /etc/hosts, DNS …) and user names (NSS passwd).
-//! Every `unsafe` block of the crate lives here.
+//! Every `unsafe` block of the crate lives here (and in `sys::net`, the TUN and interface
+//! ioctls of the userspace stack).
 #![allow(unsafe_code)]
+
+pub mod net;
 
 use std::ffi::CStr;
 use std::mem;

@@ -1,13 +1,15 @@
 //! The socket record: plain data that every source fills and every renderer reads.
 //!
 //! One record type serves kernel sockets from sock_diag, kernel sockets from `/proc`, and
-//! (later) the userspace stack's sockets, so all of them print in the same columns.
+//! the userspace stack's sockets, so all of them print in the same columns.
 //! A record borrows its one variable-length field (a unix socket's name) from the buffer it
 //! was decoded from, so streaming a dump allocates nothing per row.
 
 mod state;
+mod tcp_info;
 
 pub use state::{State, StateMask};
+pub use tcp_info::TcpInfo;
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -205,6 +207,12 @@ pub struct Socket<'a> {
     pub timer: Option<Timer>,
     /// The reference count, which only `/proc/net/unix` reports.
     pub refcnt: Option<u32>,
+    /// The userspace stack's process, for its sockets.
+    pub stack_pid: Option<u32>,
+    /// The userspace stack's service on this socket (echo, hold …).
+    pub service: Option<&'a str>,
+    /// TCP internals (kernel: `INET_DIAG_INFO`; userspace: the wire tap).
+    pub tcp_info: Option<TcpInfo>,
 }
 
 impl Socket<'_> {
@@ -237,6 +245,9 @@ impl Socket<'_> {
             cookie: 0,
             timer: None,
             refcnt: None,
+            stack_pid: None,
+            service: None,
+            tcp_info: None,
         }
     }
 }

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use crate::model::{Proto, Socket};
+use crate::model::{Proto, Socket, TcpInfo};
 use crate::source::owners::Owners;
 use crate::source::{Group, Sink};
 
@@ -29,8 +29,20 @@ struct JsonProcess<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonSocket<'a> {
+struct JsonTimer {
+    timer: &'static str,
+    expires_ms: u32,
+    retrans: u32,
+}
+
+/// One socket as the JSON contract spells it (docs/json.md).
+#[derive(Serialize)]
+pub struct JsonSocket<'a> {
     stack: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stack_pid: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<&'a str>,
     proto: &'static str,
     family: &'static str,
     #[serde(rename = "type")]
@@ -45,7 +57,57 @@ struct JsonSocket<'a> {
     inode: u32,
     uid: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
+    timer: Option<JsonTimer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tcp_info: Option<TcpInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     processes: Option<Vec<JsonProcess<'a>>>,
+}
+
+impl<'a> JsonSocket<'a> {
+    pub fn new(s: &'a Socket<'a>, owners: Option<&'a Owners>) -> JsonSocket<'a> {
+        let inet = s.proto != Proto::Unix;
+        let endpoint = |e: crate::model::Endpoint| {
+            inet.then_some(JsonEndpoint {
+                address: e.addr,
+                port: e.port,
+            })
+        };
+        let processes = owners.map(|o| {
+            o.holders(s.inode)
+                .iter()
+                .map(|(_, h)| JsonProcess {
+                    pid: h.pid,
+                    name: o.process(h.pid).map_or("", |p| p.comm.as_str()),
+                    fd: h.fd,
+                })
+                .collect()
+        });
+        JsonSocket {
+            stack: s.stack.name(),
+            stack_pid: s.stack_pid,
+            service: s.service,
+            proto: s.proto.name(),
+            family: s.family.name(),
+            sock_type: s.sock_type.name(),
+            state: s.state.name(),
+            recv_q: s.recv_q,
+            send_q: s.send_q,
+            local: endpoint(s.local),
+            remote: endpoint(s.remote),
+            path: if inet { None } else { s.path.map(unix_name) },
+            peer_inode: (!inet).then_some(s.peer_inode),
+            inode: s.inode,
+            uid: s.uid,
+            timer: s.timer.map(|t| JsonTimer {
+                timer: t.kind.name(),
+                expires_ms: t.expires_ms,
+                retrans: t.retrans,
+            }),
+            tcp_info: s.tcp_info,
+            processes,
+        }
+    }
 }
 
 pub struct Json<'a, W: Write> {
@@ -83,39 +145,7 @@ impl<W: Write> Sink for Json<'_, W> {
     }
 
     fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
-        let inet = s.proto != Proto::Unix;
-        let endpoint = |e: crate::model::Endpoint| {
-            inet.then_some(JsonEndpoint {
-                address: e.addr,
-                port: e.port,
-            })
-        };
-        let processes = self.owners.map(|o| {
-            o.holders(s.inode)
-                .iter()
-                .map(|(_, h)| JsonProcess {
-                    pid: h.pid,
-                    name: o.process(h.pid).map_or("", |p| p.comm.as_str()),
-                    fd: h.fd,
-                })
-                .collect()
-        });
-        let rec = JsonSocket {
-            stack: s.stack.name(),
-            proto: s.proto.name(),
-            family: s.family.name(),
-            sock_type: s.sock_type.name(),
-            state: s.state.name(),
-            recv_q: s.recv_q,
-            send_q: s.send_q,
-            local: endpoint(s.local),
-            remote: endpoint(s.remote),
-            path: if inet { None } else { s.path.map(unix_name) },
-            peer_inode: (!inet).then_some(s.peer_inode),
-            inode: s.inode,
-            uid: s.uid,
-            processes,
-        };
+        let rec = JsonSocket::new(s, self.owners);
         if !self.lines && self.count > 0 {
             self.out.write_all(b",")?;
         }

@@ -22,7 +22,12 @@ pub struct TextOpts {
     pub programs: bool,
     pub timers: bool,
     pub wide: bool,
+    /// `--stack all`: a leading Stack column tells kernel and userspace rows apart.
+    pub stack_column: bool,
 }
+
+/// Width of the Stack column: "user/4194304" fits.
+const STACK_WIDTH: usize = 12;
 
 pub struct NetstatText<'a, W: Write> {
     out: W,
@@ -104,13 +109,25 @@ impl<'a, W: Write> NetstatText<'a, W> {
     fn inet_row(&mut self, s: &Socket<'_>) {
         let l = &mut self.line;
         l.clear();
+        if self.opts.stack_column {
+            match s.stack_pid {
+                Some(pid) => {
+                    l.push_str("user/");
+                    push_u64(l, u64::from(pid));
+                }
+                None => l.push_str(s.stack.name()),
+            }
+            pad_to(l, STACK_WIDTH);
+            l.push(' ');
+        }
+        let base = l.len();
         l.push_str(s.proto.name());
         if s.family == Family::Inet6 {
             l.push('6');
         }
         // tcp/raw: "%-4s  %6ld", udp: "%-5s %6ld"
         let w = if s.proto == Proto::Udp { 5 } else { 4 };
-        pad_to(l, w);
+        pad_to(l, base + w);
         if s.proto != Proto::Udp {
             l.push(' ');
         }
@@ -249,8 +266,14 @@ impl<W: Write> Sink for NetstatText<'_, W> {
             Group::Inet => {
                 self.line.push_str("Active Internet connections ");
                 self.line.push_str(which);
+                self.line.push('\n');
+                if self.opts.stack_column {
+                    self.line.push_str("Stack");
+                    let end = self.line.len() + STACK_WIDTH - 5 + 1;
+                    pad_to(&mut self.line, end);
+                }
                 self.line.push_str(
-                    "\nProto Recv-Q Send-Q Local Address           Foreign Address         State      ",
+                    "Proto Recv-Q Send-Q Local Address           Foreign Address         State      ",
                 );
                 if self.opts.extend {
                     self.line.push_str(" User       Inode     ");

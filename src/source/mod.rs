@@ -8,6 +8,7 @@
 pub mod netlink;
 pub mod owners;
 pub mod procfs;
+pub mod stack;
 
 use std::collections::HashMap;
 use std::io;
@@ -17,6 +18,8 @@ use crate::model::{Family, Proto, Socket, State, StateMask};
 
 use netlink::{DiagSocket, Transport};
 use procfs::ProcRoot;
+
+use crate::stack::snapshot::Snapshot;
 
 /// Receives records as they are collected.
 pub trait Sink {
@@ -70,6 +73,11 @@ pub struct Selection {
     /// Complete unix sockets with what only `/proc/net/unix` has, for netstat's table:
     /// the RefCnt column and the not-yet-accepted "embryo" sockets.
     pub unix_proc_extras: bool,
+    /// Ask sock_diag for tcp_info (`rnetstat compare`).
+    pub tcp_info: bool,
+    /// Which stacks to list (`--stack`).
+    pub kernel: bool,
+    pub userspace: bool,
 }
 
 impl Selection {
@@ -133,9 +141,16 @@ impl Selection {
 /// How often a dump the kernel flags NLM_F_DUMP_INTR is repeated before we warn.
 const DUMP_RETRIES: usize = 3;
 
-/// Collects the selected sockets into `sink`.
-pub fn collect(sel: &Selection, proc_root: &ProcRoot, sink: &mut dyn Sink) -> Result<(), Error> {
+/// Collects the selected sockets into `sink`: the kernel's (if `sel.kernel`), then per
+/// table the userspace stacks' from `user` (if `sel.userspace`).
+pub fn collect(
+    sel: &Selection,
+    proc_root: &ProcRoot,
+    user: &[Snapshot],
+    sink: &mut dyn Sink,
+) -> Result<(), Error> {
     let mut diag = match sel.source {
+        _ if !sel.kernel => None,
         SourcePref::Proc => None,
         _ => match DiagSocket::open() {
             Ok(d) => Some(d),
@@ -153,7 +168,11 @@ pub fn collect(sel: &Selection, proc_root: &ProcRoot, sink: &mut dyn Sink) -> Re
         text: String::new(),
         seq: 0,
     };
-    let tables = sel.tables();
+    let mut tables = sel.tables();
+    if !sel.kernel {
+        // The userspace stack has TCP and UDP sockets only.
+        tables.retain(|(p, _)| matches!(p, Proto::Tcp | Proto::Udp));
+    }
     let mut group = None;
     for (proto, family) in tables {
         let g = if proto == Proto::Unix {
@@ -164,6 +183,10 @@ pub fn collect(sel: &Selection, proc_root: &ProcRoot, sink: &mut dyn Sink) -> Re
         if group != Some(g) {
             sink.group(g).map_err(Error::Output)?;
             group = Some(g);
+        }
+        if !sel.kernel {
+            c.userspace(user, proto, family, sink)?;
+            continue;
         }
         let extras = if proto == Proto::Unix && sel.unix_proc_extras && diag.is_some() {
             Some(proc_root.unix_extras()?)
@@ -186,6 +209,9 @@ pub fn collect(sel: &Selection, proc_root: &ProcRoot, sink: &mut dyn Sink) -> Re
                 }
             }
         }
+        if sel.userspace {
+            c.userspace(user, proto, family, sink)?;
+        }
     }
     Ok(())
 }
@@ -199,6 +225,25 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
+    /// The userspace stacks' sockets of one table.
+    fn userspace(
+        &self,
+        user: &[Snapshot],
+        proto: Proto,
+        family: Family,
+        sink: &mut dyn Sink,
+    ) -> Result<(), Error> {
+        for snap in user {
+            for us in &snap.sockets {
+                let r = stack::record(snap, us);
+                if r.proto == proto && r.family == family && self.sel.wants(&r) {
+                    sink.socket(&r).map_err(Error::Output)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Dumps one table over sock_diag. Returns false when this table must come from /proc.
     fn dump_netlink<T: Transport>(
         &mut self,
@@ -215,7 +260,7 @@ impl Collector<'_> {
             self.seq = self.seq.wrapping_add(1);
             let req = match proto {
                 Proto::Unix => netlink::unix::request(mask, self.seq),
-                p => netlink::inet::request(p, family, mask, self.seq),
+                p => netlink::inet::request(p, family, mask, self.sel.tcp_info, self.seq),
             };
             let retry = attempt > 0;
             if retry {

@@ -39,7 +39,8 @@ use crate::model::{Endpoint, Family, Proto, Socket, State, StateMask, Timer, Tim
 pub const INET_DIAG_MSG_LEN: usize = 72;
 
 /// Builds the `SOCK_DIAG_BY_FAMILY` dump request for one protocol and family.
-pub fn request(proto: Proto, family: Family, states: StateMask, seq: u32) -> Vec<u8> {
+/// With `info`, TCP replies carry `INET_DIAG_INFO` (tcp_info).
+pub fn request(proto: Proto, family: Family, states: StateMask, info: bool, seq: u32) -> Vec<u8> {
     let socket_id = match family {
         Family::Inet6 => SocketId::new_v6(),
         _ => SocketId::new_v4(),
@@ -47,7 +48,11 @@ pub fn request(proto: Proto, family: Family, states: StateMask, seq: u32) -> Vec
     let req = InetRequest {
         family: family.af(),
         protocol: proto.ipproto().unwrap_or(0),
-        extensions: ExtensionFlags::empty(),
+        extensions: if info {
+            ExtensionFlags::INFO
+        } else {
+            ExtensionFlags::empty()
+        },
         states: StateFlags::from_bits_retain(states.0),
         socket_id,
     };
@@ -137,6 +142,14 @@ impl<'a> InetDiagMsg<'a> {
         &self.b[INET_DIAG_MSG_LEN..]
     }
 
+    /// The `INET_DIAG_INFO` attribute decoded, when the reply carries one.
+    pub fn tcp_info(&self) -> Option<crate::model::TcpInfo> {
+        netlink_packet_core::NlasIterator::new(self.attrs())
+            .filter_map(Result::ok)
+            .find(|a| a.kind() == super::tcp_info::INET_DIAG_INFO)
+            .map(|a| super::tcp_info::decode(a.value()))
+    }
+
     /// Decodes into a record. Unknown families and states are errors, not panics.
     pub fn to_socket(&self, proto: Proto) -> Result<Socket<'static>, NetlinkError> {
         let family = match i32::from(self.family()) {
@@ -168,6 +181,7 @@ impl<'a> InetDiagMsg<'a> {
                 expires_ms: self.expires(),
                 retrans: u32::from(self.retrans()),
             });
+            s.tcp_info = self.tcp_info();
         }
         Ok(s)
     }
@@ -275,7 +289,7 @@ mod tests {
 
     #[test]
     fn request_bytes() {
-        let r = request(Proto::Tcp, Family::Inet6, StateMask::ALL, 42);
+        let r = request(Proto::Tcp, Family::Inet6, StateMask::ALL, false, 42);
         // nlmsghdr (16) + inet_diag_req_v2 (56)
         assert_eq!(r.len(), 72);
         assert_eq!(u32::from_ne_bytes(r[0..4].try_into().unwrap()), 72); // nlmsg_len

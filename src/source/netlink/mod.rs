@@ -6,6 +6,7 @@
 
 mod dump;
 pub mod inet;
+pub mod tcp_info;
 pub mod unix;
 
 pub use dump::{DumpOutcome, Transport, dump};

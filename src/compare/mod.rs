@@ -1,0 +1,130 @@
+//! `rnetstat compare`: each kernel socket beside the userspace-stack socket at the other
+//! end of the same connection, one row per connection, with notes on what the two ends
+//! show together (e.g. a kernel Send-Q held back by the stack's zero window).
+//!
+//! collect (kernel sockets with tcp_info over sock_diag, stack snapshots over their control
+//! sockets) → `pair` → `render` (text or JSON).
+
+pub mod pair;
+pub mod render;
+
+use std::io::{self, Write};
+use std::net::IpAddr;
+use std::thread;
+
+use crate::config::CompareConfig;
+use crate::error::Error;
+use crate::model::Socket;
+use crate::run::World;
+use crate::source::{self, Group, Listening, Selection, Sink, SourcePref};
+use crate::stack::snapshot::Snapshot;
+
+/// Kernel TCP and UDP sockets of both families, every state, with tcp_info.
+pub fn kernel_selection() -> Selection {
+    Selection {
+        tcp: true,
+        udp: true,
+        raw: false,
+        unix: false,
+        inet4: true,
+        inet6: true,
+        listening: Listening::All,
+        source: SourcePref::Auto,
+        unix_proc_extras: false,
+        tcp_info: true,
+        kernel: true,
+        userspace: false,
+    }
+}
+
+/// Gathers records into owned values (inet records borrow nothing).
+#[derive(Default)]
+pub struct Collect {
+    pub sockets: Vec<Socket<'static>>,
+    pub warnings: Vec<String>,
+}
+
+impl Sink for Collect {
+    fn group(&mut self, _: Group) -> io::Result<()> {
+        Ok(())
+    }
+    fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
+        let mut owned = Socket::inet(s.proto, s.family);
+        owned.clone_from(&Socket {
+            path: None,
+            service: None,
+            ..s.clone()
+        });
+        self.sockets.push(owned);
+        Ok(())
+    }
+    fn warning(&mut self, msg: &str) {
+        self.warnings.push(msg.to_string());
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything one comparison looks at.
+pub struct View {
+    pub kernel: Vec<Socket<'static>>,
+    pub stacks: Vec<Snapshot>,
+    pub warnings: Vec<String>,
+}
+
+impl View {
+    pub fn gather(proc_root: &source::procfs::ProcRoot) -> Result<View, Error> {
+        let mut k = Collect::default();
+        source::collect(&kernel_selection(), proc_root, &[], &mut k)?;
+        let (stacks, mut warnings) = source::stack::fetch();
+        warnings.extend(k.warnings);
+        Ok(View {
+            kernel: k.sockets,
+            stacks,
+            warnings,
+        })
+    }
+
+    /// The stacks' own addresses: kernel sockets talking to these are candidates.
+    pub fn stack_addrs(&self) -> Vec<IpAddr> {
+        self.stacks
+            .iter()
+            .flat_map(|s| s.addresses.iter())
+            .filter_map(|c| c.split('/').next()?.parse().ok())
+            .collect()
+    }
+}
+
+pub fn run<W: Write>(cfg: &CompareConfig, world: &mut World<W>) -> Result<(), Error> {
+    loop {
+        let view = View::gather(&world.proc_root)?;
+        let user: Vec<Socket<'_>> = view
+            .stacks
+            .iter()
+            .flat_map(|snap| {
+                snap.sockets
+                    .iter()
+                    .map(move |s| source::stack::record(snap, s))
+            })
+            .collect();
+        let pairs = pair::pair(&view.kernel, &user, &view.stack_addrs());
+        let out = &mut world.out;
+        if cfg.json {
+            render::json(out, &view, &pairs)
+        } else {
+            render::text(out, &view, &user, &pairs)
+        }
+        .map_err(Error::Output)?;
+        out.flush().map_err(Error::Output)?;
+        if !cfg.json {
+            for w in &view.warnings {
+                eprintln!("rnetstat: warning: {w}");
+            }
+        }
+        match cfg.continuous {
+            Some(d) => thread::sleep(d),
+            None => return Ok(()),
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The stack's control socket: a unix stream socket that serves JSON snapshots.
+//!
+//! Protocol: the client sends one line, `{"op":"snapshot"}`; the stack answers one line,
+//! the [`Snapshot`](super::snapshot::Snapshot) document or `{"error":"…"}`, and closes.
+//! The socket lives in `$RNETSTAT_RUNTIME_DIR`, else `$XDG_RUNTIME_DIR/rnetstat/`, else
+//! `/run/rnetstat/`, in a 0700 directory, itself mode 0600; every connection's
+//! SO_PEERCRED uid must be the stack's owner or root. Each client is handled on its own
+//! short-lived thread, with timeouts and a size limit, so a bad or slow client cannot
+//! disturb the poll loop: the loop only ever sees well-formed requests through a channel.
+
+use std::fs;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Sender, SyncSender, sync_channel};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::snapshot::Snapshot;
+
+/// Longest request line accepted.
+const MAX_REQUEST: u64 = 4096;
+/// Clients served at the same time; more are turned away with an error.
+const MAX_CLIENTS: usize = 16;
+const IO_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What a client thread asks of the poll loop.
+pub enum Request {
+    Snapshot(SyncSender<Snapshot>),
+}
+
+/// The directories a stack's control socket may be in, most specific first.
+pub fn runtime_dirs() -> Vec<PathBuf> {
+    if let Some(d) = std::env::var_os("RNETSTAT_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        return vec![PathBuf::from(d)];
+    }
+    let mut dirs = Vec::new();
+    if let Some(x) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        dirs.push(Path::new(&x).join("rnetstat"));
+    }
+    dirs.push(PathBuf::from("/run/rnetstat"));
+    dirs
+}
+
+pub struct ControlServer {
+    pub listener: UnixListener,
+    pub path: PathBuf,
+    owner: u32,
+    active: Arc<AtomicUsize>,
+}
+
+impl ControlServer {
+    /// Creates the directory (0700) and binds `stack-<pid>.sock` (0600) in the first
+    /// runtime directory.
+    pub fn bind() -> io::Result<ControlServer> {
+        let dir = runtime_dirs()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| PathBuf::from("/run/rnetstat"));
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)?;
+        let path = dir.join(format!("stack-{}.sock", std::process::id()));
+        let _ = fs::remove_file(&path);
+        let listener = UnixListener::bind(&path)?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600))?;
+        listener.set_nonblocking(true)?;
+        Ok(ControlServer {
+            listener,
+            path,
+            owner: crate::sys::geteuid(),
+            active: Arc::new(AtomicUsize::new(0)),
+        })
+    }
+
+    /// Accepts every pending client and hands each to its own thread. `wake` is written
+    /// to after a request is queued so the poll loop looks at the channel.
+    pub fn accept_all(&self, requests: &Sender<Request>, wake: &UnixStream) {
+        while let Ok((stream, _)) = self.listener.accept() {
+            let (requests, owner, active) = (requests.clone(), self.owner, self.active.clone());
+            let Ok(wake) = wake.try_clone() else { continue };
+            if active.fetch_add(1, Ordering::SeqCst) >= MAX_CLIENTS {
+                active.fetch_sub(1, Ordering::SeqCst);
+                let _ = reply_error(&stream, "busy: too many clients");
+                continue;
+            }
+            let spawned = std::thread::Builder::new()
+                .name("rnetstat-control".into())
+                .spawn(move || {
+                    let _ = serve_client(stream, owner, &requests, &wake);
+                    active.fetch_sub(1, Ordering::SeqCst);
+                });
+            if spawned.is_err() {
+                self.active.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+    }
+}
+
+impl Drop for ControlServer {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestLine {
+    op: String,
+}
+
+/// Checks a request line; only `snapshot` exists.
+fn parse_request(line: &str) -> Result<(), String> {
+    let r: RequestLine =
+        serde_json::from_str(line.trim()).map_err(|e| format!("malformed request: {e}"))?;
+    match r.op.as_str() {
+        "snapshot" => Ok(()),
+        other => Err(format!("unknown op {other:?} (expected \"snapshot\")")),
+    }
+}
+
+fn reply_error(mut stream: &UnixStream, msg: &str) -> io::Result<()> {
+    let mut line = serde_json::to_vec(&serde_json::json!({ "error": msg }))?;
+    line.push(b'\n');
+    stream.write_all(&line)
+}
+
+fn serve_client(
+    stream: UnixStream,
+    owner: u32,
+    requests: &Sender<Request>,
+    mut wake: &UnixStream,
+) -> io::Result<()> {
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(IO_TIMEOUT))?;
+    stream.set_write_timeout(Some(IO_TIMEOUT))?;
+    let cred = rustix::net::sockopt::socket_peercred(&stream)?;
+    let uid = cred.uid.as_raw();
+    if uid != owner && uid != 0 {
+        return reply_error(&stream, "permission denied: only the stack's owner or root");
+    }
+    let mut line = String::new();
+    let read = BufReader::new((&stream).take(MAX_REQUEST)).read_line(&mut line);
+    if let Err(e) = read {
+        return reply_error(&stream, &format!("could not read the request: {e}"));
+    }
+    if let Err(msg) = parse_request(&line) {
+        return reply_error(&stream, &msg);
+    }
+    let (tx, rx) = sync_channel(1);
+    if requests.send(Request::Snapshot(tx)).is_err() {
+        return reply_error(&stream, "the stack is shutting down");
+    }
+    let _ = wake.write(&[1]);
+    let Ok(snap) = rx.recv_timeout(IO_TIMEOUT) else {
+        return reply_error(&stream, "the stack did not answer in time");
+    };
+    let mut out = serde_json::to_vec(&snap)?;
+    out.push(b'\n');
+    (&stream).write_all(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_checked() {
+        assert_eq!(parse_request("{\"op\":\"snapshot\"}\n"), Ok(()));
+        for bad in [
+            "",
+            "snapshot",
+            "{\"op\":1}",
+            "{\"op\":\"kill\"}",
+            "{\"op\":\"snapshot\",\"x\":1}",
+            "\u{0}\u{ff}",
+        ] {
+            assert!(parse_request(bad).is_err(), "{bad:?}");
+        }
+    }
+}

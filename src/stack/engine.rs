@@ -1,0 +1,278 @@
+//! The engine: smoltcp's interface, the socket set, the services and the TUN device, driven
+//! by one poll loop. It never reads the clock itself beyond `now_us`, and it answers
+//! control requests between polls with a snapshot of plain copies.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::{Duration, Instant as StdInstant};
+
+use smoltcp::iface::{Config as IfaceConfig, Interface, SocketHandle, SocketSet};
+use smoltcp::socket::{tcp, udp};
+use smoltcp::time::Instant;
+use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr, IpEndpoint};
+
+use crate::model::State;
+
+use super::device::TunDevice;
+use super::services::{Limits, Service, Services};
+use super::snapshot::{SnapTimer, Snapshot, StackSocket, VERSION};
+
+/// smoltcp keeps a socket in TIME_WAIT this long (`CLOSE_DELAY` in socket/tcp.rs).
+const SMOLTCP_TIME_WAIT: Duration = Duration::from_secs(10);
+/// smoltcp's RTO bounds (`RTTE_MIN_RTO`, `RTTE_MAX_RTO`), in ms.
+const SMOLTCP_RTO_MS: (u32, u32) = (1000, 60_000);
+
+/// Addresses of the stack (its side of the TUN link).
+#[derive(Debug, Clone, Copy)]
+pub struct Addrs {
+    pub v4: Ipv4Addr,
+    pub prefix4: u8,
+    pub v6: Ipv6Addr,
+    pub prefix6: u8,
+}
+
+pub struct Engine {
+    iface: Interface,
+    sockets: SocketSet<'static>,
+    pub dev: TunDevice,
+    services: Services,
+    start: StdInstant,
+    /// When each socket was first seen in TIME_WAIT (µs), for the timer's expiry.
+    time_wait_since: HashMap<SocketHandle, u64>,
+    device: String,
+    mtu: u32,
+    vnet: bool,
+}
+
+impl Engine {
+    pub fn new(
+        mut dev: TunDevice,
+        device: String,
+        addrs: Addrs,
+        ports: Vec<(Service, u16)>,
+        limits: Limits,
+        seed: u64,
+    ) -> Engine {
+        let mut cfg = IfaceConfig::new(HardwareAddress::Ip);
+        cfg.random_seed = seed;
+        let caps = smoltcp::phy::Device::capabilities(&dev);
+        let mut iface = Interface::new(cfg, &mut dev, Instant::from_micros(0));
+        iface.update_ip_addrs(|a| {
+            let _ = a.push(IpCidr::new(IpAddress::Ipv4(addrs.v4), addrs.prefix4));
+            let _ = a.push(IpCidr::new(IpAddress::Ipv6(addrs.v6), addrs.prefix6));
+        });
+        let mut sockets = SocketSet::new(Vec::new());
+        let mut services = Services::new(ports, limits);
+        services.start(&mut sockets);
+        let vnet = dev.vnet();
+        Engine {
+            iface,
+            sockets,
+            dev,
+            services,
+            start: StdInstant::now(),
+            time_wait_since: HashMap::new(),
+            device,
+            mtu: caps.max_transmission_unit as u32,
+            vnet,
+        }
+    }
+
+    pub fn now_us(&self) -> u64 {
+        self.start.elapsed().as_micros() as u64
+    }
+
+    /// One round: packets in, services, packets out. Returns whether anything happened.
+    pub fn poll(&mut self) -> bool {
+        let mut any = false;
+        for _ in 0..2 {
+            let now = self.now_us();
+            self.dev.now_us = now;
+            let ts = Instant::from_micros(now as i64);
+            let changed = self.iface.poll(ts, &mut self.dev, &mut self.sockets)
+                == smoltcp::iface::PollResult::SocketStateChanged;
+            let served = self.services.run(&mut self.sockets, now);
+            any |= changed | served;
+            if !served {
+                break;
+            }
+        }
+        self.track_time_wait();
+        any
+    }
+
+    /// How long the loop may sleep before smoltcp needs polling again.
+    pub fn delay(&mut self) -> Option<Duration> {
+        let ts = Instant::from_micros(self.now_us() as i64);
+        self.iface
+            .poll_delay(ts, &self.sockets)
+            .map(|d| Duration::from_micros(d.total_micros()))
+    }
+
+    fn track_time_wait(&mut self) {
+        let now = self.now_us();
+        let mut seen = Vec::new();
+        for h in self.services.tcp_handles() {
+            if self.sockets.get::<tcp::Socket>(h).state() == tcp::State::TimeWait {
+                seen.push(h);
+            }
+        }
+        self.time_wait_since.retain(|h, _| seen.contains(h));
+        for h in seen {
+            self.time_wait_since.entry(h).or_insert(now);
+        }
+        // Forget tap flows whose connection is finished and gone from the socket set.
+        let live: Vec<(SocketAddr, SocketAddr)> = self
+            .services
+            .tcp_handles()
+            .filter_map(|h| {
+                let s = self.sockets.get::<tcp::Socket>(h);
+                Some((to_std(s.local_endpoint()?), to_std(s.remote_endpoint()?)))
+            })
+            .collect();
+        if self.dev.tap.len() > live.len() + 64 {
+            self.dev.tap.retain(|k, f| {
+                live.contains(k) || (!f.finished && now - f.last_seen_us < 60_000_000)
+            });
+        }
+    }
+
+    pub fn close_all(&mut self) {
+        self.services.close_all(&mut self.sockets);
+    }
+
+    pub fn all_closed(&self) -> bool {
+        self.services.all_closed(&self.sockets)
+    }
+
+    /// A copy of every socket's control information.
+    pub fn snapshot(&self) -> Snapshot {
+        let now = self.now_us();
+        let mut out = Vec::with_capacity(self.services.socket_count());
+        for h in self.services.tcp_handles() {
+            let s = self.sockets.get::<tcp::Socket>(h);
+            out.push(self.tcp_record(h, s, now));
+        }
+        if let Some(h) = self.services.udp_handle() {
+            let u = self.sockets.get::<udp::Socket>(h);
+            let ep = u.endpoint();
+            out.push(StackSocket {
+                proto: "udp".into(),
+                state: State::Close,
+                recv_q: udp_queued(u.recv_queue()),
+                send_q: udp_queued(u.send_queue()),
+                local: SocketAddr::new(
+                    ep.addr.map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), to_std_ip),
+                    ep.port,
+                ),
+                remote: None,
+                service: Service::Echo.name().into(),
+                timer: None,
+                tcp_info: None,
+            });
+        }
+        // Stable order for people and tests: by local port, then remote.
+        out.sort_by_key(|s| (s.proto.clone(), s.local.port(), s.remote));
+        Snapshot {
+            version: VERSION,
+            pid: std::process::id(),
+            uid: crate::sys::geteuid(),
+            netns: super::snapshot::current_netns(),
+            device: self.device.clone(),
+            mtu: self.mtu,
+            vnet_hdr: self.vnet,
+            addresses: self
+                .iface
+                .ip_addrs()
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+            stats: self.dev.stats,
+            tap_flows: self.dev.tap.len(),
+            sockets: out,
+        }
+    }
+
+    fn tcp_record(&self, h: SocketHandle, s: &tcp::Socket<'_>, now: u64) -> StackSocket {
+        let state = map_state(s.state());
+        let local = match s.local_endpoint() {
+            Some(ep) => to_std(ep),
+            None => {
+                let l = s.listen_endpoint();
+                SocketAddr::new(
+                    l.addr.map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), to_std_ip),
+                    l.port,
+                )
+            }
+        };
+        let remote = s.remote_endpoint().map(to_std);
+        let info = remote
+            .and_then(|r| self.dev.tap.get(&(local, r)))
+            .map(|f| f.info());
+        let timer = if let Some(since) = self.time_wait_since.get(&h) {
+            let left = SMOLTCP_TIME_WAIT.as_micros() as u64
+                - (now - since).min(SMOLTCP_TIME_WAIT.as_micros() as u64);
+            Some(SnapTimer {
+                timer: "timewait".into(),
+                expires_ms: (left / 1000) as u32,
+                retrans: 0,
+            })
+        } else if s.send_queue() > 0 {
+            let rto_ms = info
+                .and_then(|i| i.rto)
+                .map_or(SMOLTCP_RTO_MS.0, |us| us / 1000)
+                .clamp(SMOLTCP_RTO_MS.0, SMOLTCP_RTO_MS.1);
+            let zero_window = info.and_then(|i| i.snd_wnd) == Some(0);
+            Some(SnapTimer {
+                timer: if zero_window { "probe" } else { "on" }.into(),
+                expires_ms: rto_ms,
+                retrans: 0,
+            })
+        } else {
+            None
+        };
+        StackSocket {
+            proto: "tcp".into(),
+            state,
+            recv_q: s.recv_queue() as u32,
+            send_q: s.send_queue() as u32,
+            local,
+            remote,
+            service: self.services.service_of(h).map_or("", |s| s.name()).into(),
+            timer,
+            tcp_info: info,
+        }
+    }
+}
+
+/// Datagram queues count payload bytes, as the kernel's do.
+fn udp_queued(n: usize) -> u32 {
+    n as u32
+}
+
+pub fn map_state(s: tcp::State) -> State {
+    match s {
+        tcp::State::Closed => State::Close,
+        tcp::State::Listen => State::Listen,
+        tcp::State::SynSent => State::SynSent,
+        tcp::State::SynReceived => State::SynRecv,
+        tcp::State::Established => State::Established,
+        tcp::State::FinWait1 => State::FinWait1,
+        tcp::State::FinWait2 => State::FinWait2,
+        tcp::State::CloseWait => State::CloseWait,
+        tcp::State::Closing => State::Closing,
+        tcp::State::LastAck => State::LastAck,
+        tcp::State::TimeWait => State::TimeWait,
+    }
+}
+
+fn to_std_ip(a: IpAddress) -> IpAddr {
+    match a {
+        IpAddress::Ipv4(a) => IpAddr::V4(a),
+        IpAddress::Ipv6(a) => IpAddr::V6(a),
+    }
+}
+
+fn to_std(ep: IpEndpoint) -> SocketAddr {
+    SocketAddr::new(to_std_ip(ep.addr), ep.port)
+}
