@@ -173,9 +173,11 @@ impl Flow {
     /// The derived state in `tcp_info` terms.
     pub fn info(&self) -> TcpInfo {
         let scaling = self.scaling();
+        // As Linux counts them: bytes_acked includes the SYN (snd_una starts at iss),
+        // bytes_received does not (rcv_nxt starts at irs + 1); both include a FIN.
         let acked = self
             .iss
-            .map(|iss| u64::from(self.snd_una.wrapping_sub(iss).saturating_sub(1)));
+            .map(|iss| u64::from(self.snd_una.wrapping_sub(iss)));
         let received = self
             .irs
             .map(|irs| u64::from(self.rcv_nxt.wrapping_sub(irs).saturating_sub(1)));
@@ -357,7 +359,7 @@ mod tests {
             (i.snd_una, i.snd_nxt, i.rcv_nxt),
             (Some(5201), Some(5201), Some(1301))
         );
-        assert_eq!((i.bytes_acked, i.bytes_received), (Some(200), Some(300)));
+        assert_eq!((i.bytes_acked, i.bytes_received), (Some(201), Some(300)));
         assert_eq!(
             (i.total_retrans, i.bytes_retrans, i.bytes_sent),
             (Some(1), Some(200), Some(400))

@@ -9,4 +9,5 @@ mod cli;
 mod common;
 mod kernel_zoo;
 mod procfs_fixture;
+mod stack;
 mod zoo;
