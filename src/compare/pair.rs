@@ -47,8 +47,21 @@ pub fn pair<'k, 'u>(
                 && canon(u.local) == remote
                 && canon(u.remote) == canon(k.local)
         });
+        // A connected kernel UDP socket talks to the stack's unconnected UDP socket on
+        // that port, which may serve many peers: it pairs without being used up.
+        let m = m.or_else(|| {
+            (k.proto == Proto::Udp)
+                .then(|| {
+                    user.iter().position(|u| {
+                        u.proto == Proto::Udp && u.local.port == remote.1 && u.remote.port == 0
+                    })
+                })
+                .flatten()
+        });
         let u = m.map(|i| {
-            used[i] = true;
+            if user[i].remote.port != 0 {
+                used[i] = true;
+            }
             &user[i]
         });
         out.push(Pair {
@@ -113,7 +126,12 @@ pub fn notes(k: Option<&Socket<'_>>, u: Option<&Socket<'_>>) -> Vec<String> {
         }
     }
     if let Some(k) = k {
-        if k.recv_q > 0 {
+        if k.recv_q > 0 && k.proto == Proto::Udp {
+            n.push(format!(
+                "the kernel socket holds unread datagrams ({} bytes of buffer memory: for UDP the kernel counts memory, not payload)",
+                k.recv_q
+            ));
+        } else if k.recv_q > 0 {
             n.push(format!(
                 "the kernel holds {} bytes its application has not read",
                 k.recv_q
@@ -171,6 +189,19 @@ mod tests {
         };
         s.state = state;
         s
+    }
+
+    /// A connected kernel UDP socket pairs with the stack's unconnected UDP socket.
+    #[test]
+    fn udp_pairs_with_the_stack_service_socket() {
+        let mut k = sock("10.77.0.1:42508", "10.77.0.2:7", State::Established);
+        k.proto = Proto::Udp;
+        let mut u = sock("[::]:7", "[::]:0", State::Close);
+        u.proto = Proto::Udp;
+        let (kernel, user) = (vec![k], vec![u]);
+        let p = pair(&kernel, &user, &["10.77.0.2".parse().unwrap()]);
+        assert_eq!(p.len(), 1);
+        assert!(p[0].user.is_some(), "{:?}", p[0].notes);
     }
 
     #[test]

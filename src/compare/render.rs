@@ -70,6 +70,17 @@ pub fn text<W: Write>(
         )?;
     }
     writeln!(out, "{HEADER}")?;
+    rows(out, pairs)?;
+    listeners(out, user)
+}
+
+/// The header line of the connection rows.
+pub fn header() -> &'static str {
+    HEADER
+}
+
+/// One row per connection, notes underneath.
+pub fn rows<W: Write>(out: &mut W, pairs: &[Pair<'_, '_>]) -> io::Result<()> {
     let mut line = String::new();
     for p in pairs {
         line.clear();
@@ -94,6 +105,10 @@ pub fn text<W: Write>(
             writeln!(out, "      -> {n}")?;
         }
     }
+    Ok(())
+}
+
+fn listeners<W: Write>(out: &mut W, user: &[Socket<'_>]) -> io::Result<()> {
     // Listeners have no other end; one summary line says what the stack offers.
     let mut ports: Vec<String> = Vec::new();
     for u in user
@@ -124,8 +139,9 @@ struct JsonStack<'a> {
     sockets: usize,
 }
 
+/// One connection (or lone socket) as JSON.
 #[derive(Serialize)]
-struct JsonPair<'a> {
+pub struct JsonPair<'a> {
     proto: &'static str,
     kernel: Option<JsonSocket<'a>>,
     userspace: Option<JsonSocket<'a>>,
@@ -137,6 +153,15 @@ struct JsonDoc<'a> {
     stacks: Vec<JsonStack<'a>>,
     connections: Vec<JsonPair<'a>>,
     warnings: &'a [String],
+}
+
+pub fn json_pair<'a>(p: &'a Pair<'_, '_>) -> JsonPair<'a> {
+    JsonPair {
+        proto: p.proto.name(),
+        kernel: p.kernel.map(|k| JsonSocket::new(k, None)),
+        userspace: p.user.map(|u| JsonSocket::new(u, None)),
+        notes: &p.notes,
+    }
 }
 
 pub fn json<W: Write>(out: &mut W, view: &View, pairs: &[Pair<'_, '_>]) -> io::Result<()> {
@@ -151,15 +176,7 @@ pub fn json<W: Write>(out: &mut W, view: &View, pairs: &[Pair<'_, '_>]) -> io::R
                 sockets: s.sockets.len(),
             })
             .collect(),
-        connections: pairs
-            .iter()
-            .map(|p| JsonPair {
-                proto: p.proto.name(),
-                kernel: p.kernel.map(|k| JsonSocket::new(k, None)),
-                userspace: p.user.map(|u| JsonSocket::new(u, None)),
-                notes: &p.notes,
-            })
-            .collect(),
+        connections: pairs.iter().map(json_pair).collect(),
         warnings: &view.warnings,
     };
     serde_json::to_writer(&mut *out, &doc).map_err(io::Error::other)?;

@@ -8,6 +8,7 @@ mod assets;
 mod cli;
 mod common;
 mod kernel_zoo;
+mod lab;
 mod procfs_fixture;
 mod stack;
 mod zoo;
