@@ -4,7 +4,8 @@
 //! - With `IFF_VNET_HDR` each packet starts with a `virtio_net_hdr` (include/uapi/linux/
 //!   virtio_net.h). Receive accepts the kernel's GSO super-packets (up to 64 KiB of TCP
 //!   payload in one read) and completes their partial checksums (`NEEDS_CSUM`), so smoltcp
-//!   sees ordinary, verified segments; transmit writes a zero header (no offload asked).
+//!   sees ordinary, verified segments. Transmit merges runs of data segments into GSO
+//!   super-packets (`gso`), so the kernel takes a window's worth in one write.
 //! - Every packet in both directions goes through the wire tap before smoltcp (receive) or
 //!   after it (transmit).
 //! - In step mode (the lab's `--step`) packets are not delivered but held in a queue; the
@@ -16,6 +17,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use smoltcp::phy::{self, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
 
+use super::gso::Batch;
 use super::tap::{Dir, Tap};
 
 /// `sizeof(struct virtio_net_hdr)` without `num_buffers`.
@@ -56,6 +58,8 @@ pub struct TunDevice {
     pub now_us: u64,
     pub stats: DevStats,
     pub gate: Option<Gate>,
+    /// Segments being merged into one GSO write (vnet header only).
+    batch: Batch,
 }
 
 impl TunDevice {
@@ -76,7 +80,13 @@ impl TunDevice {
             now_us: 0,
             stats: DevStats::default(),
             gate: None,
+            batch: Batch::default(),
         }
+    }
+
+    /// Writes out the pending GSO batch; the engine calls this after every poll.
+    pub fn flush(&mut self) {
+        flush_batch(&self.fd, &mut self.batch, &mut self.stats);
     }
 
     pub fn vnet(&self) -> bool {
@@ -145,6 +155,12 @@ fn write_packet(fd: &OwnedFd, vnet: bool, buf: &mut Vec<u8>, pkt: &[u8], st: &mu
     send(fd, buf, st);
 }
 
+fn flush_batch(fd: &OwnedFd, batch: &mut Batch, st: &mut DevStats) {
+    if let Some(frame) = batch.finish(VNET_HDR_LEN) {
+        send(fd, frame, st);
+    }
+}
+
 fn send(fd: &OwnedFd, frame: &[u8], st: &mut DevStats) {
     match rustix::io::write(fd, frame) {
         Ok(n) => {
@@ -179,7 +195,7 @@ fn finish_vnet_rx(frame: &mut [u8]) -> Result<bool, ()> {
 }
 
 /// RFC 1071 one's-complement sum, folded to 16 bits.
-fn ones_sum(data: &[u8]) -> u16 {
+pub(crate) fn ones_sum(data: &[u8]) -> u16 {
     let mut acc: u64 = 0;
     let mut chunks = data.chunks_exact(8);
     for c in &mut chunks {
@@ -216,6 +232,8 @@ pub struct TxToken<'a> {
     now_us: u64,
     stats: &'a mut DevStats,
     gate: Option<&'a mut Gate>,
+    /// Present when segments may be merged (vnet header, not step mode).
+    batch: Option<&'a mut Batch>,
 }
 
 impl phy::TxToken for TxToken<'_> {
@@ -228,7 +246,17 @@ impl phy::TxToken for TxToken<'_> {
             Some(g) => g.held.push_back((Dir::Out, self.buf[off..].to_vec())),
             None => {
                 self.tap.observe(Dir::Out, &self.buf[off..], self.now_us);
-                send(self.fd, self.buf, self.stats);
+                match self.batch {
+                    Some(b) => {
+                        if !b.try_add(&self.buf[off..], off) {
+                            flush_batch(self.fd, b, self.stats);
+                            if !b.try_add(&self.buf[off..], off) {
+                                send(self.fd, self.buf, self.stats);
+                            }
+                        }
+                    }
+                    None => send(self.fd, self.buf, self.stats),
+                }
             }
         }
         r
@@ -258,8 +286,10 @@ impl phy::Device for TunDevice {
             now_us,
             stats,
             gate,
+            batch,
             ..
         } = self;
+        let batching = *vnet && gate.is_none();
         tap.observe(Dir::In, &rx[range.clone()], *now_us);
         Some((
             RxToken { buf: &rx[range] },
@@ -271,11 +301,13 @@ impl phy::Device for TunDevice {
                 now_us: *now_us,
                 stats,
                 gate: gate.as_mut(),
+                batch: batching.then_some(batch),
             },
         ))
     }
 
     fn transmit(&mut self, _: Instant) -> Option<TxToken<'_>> {
+        let batching = self.vnet && self.gate.is_none();
         Some(TxToken {
             fd: &self.fd,
             vnet: self.vnet,
@@ -284,6 +316,7 @@ impl phy::Device for TunDevice {
             now_us: self.now_us,
             stats: &mut self.stats,
             gate: self.gate.as_mut(),
+            batch: batching.then_some(&mut self.batch),
         })
     }
 

@@ -91,6 +91,7 @@ impl Engine {
             let ts = Instant::from_micros(now as i64);
             let changed = self.iface.poll(ts, &mut self.dev, &mut self.sockets)
                 == smoltcp::iface::PollResult::SocketStateChanged;
+            self.dev.flush();
             let served = self.services.run(&mut self.sockets, now);
             any |= changed | served;
             if !served {

@@ -280,15 +280,33 @@ fn serve(c: &mut Conn, s: &mut tcp::Socket<'_>, scratch: &mut [u8], now_us: u64)
 const CHARGEN_LINE: usize = 74; // 72 characters + CR LF
 const CHARGEN_PERIOD: usize = 95 * CHARGEN_LINE;
 
+/// One period of the pattern, built once.
+fn chargen_period() -> &'static [u8] {
+    static PERIOD: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    PERIOD.get_or_init(|| {
+        (0..CHARGEN_PERIOD)
+            .map(|p| {
+                let (line, col) = (p / CHARGEN_LINE, p % CHARGEN_LINE);
+                match col {
+                    72 => b'\r',
+                    73 => b'\n',
+                    _ => b' ' + ((line + col) % 95) as u8,
+                }
+            })
+            .collect()
+    })
+}
+
+/// Fills `buf` with the stream from position `start`, a slice copy at a time.
 fn chargen_fill(buf: &mut [u8], start: usize) {
-    for (i, b) in buf.iter_mut().enumerate() {
-        let p = (start + i) % CHARGEN_PERIOD;
-        let (line, col) = (p / CHARGEN_LINE, p % CHARGEN_LINE);
-        *b = match col {
-            72 => b'\r',
-            73 => b'\n',
-            _ => b' ' + ((line + col) % 95) as u8,
-        };
+    let period = chargen_period();
+    let mut pos = start % CHARGEN_PERIOD;
+    let mut done = 0;
+    while done < buf.len() {
+        let n = (buf.len() - done).min(CHARGEN_PERIOD - pos);
+        buf[done..done + n].copy_from_slice(&period[pos..pos + n]);
+        done += n;
+        pos = 0;
     }
 }
 
