@@ -11,6 +11,7 @@ pub mod control;
 pub mod device;
 pub mod engine;
 pub mod foreground;
+pub mod fuzz;
 pub mod gso;
 pub mod packet;
 pub mod services;
