@@ -74,7 +74,14 @@ fn once<W: Write>(
         )),
         Format::Table => {
             let color = world.tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            Box::new(TableOut::new(out, names, owners, color, cfg.text.extend))
+            Box::new(TableOut::new(
+                out,
+                names,
+                owners,
+                color,
+                cfg.text.extend,
+                cfg.text.stack_column,
+            ))
         }
         Format::Json | Format::Jsonl => {
             Box::new(Json::new(out, cfg.format == Format::Jsonl, owners).map_err(Error::Output)?)

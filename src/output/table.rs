@@ -20,6 +20,8 @@ pub struct TableOut<'a, W: Write> {
     color: bool,
     table: Option<(Group, Table)>,
     extend: bool,
+    /// `--stack all`: a leading Stack column in the Internet table.
+    stack_column: bool,
 }
 
 impl<'a, W: Write> TableOut<'a, W> {
@@ -29,6 +31,7 @@ impl<'a, W: Write> TableOut<'a, W> {
         owners: Option<&'a Owners>,
         color: bool,
         extend: bool,
+        stack_column: bool,
     ) -> Self {
         TableOut {
             out,
@@ -37,6 +40,7 @@ impl<'a, W: Write> TableOut<'a, W> {
             color,
             table: None,
             extend,
+            stack_column,
         }
     }
 
@@ -53,6 +57,9 @@ impl<'a, W: Write> TableOut<'a, W> {
 
     fn header(&self, group: Group) -> Vec<&'static str> {
         let mut h = match group {
+            Group::Inet if self.stack_column => vec![
+                "Stack", "Proto", "Recv-Q", "Send-Q", "Local", "Remote", "State",
+            ],
             Group::Inet => vec!["Proto", "Recv-Q", "Send-Q", "Local", "Remote", "State"],
             Group::Unix => vec!["Type", "Recv-Q", "Send-Q", "State", "Inode", "Peer", "Path"],
         };
@@ -109,6 +116,12 @@ impl<W: Write> Sink for TableOut<'_, W> {
             }
             cells.push(Cell::new(&text));
         } else {
+            if self.stack_column {
+                cells.push(Cell::new(match s.stack_pid {
+                    Some(pid) => format!("user/{pid}"),
+                    None => s.stack.name().to_string(),
+                }));
+            }
             let mut proto = s.proto.name().to_string();
             if s.family == Family::Inet6 {
                 proto.push('6');

@@ -414,3 +414,64 @@ fn garbage_and_syn_flood_leave_it_serving() {
         assert_eq!(&b, b"alive");
     });
 }
+
+/// ICMP echo is answered, and with `--stack all` text and table gain a Stack column that
+/// tells kernel rows from the stack's.
+#[test]
+fn icmp_echo_and_stack_columns() {
+    in_netns("icmp_echo_and_stack_columns", || {
+        use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+        let stack = Stack::start(&[]);
+        let icmp = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::ICMPV4)).expect("raw icmp");
+        icmp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        // Echo request, id 0x1234, seq 1, payload "rnetstat"; checksum over the message.
+        let mut req = vec![8, 0, 0, 0, 0x12, 0x34, 0, 1];
+        req.extend_from_slice(b"rnetstat");
+        let sum = req
+            .chunks(2)
+            .fold(0u32, |a, c| a + u32::from(u16::from_be_bytes([c[0], c[1]])));
+        let sum = !(((sum & 0xffff) + (sum >> 16)) as u16);
+        req[2..4].copy_from_slice(&sum.to_be_bytes());
+        let dst: SockAddr = "10.77.0.2:0".parse::<SocketAddr>().unwrap().into();
+        icmp.send_to(&req, &dst).unwrap();
+        let mut buf = [0u8; 256];
+        let reply = eventually("echo reply", 5, || {
+            let n = (&icmp).read(&mut buf).ok()?;
+            let b = &buf[..n];
+            let ihl = usize::from(b[0] & 0x0f) * 4;
+            (b[ihl] == 0 && b[12..16] == [10, 77, 0, 2]).then(|| b[ihl..].to_vec())
+        });
+        assert_eq!(&reply[4..8], &[0x12, 0x34, 0, 1]);
+        assert_eq!(&reply[8..], b"rnetstat");
+        let _k = connect(7);
+        let pid = stack.child.id();
+        let text = String::from_utf8(stack.rnetstat(&["-tn", "--stack", "all"]).stdout).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[1].starts_with("Stack        Proto Recv-Q"), "{text}");
+        assert!(
+            lines.iter().any(|l| l.starts_with("kernel       tcp ")),
+            "{text}"
+        );
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!("user/{pid}"))),
+            "{text}"
+        );
+        let table = String::from_utf8(
+            stack
+                .rnetstat(&["-tn", "--stack", "all", "--format", "table"])
+                .stdout,
+        )
+        .unwrap();
+        assert!(
+            table.contains("Stack") && table.contains(&format!("user/{pid}")),
+            "{table}"
+        );
+        // --stack user lists only the stack's rows.
+        let user = String::from_utf8(stack.rnetstat(&["-tn", "--stack", "user"]).stdout).unwrap();
+        assert_eq!(user.lines().count(), 3, "{user}");
+        assert!(
+            user.lines().nth(2).unwrap().contains("10.77.0.2:7"),
+            "{user}"
+        );
+    });
+}
