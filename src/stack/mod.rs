@@ -174,7 +174,11 @@ pub fn start(cfg: &StackConfig) -> io::Result<StackHandle> {
     if cfg.step {
         dev.gate = Some(device::Gate::default());
     }
-    let seed = u64::from(std::process::id()) ^ (Instant::now().elapsed().as_nanos() as u64);
+    // smoltcp draws initial sequence numbers and ports from this seed.
+    let clock = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let seed = u64::from(std::process::id()).rotate_left(32) ^ clock;
     let engine = Engine::new(
         dev,
         tun.name.clone(),
