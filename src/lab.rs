@@ -204,8 +204,11 @@ impl Lab {
             if s.peer_addr().is_ok() {
                 return;
             }
-            if self.cfg.step {
-                self.handle.release();
+            if self.cfg.step
+                && let Some((dir, pkt)) = self.handle.release()
+            {
+                let (arrow, desc) = describe(dir, &pkt);
+                println!("   (connecting: {arrow} {desc})");
             }
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -285,12 +288,7 @@ impl Lab {
             match self.handle.release() {
                 Some((dir, pkt)) => {
                     quiet_since = Instant::now();
-                    let desc = packet::parse(&pkt)
-                        .map_or_else(|e| format!("undecodable: {e}"), |p| p.to_string());
-                    let arrow = match dir {
-                        Dir::In => "kernel → stack",
-                        Dir::Out => "stack → kernel",
-                    };
+                    let (arrow, desc) = describe(dir, &pkt);
                     let ours = match packet::parse(&pkt) {
                         Ok(packet::Packet::Tcp(t)) => {
                             t.src.port() == local.port() || t.dst.port() == local.port()
@@ -375,6 +373,16 @@ impl Focus {
             .or(user.first().filter(|_| self.proto == Proto::Udp));
         goal(self.kernel.first(), u)
     }
+}
+
+/// Which way a packet went, and what it is.
+fn describe(dir: Dir, pkt: &[u8]) -> (&'static str, String) {
+    let arrow = match dir {
+        Dir::In => "kernel → stack",
+        Dir::Out => "stack → kernel",
+    };
+    let desc = packet::parse(pkt).map_or_else(|e| format!("undecodable: {e}"), |p| p.to_string());
+    (arrow, desc)
 }
 
 fn local(s: &Sock) -> io::Result<SocketAddr> {
