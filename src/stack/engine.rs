@@ -11,7 +11,7 @@ use smoltcp::socket::{tcp, udp};
 use smoltcp::time::Instant;
 use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr, IpEndpoint};
 
-use crate::model::State;
+use crate::model::{State, TimerKind};
 
 use super::device::TunDevice;
 use super::services::{Limits, Service, Services};
@@ -110,28 +110,28 @@ impl Engine {
             .map(|d| Duration::from_micros(d.total_micros()))
     }
 
+    /// Runs after every poll, so it allocates nothing in the common case. Every live handle
+    /// is visited, so an entry left by a removed socket is dropped as soon as its slot is
+    /// reused (a new socket is never born in TIME_WAIT).
     fn track_time_wait(&mut self) {
         let now = self.now_us();
-        let mut seen = Vec::new();
         for h in self.services.tcp_handles() {
             if self.sockets.get::<tcp::Socket>(h).state() == tcp::State::TimeWait {
-                seen.push(h);
+                self.time_wait_since.entry(h).or_insert(now);
+            } else {
+                self.time_wait_since.remove(&h);
             }
         }
-        self.time_wait_since.retain(|h, _| seen.contains(h));
-        for h in seen {
-            self.time_wait_since.entry(h).or_insert(now);
-        }
         // Forget tap flows whose connection is finished and gone from the socket set.
-        let live: Vec<(SocketAddr, SocketAddr)> = self
-            .services
-            .tcp_handles()
-            .filter_map(|h| {
-                let s = self.sockets.get::<tcp::Socket>(h);
-                Some((to_std(s.local_endpoint()?), to_std(s.remote_endpoint()?)))
-            })
-            .collect();
-        if self.dev.tap.len() > live.len() + 64 {
+        if self.dev.tap.len() > self.services.socket_count() + 64 {
+            let live: Vec<(SocketAddr, SocketAddr)> = self
+                .services
+                .tcp_handles()
+                .filter_map(|h| {
+                    let s = self.sockets.get::<tcp::Socket>(h);
+                    Some((to_std(s.local_endpoint()?), to_std(s.remote_endpoint()?)))
+                })
+                .collect();
             self.dev.tap.retain(|k, f| {
                 live.contains(k) || (!f.finished && now - f.last_seen_us < 60_000_000)
             });
@@ -160,8 +160,8 @@ impl Engine {
             out.push(StackSocket {
                 proto: "udp".into(),
                 state: State::Close,
-                recv_q: udp_queued(u.recv_queue()),
-                send_q: udp_queued(u.send_queue()),
+                recv_q: u.recv_queue() as u32,
+                send_q: u.send_queue() as u32,
                 local: SocketAddr::new(
                     ep.addr.map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), to_std_ip),
                     ep.port,
@@ -214,7 +214,7 @@ impl Engine {
             let left = SMOLTCP_TIME_WAIT.as_micros() as u64
                 - (now - since).min(SMOLTCP_TIME_WAIT.as_micros() as u64);
             Some(SnapTimer {
-                timer: "timewait".into(),
+                timer: TimerKind::TimeWait.name().into(),
                 expires_ms: (left / 1000) as u32,
                 retrans: 0,
             })
@@ -225,7 +225,13 @@ impl Engine {
                 .clamp(SMOLTCP_RTO_MS.0, SMOLTCP_RTO_MS.1);
             let zero_window = info.and_then(|i| i.snd_wnd) == Some(0);
             Some(SnapTimer {
-                timer: if zero_window { "probe" } else { "on" }.into(),
+                timer: if zero_window {
+                    TimerKind::Probe
+                } else {
+                    TimerKind::Retransmit
+                }
+                .name()
+                .into(),
                 expires_ms: rto_ms,
                 retrans: 0,
             })
@@ -244,11 +250,6 @@ impl Engine {
             tcp_info: info,
         }
     }
-}
-
-/// Datagram queues count payload bytes, as the kernel's do.
-fn udp_queued(n: usize) -> u32 {
-    n as u32
 }
 
 pub fn map_state(s: tcp::State) -> State {

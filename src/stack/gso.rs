@@ -136,17 +136,19 @@ impl Batch {
                 p[10..12].copy_from_slice(&c.to_be_bytes());
             }
             // Pseudo-header sum (RFC 9293 §3.1, RFC 8200 §8.1), not complemented.
-            let mut pseudo = Vec::with_capacity(40);
-            if f.v6 {
-                pseudo.extend_from_slice(&p[8..40]);
-                pseudo.extend_from_slice(&(tcp_len as u32).to_be_bytes());
-                pseudo.extend_from_slice(&[0, 0, 0, 6]);
+            let mut pseudo = [0u8; 40];
+            let n = if f.v6 {
+                pseudo[..32].copy_from_slice(&p[8..40]);
+                pseudo[32..36].copy_from_slice(&(tcp_len as u32).to_be_bytes());
+                pseudo[39] = 6;
+                40
             } else {
-                pseudo.extend_from_slice(&p[12..20]);
-                pseudo.extend_from_slice(&[0, 6]);
-                pseudo.extend_from_slice(&(tcp_len as u16).to_be_bytes());
-            }
-            let sum = super::device::ones_sum(&pseudo);
+                pseudo[..8].copy_from_slice(&p[12..20]);
+                pseudo[9] = 6;
+                pseudo[10..12].copy_from_slice(&(tcp_len as u16).to_be_bytes());
+                12
+            };
+            let sum = super::device::ones_sum(&pseudo[..n]);
             let c = f.ip_hlen + 16;
             p[c..c + 2].copy_from_slice(&sum.to_be_bytes());
             let h = &mut frame[..hdr_len];

@@ -121,8 +121,8 @@ impl Services {
 
     /// Keeps `backlog` listeners per service port, within `max_sockets`.
     fn replenish(&mut self, sockets: &mut SocketSet<'static>) {
-        let ports = self.ports.clone();
-        for (service, port) in ports {
+        for i in 0..self.ports.len() {
+            let (service, port) = self.ports[i];
             let listening = self
                 .conns
                 .iter()

@@ -58,13 +58,15 @@ pub struct SnapTimer {
 
 impl SnapTimer {
     pub fn kind(&self) -> TimerKind {
-        match self.timer.as_str() {
-            "on" => TimerKind::Retransmit,
-            "keepalive" => TimerKind::KeepAlive,
-            "timewait" => TimerKind::TimeWait,
-            "probe" => TimerKind::Probe,
-            _ => TimerKind::Off,
-        }
+        [
+            TimerKind::Retransmit,
+            TimerKind::KeepAlive,
+            TimerKind::TimeWait,
+            TimerKind::Probe,
+        ]
+        .into_iter()
+        .find(|k| k.name() == self.timer)
+        .unwrap_or(TimerKind::Off)
     }
 }
 
