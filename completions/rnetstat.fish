@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_rnetstat_global_optspecs
-    string join \n t/tcp u/udp w/raw x/unix l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide 4/inet 6/inet6 A/protocol= c/continuous= format= json source= stack= h/help V/version
+    string join \n t/tcp u/udp w/raw x/unix l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide 4/inet 6/inet6 A/protocol= c/continuous= format= json source= stack= S/sctp mptcp 0/packet netlink info m/memory summary K/kill F/filter= userspace-filter h/help V/version
 end
 
 function __fish_rnetstat_needs_command
@@ -36,6 +36,7 @@ proc\t'/proc/net only'"
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l stack -d 'Which protocol stacks to list' -r -f -a "kernel\t'the kernel\'s sockets'
 user\t'the userspace stacks\' sockets (`rnetstat stack`)'
 all\t'both, with a Stack column in text'"
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s F -l filter -d 'Read the filter expression from FILE (one or more lines; # starts a comment)' -r -F
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s t -l tcp -d 'Show TCP sockets'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s u -l udp -d 'Show UDP sockets'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s w -l raw -d 'Show RAW sockets'
@@ -47,18 +48,27 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -l numeric-hosts -d 'Don
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l numeric-ports -d 'Don\'t resolve port names'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l numeric-users -d 'Don\'t resolve user names'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s p -l programs -d 'Show the PID and name of the program holding each socket'
-complete -c rnetstat -n "__fish_rnetstat_needs_command" -s e -l extend -d 'Show more information (User and Inode columns); may be repeated'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s e -l extend -d 'Show more information (User and Inode columns); -ee adds the socket cookie, cgroup, fwmark, v6only and shutdown state'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s o -l timers -d 'Show timers'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s W -l wide -d 'Don\'t truncate IP addresses'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s 4 -l inet -d 'Only IPv4 (same as -A inet)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s 6 -l inet6 -d 'Only IPv6 (same as -A inet6)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l json -d 'Same as --format json'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s S -l sctp -d 'Show SCTP sockets'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l mptcp -d 'Show MPTCP sockets'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s 0 -l packet -d 'Show packet sockets (AF_PACKET)'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l netlink -d 'Show netlink sockets'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l info -d 'Show TCP internals (tcp_info and congestion control), like ss -i'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s m -l memory -d 'Show socket memory (skmeminfo), like ss -m'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l summary -d 'Show counts per protocol and state instead of sockets, like ss -s'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s K -l kill -d 'Close the sockets the filter selects (SOCK_DESTROY; root). Needs a filter'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l userspace-filter -d 'Evaluate the filter in rnetstat rather than in the kernel (for testing)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s V -l version -d 'Print version'
-complete -c rnetstat -n "__fish_rnetstat_needs_command" -f -a "stack" -d 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
-complete -c rnetstat -n "__fish_rnetstat_needs_command" -f -a "compare" -d 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
-complete -c rnetstat -n "__fish_rnetstat_needs_command" -f -a "lab" -d 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
-complete -c rnetstat -n "__fish_rnetstat_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "stack" -d 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "compare" -d 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "lab" -d 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l device -d 'TUN device name' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l addr4 -d 'The stack\'s IPv4 address and prefix; the kernel\'s side gets the first host address' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l addr6 -d 'The stack\'s IPv6 address and prefix; the kernel\'s side gets the first host address' -r

@@ -94,7 +94,8 @@ pub struct Cli {
     #[arg(short = 'p', long = "programs")]
     pub programs: bool,
 
-    /// Show more information (User and Inode columns); may be repeated
+    /// Show more information (User and Inode columns); -ee adds the socket cookie,
+    /// cgroup, fwmark, v6only and shutdown state
     #[arg(short = 'e', long = "extend", action = ArgAction::Count)]
     pub extend: u8,
 
@@ -149,6 +150,51 @@ pub struct Cli {
     /// Which protocol stacks to list
     #[arg(long = "stack", value_enum, default_value_t = StackArg::Kernel)]
     pub stack: StackArg,
+
+    /// Show SCTP sockets
+    #[arg(short = 'S', long = "sctp")]
+    pub sctp: bool,
+
+    /// Show MPTCP sockets
+    #[arg(long = "mptcp")]
+    pub mptcp: bool,
+
+    /// Show packet sockets (AF_PACKET)
+    #[arg(short = '0', long = "packet")]
+    pub packet: bool,
+
+    /// Show netlink sockets
+    #[arg(long = "netlink")]
+    pub netlink: bool,
+
+    /// Show TCP internals (tcp_info and congestion control), like ss -i
+    #[arg(long = "info")]
+    pub info: bool,
+
+    /// Show socket memory (skmeminfo), like ss -m
+    #[arg(short = 'm', long = "memory")]
+    pub memory: bool,
+
+    /// Show counts per protocol and state instead of sockets, like ss -s
+    #[arg(long = "summary")]
+    pub summary: bool,
+
+    /// Close the sockets the filter selects (SOCK_DESTROY; root). Needs a filter
+    #[arg(short = 'K', long = "kill")]
+    pub kill: bool,
+
+    /// Read the filter expression from FILE (one or more lines; # starts a comment)
+    #[arg(short = 'F', long = "filter", value_name = "FILE")]
+    pub filter_file: Option<std::path::PathBuf>,
+
+    /// Evaluate the filter in rnetstat rather than in the kernel (for testing)
+    #[arg(long = "userspace-filter", hide = true)]
+    pub userspace_filter: bool,
+
+    /// A filter in ss's language: [state NAME | exclude NAME]... [EXPRESSION],
+    /// e.g. `state established '( dport = :ssh or sport = :ssh )'`
+    #[arg(value_name = "FILTER", trailing_var_arg = true)]
+    pub filter: Vec<String>,
 
     #[command(subcommand)]
     pub command: Option<Command>,

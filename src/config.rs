@@ -9,6 +9,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::cli::{Cli, CompareArgs, FormatArg, LabArgs, SourceArg, StackArg, StackArgs};
 use crate::error::Error;
+use crate::filter::Filter;
 use crate::output::Format;
 use crate::output::names::Numeric;
 use crate::output::netstat::TextOpts;
@@ -20,6 +21,10 @@ use crate::stack::services::Limits;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub selection: Selection,
+    /// `--summary`: counts instead of sockets.
+    pub summary: bool,
+    /// `--kill`: destroy what the filter selects.
+    pub kill: bool,
     pub format: Format,
     pub numeric: Numeric,
     pub programs: bool,
@@ -30,31 +35,36 @@ pub struct Config {
 impl Config {
     pub fn from_cli(cli: &Cli) -> Result<Config, Error> {
         let (mut inet4, mut inet6, mut unix) = (cli.inet4, cli.inet6, cli.unix);
+        let (mut packet, mut netlink) = (cli.packet, cli.netlink);
         for f in &cli.families {
             match f.trim() {
                 "inet" | "ip" | "ipv4" => inet4 = true,
                 "inet6" | "ip6" | "ipv6" => inet6 = true,
                 "unix" | "local" => unix = true,
+                "packet" | "link" => packet = true,
+                "netlink" => netlink = true,
                 other => {
                     return Err(Error::Usage(format!(
-                        "unknown address family '{other}' (expected inet, inet6 or unix)"
+                        "unknown address family '{other}' (expected inet, inet6, unix, packet or netlink)"
                     )));
                 }
             }
         }
         let (mut tcp, mut udp, mut raw) = (cli.tcp, cli.udp, cli.raw);
-        let any_proto = tcp || udp || raw;
+        let (sctp, mptcp) = (cli.sctp, cli.mptcp);
+        let any_proto = tcp || udp || raw || sctp || mptcp;
         if (inet4 || inet6) && !any_proto {
             (tcp, udp, raw) = (true, true, true);
         }
-        if (tcp || udp || raw) && !(inet4 || inet6) {
+        if (tcp || udp || raw || sctp || mptcp) && !(inet4 || inet6) {
             (inet4, inet6) = (true, true);
         }
-        let any_arg = tcp || udp || raw || unix;
+        let any_arg = tcp || udp || raw || unix || sctp || mptcp || packet || netlink;
         if !any_arg {
             (tcp, udp, raw, unix, inet4, inet6) = (true, true, true, true, true, true);
         }
-        let listening = if cli.all {
+        // ss -s counts every socket; -l still narrows it.
+        let listening = if cli.all || (cli.summary && !cli.listening) {
             Listening::All
         } else if cli.listening {
             Listening::Only
@@ -76,17 +86,36 @@ impl Config {
             .as_deref()
             .map(|v| seconds("-c", v))
             .transpose()?;
+        let filter = filter_of(cli)?;
+        if cli.kill && filter.as_ref().is_none_or(|f| f.is_empty()) {
+            return Err(Error::Usage(
+                "--kill needs a filter (e.g. `dport = :8080`); it will not close every socket"
+                    .into(),
+            ));
+        }
+        if cli.kill && cli.stack != StackArg::Kernel {
+            return Err(Error::Usage("--kill closes kernel sockets only".into()));
+        }
         let (kernel, userspace) = match cli.stack {
             StackArg::Kernel => (true, false),
             StackArg::User => (false, true),
             StackArg::All => (true, true),
         };
         Ok(Config {
+            summary: cli.summary,
+            kill: cli.kill,
             selection: Selection {
                 tcp,
                 udp,
                 raw,
                 unix,
+                sctp,
+                mptcp,
+                packet,
+                netlink,
+                memory: cli.memory,
+                filter,
+                kernel_filter: !cli.userspace_filter,
                 inet4,
                 inet6,
                 listening,
@@ -95,8 +124,8 @@ impl Config {
                     SourceArg::Netlink => SourcePref::Netlink,
                     SourceArg::Proc => SourcePref::Proc,
                 },
-                unix_proc_extras: unix && format == Format::Text,
-                tcp_info: false,
+                unix_proc_extras: unix && format == Format::Text && !cli.summary,
+                tcp_info: cli.info,
                 kernel,
                 userspace,
             },
@@ -109,6 +138,9 @@ impl Config {
             programs: cli.programs,
             text: TextOpts {
                 extend: cli.extend > 0,
+                extend_more: cli.extend > 1,
+                info: cli.info,
+                memory: cli.memory,
                 programs: cli.programs,
                 timers: cli.timers,
                 wide: cli.wide,
@@ -117,6 +149,28 @@ impl Config {
             continuous,
         })
     }
+}
+
+/// The filter from the trailing words, or from `-F FILE` (both: the file's, then the words).
+fn filter_of(cli: &Cli) -> Result<Option<Filter>, Error> {
+    let mut words: Vec<String> = Vec::new();
+    if let Some(path) = &cli.filter_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Usage(format!("-F {}: {e}", path.display())))?;
+        words.extend(
+            text.lines()
+                .map(|l| l.split('#').next().unwrap_or("").trim())
+                .filter(|l| !l.is_empty())
+                .map(str::to_string),
+        );
+    }
+    words.extend(cli.filter.iter().cloned());
+    if words.is_empty() {
+        return Ok(None);
+    }
+    Filter::parse(&words)
+        .map(Some)
+        .map_err(|e| Error::Usage(e.to_string()))
 }
 
 /// A number of seconds in (0, 86400], for `-c` and `--auto`.

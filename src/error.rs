@@ -39,6 +39,10 @@ pub enum Error {
     /// Something needs privileges the caller lacks; the message says which.
     #[error("{0}")]
     Permission(String),
+
+    /// The work was done in part; the message says what was not.
+    #[error("{0}")]
+    Partial(String),
 }
 
 impl Error {

@@ -12,6 +12,8 @@ pub mod cli;
 pub mod compare;
 pub mod config;
 pub mod error;
+pub mod filter;
+pub mod kill;
 pub mod lab;
 pub mod model;
 pub mod output;

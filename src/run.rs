@@ -6,9 +6,11 @@ use std::thread;
 use crate::config::Config;
 use crate::error::Error;
 use crate::output::Format;
+use crate::output::detail::CgroupPaths;
 use crate::output::json::Json;
 use crate::output::names::Names;
 use crate::output::netstat::NetstatText;
+use crate::output::summary::Summary;
 use crate::output::table::TableOut;
 use crate::source::owners::Owners;
 use crate::source::procfs::ProcRoot;
@@ -36,14 +38,21 @@ impl World<BufWriter<io::Stdout>> {
 }
 
 pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
+    if cfg.kill {
+        return crate::kill::run(cfg, &world.proc_root, &mut world.out);
+    }
     let mut names = Names::new(cfg.numeric);
+    // cgroup paths, only when -ee (text) or -e (JSON) will print them.
+    let json = matches!(cfg.format, Format::Json | Format::Jsonl);
+    let cgroups = ((json && cfg.text.extend) || cfg.text.extend_more)
+        .then(|| crate::source::cgroups::scan(&crate::source::cgroups::root()));
     loop {
         let owners = cfg.programs.then(|| {
             let o = Owners::scan(&world.proc_root);
             owners_notice(&o);
             o
         });
-        once(cfg, world, &mut names, owners.as_ref())?;
+        once(cfg, world, &mut names, owners.as_ref(), cgroups.as_ref())?;
         if names.lookups_timed_out {
             eprintln!(
                 "rnetstat: warning: name lookups timed out; the remaining addresses are shown as numbers"
@@ -62,16 +71,18 @@ fn once<W: Write>(
     world: &mut World<W>,
     names: &mut Names,
     owners: Option<&Owners>,
+    cgroups: Option<&CgroupPaths>,
 ) -> Result<(), Error> {
     let out = &mut world.out;
     let mut sink: Box<dyn Sink + '_> = match cfg.format {
-        Format::Text => Box::new(NetstatText::new(
+        _ if cfg.summary => Box::new(Summary::new(
             out,
-            names,
-            owners,
-            cfg.text,
-            cfg.selection.listening,
+            cfg.format != Format::Text && cfg.format != Format::Table,
         )),
+        Format::Text => Box::new(
+            NetstatText::new(out, names, owners, cfg.text, cfg.selection.listening)
+                .with_cgroups(cgroups),
+        ),
         Format::Table => {
             let color = world.tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             Box::new(TableOut::new(
@@ -84,7 +95,12 @@ fn once<W: Write>(
             ))
         }
         Format::Json | Format::Jsonl => {
-            Box::new(Json::new(out, cfg.format == Format::Jsonl, owners).map_err(Error::Output)?)
+            let j = Json::new(out, cfg.format == Format::Jsonl, owners).map_err(Error::Output)?;
+            Box::new(if cfg.text.extend {
+                j.with_extended(cgroups)
+            } else {
+                j
+            })
         }
     };
     let (user, warnings) = if cfg.selection.userspace {

@@ -32,6 +32,13 @@ pub fn kernel_selection() -> Selection {
         source: SourcePref::Auto,
         unix_proc_extras: false,
         tcp_info: true,
+        memory: false,
+        sctp: false,
+        mptcp: false,
+        packet: false,
+        netlink: false,
+        filter: None,
+        kernel_filter: true,
         kernel: true,
         userspace: false,
     }
@@ -49,10 +56,11 @@ impl Sink for Collect {
         Ok(())
     }
     fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
-        // Inet records borrow nothing: the two borrowed fields are left empty.
+        // Inet records borrow nothing: the borrowed fields are left empty.
         self.sockets.push(Socket {
             path: None,
             service: None,
+            cong: None,
             ..s.clone()
         });
         Ok(())

@@ -5,9 +5,11 @@
 //! A record borrows its one variable-length field (a unix socket's name) from the buffer it
 //! was decoded from, so streaming a dump allocates nothing per row.
 
+mod extras;
 mod state;
 mod tcp_info;
 
+pub use extras::{CongInfo, Congestion, MemInfo};
 pub use state::{State, StateMask};
 pub use tcp_info::TcpInfo;
 
@@ -36,6 +38,10 @@ pub enum Proto {
     Udp,
     Raw,
     Unix,
+    Sctp,
+    Mptcp,
+    Packet,
+    Netlink,
 }
 
 impl Proto {
@@ -45,6 +51,10 @@ impl Proto {
             Proto::Udp => "udp",
             Proto::Raw => "raw",
             Proto::Unix => "unix",
+            Proto::Sctp => "sctp",
+            Proto::Mptcp => "mptcp",
+            Proto::Packet => "packet",
+            Proto::Netlink => "netlink",
         }
     }
 
@@ -54,7 +64,9 @@ impl Proto {
             Proto::Tcp => Some(libc::IPPROTO_TCP as u8),
             Proto::Udp => Some(libc::IPPROTO_UDP as u8),
             Proto::Raw => Some(libc::IPPROTO_RAW as u8),
-            Proto::Unix => None,
+            Proto::Sctp => Some(libc::IPPROTO_SCTP as u8),
+            // IPPROTO_MPTCP is 262: it travels in INET_DIAG_REQ_PROTOCOL instead.
+            Proto::Mptcp | Proto::Unix | Proto::Packet | Proto::Netlink => None,
         }
     }
 }
@@ -65,6 +77,8 @@ pub enum Family {
     Inet,
     Inet6,
     Unix,
+    Packet,
+    Netlink,
 }
 
 impl Family {
@@ -73,6 +87,8 @@ impl Family {
             Family::Inet => "inet",
             Family::Inet6 => "inet6",
             Family::Unix => "unix",
+            Family::Packet => "packet",
+            Family::Netlink => "netlink",
         }
     }
 
@@ -81,6 +97,8 @@ impl Family {
             Family::Inet => libc::AF_INET as u8,
             Family::Inet6 => libc::AF_INET6 as u8,
             Family::Unix => libc::AF_UNIX as u8,
+            Family::Packet => libc::AF_PACKET as u8,
+            Family::Netlink => libc::AF_NETLINK as u8,
         }
     }
 }
@@ -213,6 +231,36 @@ pub struct Socket<'a> {
     pub service: Option<&'a str>,
     /// TCP internals (kernel: `INET_DIAG_INFO`; userspace: the wire tap).
     pub tcp_info: Option<TcpInfo>,
+    /// The congestion-control algorithm and its state (`INET_DIAG_CONG` and friends).
+    pub cong: Option<Congestion<'a>>,
+    /// Socket memory (`INET_DIAG_SKMEMINFO` / `UNIX_DIAG_MEMINFO`), for `-m`.
+    pub mem: Option<MemInfo>,
+    /// The interface the socket is bound to (`SO_BINDTODEVICE`), 0 when none.
+    pub bound_dev: u32,
+    /// `SO_MARK`; the kernel reports it only to CAP_NET_ADMIN.
+    pub mark: Option<u32>,
+    /// The cgroup v2 id of the socket's owner at creation.
+    pub cgroup_id: Option<u64>,
+    /// `sk_shutdown`: bit 0 receive side shut, bit 1 send side.
+    pub shutdown: Option<u8>,
+    /// `IPV6_V6ONLY`, reported for IPv6 listening and unconnected sockets.
+    pub v6only: Option<bool>,
+    /// What identifies a packet or netlink socket (they have no IP endpoints).
+    pub link: Option<LinkId>,
+}
+
+/// The address of a packet or netlink socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkId {
+    /// `AF_PACKET`: the ethertype it receives (0 = none yet, 3 = all) and its interface.
+    Packet { protocol: u16, ifindex: u32 },
+    /// `AF_NETLINK`: the netlink protocol (0 = route …), its port id and its peer.
+    Netlink {
+        protocol: u8,
+        portid: u32,
+        dst_portid: u32,
+        dst_group: u32,
+    },
 }
 
 impl Socket<'_> {
@@ -248,6 +296,14 @@ impl Socket<'_> {
             stack_pid: None,
             service: None,
             tcp_info: None,
+            cong: None,
+            mem: None,
+            bound_dev: 0,
+            mark: None,
+            cgroup_id: None,
+            shutdown: None,
+            v6only: None,
+            link: None,
         }
     }
 }

@@ -9,7 +9,9 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use crate::model::{Proto, Socket, TcpInfo};
+use crate::model::{CongInfo, LinkId, MemInfo, Proto, Socket, TcpInfo};
+
+use super::detail::CgroupPaths;
 use crate::source::owners::Owners;
 use crate::source::{Group, Sink};
 
@@ -61,12 +63,71 @@ pub struct JsonSocket<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     tcp_info: Option<TcpInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    congestion: Option<JsonCong<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skmem: Option<MemInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link: Option<JsonLink>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    extended: Option<JsonExtended<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     processes: Option<Vec<JsonProcess<'a>>>,
+}
+
+#[derive(Serialize)]
+struct JsonCong<'a> {
+    algorithm: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    info: Option<CongInfo>,
+}
+
+/// A packet or netlink socket's address.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum JsonLink {
+    Packet {
+        protocol: u16,
+        ifindex: u32,
+    },
+    Netlink {
+        protocol: u8,
+        portid: u32,
+        dst_portid: u32,
+        dst_group: u32,
+    },
+}
+
+/// `-e`: identity and options of the socket.
+#[derive(Serialize)]
+struct JsonExtended<'a> {
+    cookie: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cgroup_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cgroup: Option<&'a str>,
+    /// Interface index from `SO_BINDTODEVICE`, 0 when unbound.
+    bound_dev: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fwmark: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    v6only: Option<bool>,
+    /// Bit 0: receive side shut down, bit 1: send side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shutdown: Option<u8>,
 }
 
 impl<'a> JsonSocket<'a> {
     pub fn new(s: &'a Socket<'a>, owners: Option<&'a Owners>) -> JsonSocket<'a> {
-        let inet = s.proto != Proto::Unix;
+        Self::with(s, owners, None)
+    }
+
+    /// With `extended`, the `-e` fields, cgroup paths looked up in it.
+    pub fn with(
+        s: &'a Socket<'a>,
+        owners: Option<&'a Owners>,
+        extended: Option<Option<&'a CgroupPaths>>,
+    ) -> JsonSocket<'a> {
+        let inet = !matches!(s.proto, Proto::Unix | Proto::Packet | Proto::Netlink);
         let endpoint = |e: crate::model::Endpoint| {
             inet.then_some(JsonEndpoint {
                 address: e.addr,
@@ -96,7 +157,7 @@ impl<'a> JsonSocket<'a> {
             local: endpoint(s.local),
             remote: endpoint(s.remote),
             path: if inet { None } else { s.path.map(unix_name) },
-            peer_inode: (!inet).then_some(s.peer_inode),
+            peer_inode: (s.proto == Proto::Unix).then_some(s.peer_inode),
             inode: s.inode,
             uid: s.uid,
             timer: s.timer.map(|t| JsonTimer {
@@ -105,6 +166,37 @@ impl<'a> JsonSocket<'a> {
                 retrans: t.retrans,
             }),
             tcp_info: s.tcp_info,
+            congestion: s.cong.map(|c| JsonCong {
+                algorithm: c.name,
+                info: c.info,
+            }),
+            skmem: s.mem,
+            link: s.link.map(|l| match l {
+                LinkId::Packet { protocol, ifindex } => JsonLink::Packet { protocol, ifindex },
+                LinkId::Netlink {
+                    protocol,
+                    portid,
+                    dst_portid,
+                    dst_group,
+                } => JsonLink::Netlink {
+                    protocol,
+                    portid,
+                    dst_portid,
+                    dst_group,
+                },
+            }),
+            extended: extended.map(|cg| JsonExtended {
+                cookie: s.cookie,
+                cgroup_id: s.cgroup_id,
+                cgroup: s
+                    .cgroup_id
+                    .and_then(|id| cg.and_then(|c| c.get(&id)))
+                    .map(String::as_str),
+                bound_dev: s.bound_dev,
+                fwmark: s.mark,
+                v6only: s.v6only,
+                shutdown: s.shutdown,
+            }),
             processes,
         }
     }
@@ -114,6 +206,8 @@ pub struct Json<'a, W: Write> {
     out: W,
     lines: bool,
     owners: Option<&'a Owners>,
+    /// `-e`: the extended fields, with cgroup paths when known.
+    extended: Option<Option<&'a CgroupPaths>>,
     count: usize,
     warnings: Vec<String>,
 }
@@ -125,6 +219,7 @@ impl<'a, W: Write> Json<'a, W> {
             out,
             lines,
             owners,
+            extended: None,
             count: 0,
             warnings: Vec::new(),
         };
@@ -132,6 +227,12 @@ impl<'a, W: Write> Json<'a, W> {
             j.out.write_all(b"{\"sockets\":[")?;
         }
         Ok(j)
+    }
+
+    /// Adds the `-e` fields to every record.
+    pub fn with_extended(mut self, cgroups: Option<&'a CgroupPaths>) -> Self {
+        self.extended = Some(cgroups);
+        self
     }
 
     pub fn into_inner(self) -> W {
@@ -145,7 +246,7 @@ impl<W: Write> Sink for Json<'_, W> {
     }
 
     fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
-        let rec = JsonSocket::new(s, self.owners);
+        let rec = JsonSocket::with(s, self.owners, self.extended);
         if !self.lines && self.count > 0 {
             self.out.write_all(b",")?;
         }

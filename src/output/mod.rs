@@ -2,10 +2,13 @@
 //! `impl Write`. They only read records; nothing here touches the kernel.
 
 pub mod addr;
+pub mod detail;
 pub mod json;
+pub mod link;
 pub mod names;
 pub mod netstat;
 pub mod sanitize;
+pub mod summary;
 pub mod table;
 
 /// The output formats.

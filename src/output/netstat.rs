@@ -12,6 +12,8 @@ use crate::source::owners::Owners;
 use crate::source::{Group, Listening, Sink};
 
 use super::addr::push_u64;
+use super::detail::{self, CgroupPaths, Detail};
+use super::link;
 use super::names::Names;
 use super::sanitize::push_sanitized;
 
@@ -19,6 +21,12 @@ use super::sanitize::push_sanitized;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TextOpts {
     pub extend: bool,
+    /// `-ee`: cookie, cgroup, fwmark, v6only, shutdown on a detail line.
+    pub extend_more: bool,
+    /// `--info`: tcp_info on a detail line, like ss -i.
+    pub info: bool,
+    /// `-m`: skmeminfo on a detail line.
+    pub memory: bool,
     pub programs: bool,
     pub timers: bool,
     pub wide: bool,
@@ -37,6 +45,7 @@ pub struct NetstatText<'a, W: Write> {
     owners: Option<&'a Owners>,
     opts: TextOpts,
     listening: Listening,
+    cgroups: Option<&'a CgroupPaths>,
 }
 
 impl<'a, W: Write> NetstatText<'a, W> {
@@ -55,7 +64,14 @@ impl<'a, W: Write> NetstatText<'a, W> {
             owners,
             opts,
             listening,
+            cgroups: None,
         }
+    }
+
+    /// cgroup paths for `-ee`.
+    pub fn with_cgroups(mut self, c: Option<&'a CgroupPaths>) -> Self {
+        self.cgroups = c;
+        self
     }
 
     pub fn into_inner(self) -> W {
@@ -203,6 +219,42 @@ impl<'a, W: Write> NetstatText<'a, W> {
         l.push(')');
     }
 
+    /// A packet or netlink socket: `%-7s %6d %6d %-23s %-23s %-11s`.
+    fn link_row(&mut self, s: &Socket<'_>) {
+        let numeric = self.names.numeric.ports;
+        let l = &mut self.line;
+        l.clear();
+        l.push_str(s.proto.name());
+        pad_to(l, 7);
+        l.push(' ');
+        right(l, u64::from(s.recv_q), 6);
+        l.push(' ');
+        right(l, u64::from(s.send_q), 6);
+        l.push(' ');
+        let start = l.len();
+        link::push_local(l, s, numeric);
+        pad_to(l, start + 23);
+        l.push(' ');
+        let start = l.len();
+        link::push_peer(l, s);
+        pad_to(l, start + 23);
+        l.push(' ');
+        l.push_str(if s.state == State::Established {
+            "ESTAB"
+        } else {
+            "UNCONN"
+        });
+        if self.opts.extend {
+            pad_to(&mut self.line, start + 23 + 1 + 11);
+            self.line.push(' ');
+            let start = self.line.len();
+            self.names.push_user(&mut self.line, s.uid);
+            pad_to(&mut self.line, start + 10);
+            self.line.push(' ');
+            push_u64(&mut self.line, u64::from(s.inode));
+        }
+    }
+
     fn unix_row(&mut self, s: &Socket<'_>) {
         let l = &mut self.line;
         l.clear();
@@ -285,6 +337,19 @@ impl<W: Write> Sink for NetstatText<'_, W> {
                     self.line.push_str(" Timer");
                 }
             }
+            Group::Packet | Group::Netlink => {
+                self.line.push_str(if group == Group::Packet {
+                    "Active packet sockets\n"
+                } else {
+                    "Active netlink sockets\n"
+                });
+                self.line.push_str(
+                    "Proto   Recv-Q Send-Q Local Address           Peer Address            State      ",
+                );
+                if self.opts.extend {
+                    self.line.push_str(" User       Inode     ");
+                }
+            }
             Group::Unix => {
                 self.line.push_str("Active UNIX domain sockets ");
                 self.line.push_str(which);
@@ -303,7 +368,21 @@ impl<W: Write> Sink for NetstatText<'_, W> {
     fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
         match s.proto {
             Proto::Unix => self.unix_row(s),
+            Proto::Packet | Proto::Netlink => self.link_row(s),
             _ => self.inet_row(s),
+        }
+        let d = Detail {
+            extended: self.opts.extend_more,
+            memory: self.opts.memory,
+            info: self.opts.info,
+        };
+        if d.any() {
+            self.line.push('\n');
+            let at = self.line.len();
+            detail::push(&mut self.line, s, d, self.cgroups);
+            if self.line.len() == at {
+                self.line.pop();
+            }
         }
         self.line.push('\n');
         self.out.write_all(self.line.as_bytes())

@@ -49,6 +49,8 @@ impl<'a, W: Write> TableOut<'a, W> {
             let title = match group {
                 Group::Inet => "Internet sockets",
                 Group::Unix => "UNIX domain sockets",
+                Group::Packet => "Packet sockets",
+                Group::Netlink => "Netlink sockets",
             };
             writeln!(self.out, "{title}\n{t}")?;
         }
@@ -62,10 +64,13 @@ impl<'a, W: Write> TableOut<'a, W> {
             ],
             Group::Inet => vec!["Proto", "Recv-Q", "Send-Q", "Local", "Remote", "State"],
             Group::Unix => vec!["Type", "Recv-Q", "Send-Q", "State", "Inode", "Peer", "Path"],
+            Group::Packet | Group::Netlink => {
+                vec!["Proto", "Recv-Q", "Send-Q", "Local", "Peer", "State"]
+            }
         };
         if self.extend {
             h.push("User");
-            if group == Group::Inet {
+            if group != Group::Unix {
                 h.push("Inode");
             }
         }
@@ -115,6 +120,16 @@ impl<W: Write> Sink for TableOut<'_, W> {
                 push_sanitized(&mut text, p);
             }
             cells.push(Cell::new(&text));
+        } else if matches!(s.proto, Proto::Packet | Proto::Netlink) {
+            cells.push(Cell::new(s.proto.name()));
+            cells.push(Cell::new(s.recv_q));
+            cells.push(Cell::new(s.send_q));
+            super::link::push_local(&mut text, s, self.names.numeric.ports);
+            cells.push(Cell::new(&text));
+            text.clear();
+            super::link::push_peer(&mut text, s);
+            cells.push(Cell::new(&text));
+            cells.push(state);
         } else {
             if self.stack_column {
                 cells.push(Cell::new(match s.stack_pid {

@@ -5,6 +5,7 @@
 //! no diag module for it (ENOENT), refuses netlink, or `--source proc` is given, that one
 //! table is read from `/proc/net` instead. Records stream to the sink as they are decoded.
 
+pub mod cgroups;
 pub mod netlink;
 pub mod owners;
 pub mod procfs;
@@ -14,6 +15,7 @@ use std::collections::HashMap;
 use std::io;
 
 use crate::error::{Error, NetlinkError};
+use crate::filter::{Expr, Filter, bytecode};
 use crate::model::{Family, Proto, Socket, State, StateMask};
 
 use netlink::{DiagSocket, Transport};
@@ -32,11 +34,13 @@ pub trait Sink {
     fn finish(&mut self) -> io::Result<()>;
 }
 
-/// netstat's two socket listings.
+/// The socket listings, each with its own header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
     Inet,
     Unix,
+    Packet,
+    Netlink,
 }
 
 /// netstat's `-l` / `-a` / default.
@@ -73,8 +77,19 @@ pub struct Selection {
     /// Complete unix sockets with what only `/proc/net/unix` has, for netstat's table:
     /// the RefCnt column and the not-yet-accepted "embryo" sockets.
     pub unix_proc_extras: bool,
-    /// Ask sock_diag for tcp_info (`rnetstat compare`).
+    /// Ask sock_diag for tcp_info and congestion control (`--info`, `rnetstat compare`).
     pub tcp_info: bool,
+    /// Ask sock_diag for socket memory (`-m`).
+    pub memory: bool,
+    /// Protocols netstat does not list by default.
+    pub sctp: bool,
+    pub mptcp: bool,
+    pub packet: bool,
+    pub netlink: bool,
+    /// ss's filter: states and an expression.
+    pub filter: Option<Filter>,
+    /// Let the kernel run the expression (bytecode) where it can.
+    pub kernel_filter: bool,
     /// Which stacks to list (`--stack`).
     pub kernel: bool,
     pub userspace: bool,
@@ -86,13 +101,22 @@ impl Selection {
     /// (netstat.c `tcp_do_one`, `udp_do_one`, `unix_do_one`).
     pub fn is_listening(s: &Socket<'_>) -> bool {
         match s.proto {
-            Proto::Tcp => s.remote.port == 0,
+            Proto::Tcp | Proto::Mptcp => s.remote.port == 0,
             Proto::Udp | Proto::Raw => s.remote.addr.is_unspecified(),
-            Proto::Unix => s.state == State::Listen,
+            Proto::Unix | Proto::Sctp => s.state == State::Listen,
+            Proto::Packet | Proto::Netlink => true,
         }
     }
 
+    /// The state part of the selection: ss's state filter when given, else netstat's
+    /// `-l`/`-a`. Packet and netlink sockets have no connections; they always pass it.
     pub fn wants(&self, s: &Socket<'_>) -> bool {
+        if let Some(f) = self.filter.as_ref().filter(|f| f.states.is_some()) {
+            return f.state_ok(s.state);
+        }
+        if matches!(s.proto, Proto::Packet | Proto::Netlink) {
+            return true;
+        }
         match self.listening {
             Listening::All => true,
             Listening::Only => Self::is_listening(s),
@@ -100,12 +124,23 @@ impl Selection {
         }
     }
 
-    /// The kernel state mask for a protocol; the exact netstat predicate is applied after.
+    /// The expression part of the filter, evaluated here.
+    pub fn matches(&self, s: &Socket<'_>) -> bool {
+        self.filter.as_ref().is_none_or(|f| f.matches(s))
+    }
+
+    /// The kernel state mask for a protocol; the exact predicate is applied after.
     pub fn state_mask(&self, proto: Proto) -> StateMask {
+        if let Some(m) = self.filter.as_ref().and_then(|f| f.states) {
+            return m;
+        }
         let listen = match proto {
-            Proto::Tcp => StateMask(0).with(State::Listen).with(State::Close),
+            Proto::Tcp | Proto::Mptcp | Proto::Sctp => {
+                StateMask(0).with(State::Listen).with(State::Close)
+            }
             Proto::Udp | Proto::Raw => StateMask(0).with(State::Close),
             Proto::Unix => StateMask(0).with(State::Listen),
+            Proto::Packet | Proto::Netlink => return StateMask::ALL,
         };
         match self.listening {
             Listening::All => StateMask::ALL,
@@ -121,6 +156,8 @@ impl Selection {
             (self.tcp, Proto::Tcp),
             (self.udp, Proto::Udp),
             (self.raw, Proto::Raw),
+            (self.sctp, Proto::Sctp),
+            (self.mptcp, Proto::Mptcp),
         ] {
             if on {
                 if self.inet4 {
@@ -134,9 +171,18 @@ impl Selection {
         if self.unix {
             v.push((Proto::Unix, Family::Unix));
         }
+        if self.packet {
+            v.push((Proto::Packet, Family::Packet));
+        }
+        if self.netlink {
+            v.push((Proto::Netlink, Family::Netlink));
+        }
         v
     }
 }
+
+/// `IPPROTO_MPTCP` (include/uapi/linux/in.h); too large for `sdiag_protocol`.
+const IPPROTO_MPTCP: u32 = 262;
 
 /// How often a dump the kernel flags NLM_F_DUMP_INTR is repeated before we warn.
 const DUMP_RETRIES: usize = 3;
@@ -175,10 +221,11 @@ pub fn collect(
     }
     let mut group = None;
     for (proto, family) in tables {
-        let g = if proto == Proto::Unix {
-            Group::Unix
-        } else {
-            Group::Inet
+        let g = match proto {
+            Proto::Unix => Group::Unix,
+            Proto::Packet => Group::Packet,
+            Proto::Netlink => Group::Netlink,
+            _ => Group::Inet,
         };
         if group != Some(g) {
             sink.group(g).map_err(Error::Output)?;
@@ -199,11 +246,19 @@ pub fn collect(
             None => false,
         };
         if !done {
-            c.read_proc(proto, family, sink)?;
+            if ProcRoot::has_table(proto) {
+                c.read_proc(proto, family, sink)?;
+            } else if sel.source == SourcePref::Proc || diag.is_none() {
+                sink.warning(&format!(
+                    "{} sockets can only be read over sock_diag",
+                    table_name(proto, family)
+                ));
+            }
         } else if let Some(x) = &extras {
             for line in &x.embryos {
                 if let Ok(s) = procfs::unix::parse_line(line)
                     && sel.wants(&s)
+                    && sel.matches(&s)
                 {
                     sink.socket(&s).map_err(Error::Output)?;
                 }
@@ -236,12 +291,38 @@ impl Collector<'_> {
         for snap in user {
             for us in &snap.sockets {
                 let r = stack::record(snap, us);
-                if r.proto == proto && r.family == family && self.sel.wants(&r) {
+                if r.proto == proto
+                    && r.family == family
+                    && self.sel.wants(&r)
+                    && self.sel.matches(&r)
+                {
                     sink.socket(&r).map_err(Error::Output)?;
                 }
             }
         }
         Ok(())
+    }
+
+    /// How the filter's expression runs on one table: as kernel bytecode, here, or not
+    /// at all. `None` when nothing in the table can match (the dump is skipped).
+    fn plan(&self, proto: Proto, family: Family) -> Option<(Option<Vec<u8>>, bool)> {
+        let Some(f) = self.sel.filter.as_ref().filter(|f| f.expr.is_some()) else {
+            return Some((None, false));
+        };
+        if !matches!(family, Family::Inet | Family::Inet6) {
+            return Some((None, true));
+        }
+        match f.for_family(family) {
+            Some(Expr::Const(false)) => None,
+            Some(Expr::Const(true)) | None => Some((None, false)),
+            Some(e) if self.sel.kernel_filter && proto != Proto::Sctp => {
+                Some(match bytecode::compile(&e) {
+                    Some(code) => (Some(code), false),
+                    None => (None, true),
+                })
+            }
+            Some(_) => Some((None, true)),
+        }
     }
 
     /// Dumps one table over sock_diag. Returns false when this table must come from /proc.
@@ -254,15 +335,39 @@ impl Collector<'_> {
         sink: &mut dyn Sink,
     ) -> Result<bool, Error> {
         let mask = self.sel.state_mask(proto);
+        let Some((mut code, mut here)) = self.plan(proto, family) else {
+            return Ok(true);
+        };
+        let mut ext = 0;
+        if self.sel.tcp_info {
+            ext |= netlink::inet::EXT_INFO | netlink::inet::EXT_VEGASINFO | netlink::inet::EXT_CONG;
+        }
+        if self.sel.memory {
+            ext |= netlink::inet::EXT_SKMEMINFO;
+        }
         // Cookies already emitted, so a repeated dump does not print a socket twice.
         let mut seen: Vec<u64> = Vec::new();
-        for attempt in 0..=DUMP_RETRIES {
+        let mut attempt = 0;
+        while attempt <= DUMP_RETRIES {
+            attempt += 1;
             self.seq = self.seq.wrapping_add(1);
             let req = match proto {
-                Proto::Unix => netlink::unix::request(mask, self.seq),
-                p => netlink::inet::request(p, family, mask, self.sel.tcp_info, self.seq),
+                Proto::Unix => netlink::unix::request(mask, self.sel.memory, self.seq),
+                Proto::Packet => netlink::link::packet_request(self.seq),
+                Proto::Netlink => netlink::link::netlink_request(self.seq),
+                p => netlink::inet::Request {
+                    protocol: match p {
+                        Proto::Mptcp => IPPROTO_MPTCP,
+                        p => u32::from(p.ipproto().unwrap_or(0)),
+                    },
+                    family,
+                    states: mask,
+                    ext,
+                    bytecode: code.as_deref(),
+                }
+                .emit(self.seq),
             };
-            let retry = attempt > 0;
+            let retry = attempt > 1;
             if retry {
                 seen.sort_unstable();
             }
@@ -271,9 +376,11 @@ impl Collector<'_> {
             let r = netlink::dump(t, &req, self.seq, &mut self.buf, |_, payload| {
                 let mut s = match proto {
                     Proto::Unix => netlink::unix::decode(payload)?,
+                    Proto::Packet => netlink::link::decode_packet(payload)?,
+                    Proto::Netlink => netlink::link::decode_netlink(payload)?,
                     p => netlink::inet::InetDiagMsg::new_checked(payload)?.to_socket(p)?,
                 };
-                if !sel.wants(&s) {
+                if !sel.wants(&s) || (here && !sel.matches(&s)) {
                     return Ok(());
                 }
                 if s.cookie != 0 {
@@ -296,7 +403,7 @@ impl Collector<'_> {
             }
             match r {
                 Ok(outcome) if outcome.interrupted => {
-                    if attempt == DUMP_RETRIES {
+                    if attempt > DUMP_RETRIES {
                         sink.warning(&format!(
                             "the {} table changed during {} dumps; the listing may be incomplete",
                             table_name(proto, family),
@@ -308,6 +415,32 @@ impl Collector<'_> {
                 Ok(_) => return Ok(true),
                 Err(e) => {
                     let errno = e.errno();
+                    if code.is_some() && seen.is_empty() {
+                        match errno {
+                            // A kernel that does not know one of the ops: filter here.
+                            Some(libc::EINVAL) => {
+                                (code, here) = (None, true);
+                                attempt -= 1;
+                                continue;
+                            }
+                            Some(libc::EPERM) => {
+                                return Err(Error::Permission(
+                                    "the fwmark filter needs CAP_NET_ADMIN (run as root)".into(),
+                                ));
+                            }
+                            _ => {}
+                        }
+                    }
+                    if !ProcRoot::has_table(proto) {
+                        if errno == Some(libc::ENOENT) || errno == Some(libc::EINVAL) {
+                            sink.warning(&format!(
+                                "{}: this kernel has no sock_diag support for it",
+                                table_name(proto, family)
+                            ));
+                            return Ok(true);
+                        }
+                        return Err(e.into());
+                    }
                     // ENOENT: no diag module for this protocol (e.g. raw_diag), so /proc.
                     if self.sel.source == SourcePref::Auto {
                         if errno != Some(libc::ENOENT) {
@@ -343,7 +476,7 @@ impl Collector<'_> {
             &self.text,
             proto,
             |s| {
-                if sel.wants(&s) {
+                if sel.wants(&s) && sel.matches(&s) {
                     sink.socket(&s).map_err(Error::Output)?;
                 }
                 Ok(())

@@ -205,6 +205,7 @@ impl Flow {
             snd_una: self.iss.map(|_| self.snd_una),
             snd_nxt: self.iss.map(|_| self.snd_nxt),
             rcv_nxt: self.irs.map(|_| self.rcv_nxt),
+            ..TcpInfo::default()
         }
     }
 }

@@ -216,6 +216,19 @@ pub fn if_index(dev: &str) -> io::Result<i32> {
     }
 }
 
+/// The name of interface `index`, if it exists.
+pub fn if_name(index: u32) -> Option<String> {
+    let mut buf = [0u8; libc::IF_NAMESIZE];
+    // SAFETY: buf has IF_NAMESIZE bytes, as if_indextoname requires; on success it holds a
+    // NUL-terminated name.
+    let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr().cast()) };
+    if p.is_null() {
+        return None;
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    Some(String::from_utf8_lossy(&buf[..end]).into_owned())
+}
+
 /// Moves the calling thread into a new, empty network namespace (only `lo`, down).
 /// It needs CAP_SYS_ADMIN; the namespace disappears with the last thread in it.
 pub fn unshare_netns() -> io::Result<()> {

@@ -28,35 +28,74 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use netlink_packet_sock_diag::{
-    SockDiagMessage,
-    inet::{ExtensionFlags, InetRequest, SocketId, StateFlags},
-};
-
 use crate::error::NetlinkError;
 use crate::model::{Endpoint, Family, Proto, Socket, State, StateMask, Timer, TimerKind};
 
 pub const INET_DIAG_MSG_LEN: usize = 72;
 
-/// Builds the `SOCK_DIAG_BY_FAMILY` dump request for one protocol and family.
+/// Request attributes (`enum { INET_DIAG_REQ_NONE, INET_DIAG_REQ_BYTECODE, … }`).
+const INET_DIAG_REQ_BYTECODE: u16 = 1;
+const INET_DIAG_REQ_PROTOCOL: u16 = 3;
+
+/// `idiag_ext` bits: attribute n is asked for with bit n-1.
+pub const EXT_INFO: u8 = 1 << (2 - 1);
+/// Also brings the DCTCP and BBR info: all come from the algorithm's `get_info`.
+pub const EXT_VEGASINFO: u8 = 1 << (3 - 1);
+pub const EXT_CONG: u8 = 1 << (4 - 1);
+pub const EXT_SKMEMINFO: u8 = 1 << (7 - 1);
+
+/// One `SOCK_DIAG_BY_FAMILY` dump request for inet sockets.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The IP protocol; above 255 (MPTCP is 262) it goes in `INET_DIAG_REQ_PROTOCOL`.
+    pub protocol: u32,
+    pub family: Family,
+    pub states: StateMask,
+    /// `EXT_*` bits: which attributes the replies carry.
+    pub ext: u8,
+    /// A compiled filter (`filter::bytecode`).
+    pub bytecode: Option<&'a [u8]>,
+}
+
+impl Request<'_> {
+    /// `nlmsghdr` + `struct inet_diag_req_v2` (include/uapi/linux/inet_diag.h) + attributes.
+    pub fn emit(&self, seq: u32) -> Vec<u8> {
+        let mut b = Vec::with_capacity(72 + self.bytecode.map_or(0, |c| c.len() + 4) + 8);
+        b.extend_from_slice(&0u32.to_ne_bytes()); // nlmsg_len, set below
+        b.extend_from_slice(&super::SOCK_DIAG_BY_FAMILY.to_ne_bytes());
+        b.extend_from_slice(&super::DUMP_FLAGS.to_ne_bytes());
+        b.extend_from_slice(&seq.to_ne_bytes());
+        b.extend_from_slice(&0u32.to_ne_bytes()); // nlmsg_pid
+        b.push(self.family.af()); // sdiag_family
+        b.push(u8::try_from(self.protocol).unwrap_or(libc::IPPROTO_TCP as u8));
+        b.push(self.ext); // idiag_ext
+        b.push(0); // pad
+        b.extend_from_slice(&self.states.0.to_ne_bytes()); // idiag_states
+        b.extend_from_slice(&[0u8; 40]); // inet_diag_sockid: ports, addresses, ifindex
+        b.extend_from_slice(&[0xff; 8]); // idiag_cookie: INET_DIAG_NOCOOKIE
+        if let Some(code) = self.bytecode {
+            super::push_attr(&mut b, INET_DIAG_REQ_BYTECODE, code);
+        }
+        if self.protocol > 255 {
+            super::push_attr(&mut b, INET_DIAG_REQ_PROTOCOL, &self.protocol.to_ne_bytes());
+        }
+        let len = b.len() as u32;
+        b[0..4].copy_from_slice(&len.to_ne_bytes());
+        b
+    }
+}
+
+/// Builds the dump request for one protocol and family.
 /// With `info`, TCP replies carry `INET_DIAG_INFO` (tcp_info).
 pub fn request(proto: Proto, family: Family, states: StateMask, info: bool, seq: u32) -> Vec<u8> {
-    let socket_id = match family {
-        Family::Inet6 => SocketId::new_v6(),
-        _ => SocketId::new_v4(),
-    };
-    let req = InetRequest {
-        family: family.af(),
-        protocol: proto.ipproto().unwrap_or(0),
-        extensions: if info {
-            ExtensionFlags::INFO
-        } else {
-            ExtensionFlags::empty()
-        },
-        states: StateFlags::from_bits_retain(states.0),
-        socket_id,
-    };
-    super::dump_request(SockDiagMessage::InetRequest(req), seq)
+    Request {
+        protocol: u32::from(proto.ipproto().unwrap_or(0)),
+        family,
+        states,
+        ext: if info { EXT_INFO } else { 0 },
+        bytecode: None,
+    }
+    .emit(seq)
 }
 
 /// A checked view of one `inet_diag_msg`.
@@ -142,6 +181,11 @@ impl<'a> InetDiagMsg<'a> {
         &self.b[INET_DIAG_MSG_LEN..]
     }
 
+    /// The interface the socket is bound to (`idiag_if`).
+    pub fn ifindex(&self) -> u32 {
+        self.u32_ne(40)
+    }
+
     /// The `INET_DIAG_INFO` attribute decoded, when the reply carries one.
     pub fn tcp_info(&self) -> Option<crate::model::TcpInfo> {
         netlink_packet_core::NlasIterator::new(self.attrs())
@@ -151,7 +195,7 @@ impl<'a> InetDiagMsg<'a> {
     }
 
     /// Decodes into a record. Unknown families and states are errors, not panics.
-    pub fn to_socket(&self, proto: Proto) -> Result<Socket<'static>, NetlinkError> {
+    pub fn to_socket(&self, proto: Proto) -> Result<Socket<'a>, NetlinkError> {
         let family = match i32::from(self.family()) {
             libc::AF_INET => Family::Inet,
             libc::AF_INET6 => Family::Inet6,
@@ -175,14 +219,15 @@ impl<'a> InetDiagMsg<'a> {
         s.inode = self.inode();
         s.uid = self.uid();
         s.cookie = self.cookie();
-        if proto == Proto::Tcp {
+        s.bound_dev = self.ifindex();
+        if matches!(proto, Proto::Tcp | Proto::Mptcp | Proto::Sctp) {
             s.timer = Some(Timer {
                 kind: TimerKind::from_kernel(self.timer()),
                 expires_ms: self.expires(),
                 retrans: u32::from(self.retrans()),
             });
-            s.tcp_info = self.tcp_info();
         }
+        super::attrs::inet(self.attrs(), &mut s);
         Ok(s)
     }
 }

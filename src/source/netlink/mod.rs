@@ -4,8 +4,11 @@
 //! NLMSG_DONE, NLMSG_ERROR, truncation, NLM_F_DUMP_INTR, foreign sequence numbers) are
 //! tested on byte fixtures without a kernel.
 
+pub mod attrs;
+pub mod destroy;
 mod dump;
 pub mod inet;
+pub mod link;
 pub mod tcp_info;
 pub mod unix;
 
@@ -25,6 +28,20 @@ use crate::error::NetlinkError;
 /// (`net/netlink/af_netlink.c`, `max_recvmsg_len`); twice that leaves room and still lets
 /// MSG_TRUNC detect anything larger.
 pub const RECV_BUF: usize = 64 * 1024;
+
+/// `SOCK_DIAG_BY_FAMILY` (include/uapi/linux/sock_diag.h).
+pub(crate) const SOCK_DIAG_BY_FAMILY: u16 = 20;
+/// `NLM_F_REQUEST | NLM_F_DUMP`.
+pub(crate) const DUMP_FLAGS: u16 = 0x301;
+
+/// Appends one netlink attribute (`struct nlattr` + value, padded to 4 bytes).
+pub(crate) fn push_attr(b: &mut Vec<u8>, kind: u16, value: &[u8]) {
+    let len = (4 + value.len()) as u16;
+    b.extend_from_slice(&len.to_ne_bytes());
+    b.extend_from_slice(&kind.to_ne_bytes());
+    b.extend_from_slice(value);
+    b.resize(b.len().next_multiple_of(4), 0);
+}
 
 /// Frames a sock_diag request as a `NLM_F_REQUEST | NLM_F_DUMP` netlink message.
 fn dump_request(msg: SockDiagMessage, seq: u32) -> Vec<u8> {

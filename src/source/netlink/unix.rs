@@ -29,13 +29,19 @@ pub const UNIX_DIAG_MSG_LEN: usize = 16;
 const UNIX_DIAG_NAME: u16 = 0;
 const UNIX_DIAG_PEER: u16 = 2;
 const UNIX_DIAG_RQLEN: u16 = 4;
+const UNIX_DIAG_MEMINFO: u16 = 5;
+const UNIX_DIAG_SHUTDOWN: u16 = 6;
 const UNIX_DIAG_UID: u16 = 7;
 /// `UDIAG_SHOW_UID`, which the crate's flags lack.
 const UDIAG_SHOW_UID: u32 = 0x40;
 
-/// Builds the unix dump request: name, peer, queue lengths and uid for the given states.
-pub fn request(states: StateMask, seq: u32) -> Vec<u8> {
-    let show = ShowFlags::NAME | ShowFlags::PEER | ShowFlags::RQLEN;
+/// Builds the unix dump request: name, peer, queue lengths and uid for the given states,
+/// and with `memory` the socket's memory counters.
+pub fn request(states: StateMask, memory: bool, seq: u32) -> Vec<u8> {
+    let mut show = ShowFlags::NAME | ShowFlags::PEER | ShowFlags::RQLEN;
+    if memory {
+        show |= ShowFlags::MEMINFO;
+    }
     let req = UnixRequest {
         state_flags: StateFlags::from_bits_retain(states.0),
         inode: 0,
@@ -94,6 +100,8 @@ pub fn decode(b: &[u8]) -> Result<Socket<'_>, NetlinkError> {
                 s.send_q = word(1)?;
             }
             UNIX_DIAG_UID => s.uid = word(0)?,
+            UNIX_DIAG_MEMINFO => s.mem = super::attrs::meminfo(v),
+            UNIX_DIAG_SHUTDOWN => s.shutdown = v.first().copied(),
             _ => {}
         }
     }
@@ -170,7 +178,7 @@ mod tests {
 
     #[test]
     fn request_asks_for_uid() {
-        let r = request(StateMask::ALL, 1);
+        let r = request(StateMask::ALL, false, 1);
         // nlmsghdr(16) + unix_diag_req(24): family, protocol, pad, states, ino, show, cookie
         assert_eq!(r.len(), 40);
         assert_eq!(r[16], 1); // AF_UNIX

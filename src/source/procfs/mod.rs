@@ -29,7 +29,13 @@ impl ProcRoot {
         self.0.join(rel)
     }
 
-    /// The table file for a protocol and family, e.g. `net/tcp6`.
+    /// Whether `/proc/net` has a table in netstat's format for this protocol.
+    pub fn has_table(proto: Proto) -> bool {
+        matches!(proto, Proto::Tcp | Proto::Udp | Proto::Raw | Proto::Unix)
+    }
+
+    /// The table file for a protocol and family, e.g. `net/tcp6` (only where
+    /// [`Self::has_table`]).
     pub fn table(proto: Proto, family: Family) -> &'static str {
         match (proto, family) {
             (Proto::Tcp, Family::Inet) => "net/tcp",
@@ -39,6 +45,7 @@ impl ProcRoot {
             (Proto::Raw, Family::Inet) => "net/raw",
             (Proto::Raw, _) => "net/raw6",
             (Proto::Unix, _) => "net/unix",
+            _ => "",
         }
     }
 

@@ -1,0 +1,152 @@
+//! `--summary`: how many sockets of each protocol and family, and in which states, like
+//! `ss -s` but counted from the same records the listing would print (so a filter applies),
+//! in text and JSON.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::model::{Family, Proto, Socket, State};
+use crate::source::{Group, Sink};
+
+#[derive(Debug, Default, Serialize)]
+struct Counts {
+    total: u64,
+    ipv4: u64,
+    ipv6: u64,
+    /// State name → sockets in it.
+    states: BTreeMap<&'static str, u64>,
+}
+
+pub struct Summary<W: Write> {
+    out: W,
+    json: bool,
+    /// Protocol name → counts, in the order protocols first appear.
+    protos: Vec<(&'static str, Counts)>,
+    warnings: Vec<String>,
+}
+
+impl<W: Write> Summary<W> {
+    pub fn new(out: W, json: bool) -> Self {
+        Summary {
+            out,
+            json,
+            protos: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+fn state_name(s: &Socket<'_>) -> &'static str {
+    match (s.proto, s.state) {
+        (_, State::NewSynRecv) => State::SynRecv.name(),
+        (Proto::Udp | Proto::Raw | Proto::Packet | Proto::Netlink, State::Close) => "UNCONN",
+        (_, st) => st.name(),
+    }
+}
+
+impl<W: Write> Sink for Summary<W> {
+    fn group(&mut self, _: Group) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
+        let name = s.proto.name();
+        let i = match self.protos.iter().position(|(n, _)| *n == name) {
+            Some(i) => i,
+            None => {
+                self.protos.push((name, Counts::default()));
+                self.protos.len() - 1
+            }
+        };
+        let c = &mut self.protos[i].1;
+        c.total += 1;
+        match s.family {
+            Family::Inet => c.ipv4 += 1,
+            Family::Inet6 => c.ipv6 += 1,
+            _ => {}
+        }
+        *c.states.entry(state_name(s)).or_default() += 1;
+        Ok(())
+    }
+
+    fn warning(&mut self, msg: &str) {
+        if self.json {
+            self.warnings.push(msg.to_string());
+        } else {
+            eprintln!("rnetstat: warning: {msg}");
+        }
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        let total: u64 = self.protos.iter().map(|(_, c)| c.total).sum();
+        if self.json {
+            #[derive(Serialize)]
+            struct Doc<'a> {
+                total: u64,
+                protocols: BTreeMap<&'static str, &'a Counts>,
+                warnings: &'a [String],
+            }
+            let doc = Doc {
+                total,
+                protocols: self.protos.iter().map(|(n, c)| (*n, c)).collect(),
+                warnings: &self.warnings,
+            };
+            serde_json::to_writer(&mut self.out, &doc).map_err(io::Error::other)?;
+            self.out.write_all(b"\n")?;
+            return self.out.flush();
+        }
+        writeln!(self.out, "Total: {total}")?;
+        writeln!(self.out)?;
+        writeln!(self.out, "Transport Total     IPv4      IPv6")?;
+        for (name, c) in &self.protos {
+            let upper = name.to_ascii_uppercase();
+            writeln!(
+                self.out,
+                "{upper:<9} {:<9} {:<9} {}",
+                c.total, c.ipv4, c.ipv6
+            )?;
+        }
+        writeln!(self.out)?;
+        for (name, c) in &self.protos {
+            let states: Vec<String> = c.states.iter().map(|(s, n)| format!("{s} {n}")).collect();
+            writeln!(
+                self.out,
+                "{:<9} {}",
+                format!("{}:", name.to_ascii_uppercase()),
+                states.join(", ")
+            )?;
+        }
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_by_protocol_family_and_state() {
+        let mut s = Summary::new(Vec::new(), true);
+        let mut t = Socket::inet(Proto::Tcp, Family::Inet);
+        t.state = State::Established;
+        s.socket(&t).unwrap();
+        t.family = Family::Inet6;
+        s.socket(&t).unwrap();
+        t.state = State::Listen;
+        s.socket(&t).unwrap();
+        s.socket(&Socket::inet(Proto::Udp, Family::Inet)).unwrap();
+        s.finish().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&s.into_inner()).unwrap();
+        assert_eq!(v["total"], 4);
+        assert_eq!(v["protocols"]["tcp"]["total"], 3);
+        assert_eq!(v["protocols"]["tcp"]["ipv6"], 2);
+        assert_eq!(v["protocols"]["tcp"]["states"]["ESTABLISHED"], 2);
+        assert_eq!(v["protocols"]["udp"]["states"]["UNCONN"], 1);
+    }
+}
