@@ -193,7 +193,7 @@ pub struct Cli {
 
     /// A filter in ss's language: [state NAME | exclude NAME]... [EXPRESSION],
     /// e.g. `state established '( dport = :ssh or sport = :ssh )'`
-    #[arg(value_name = "FILTER", trailing_var_arg = true)]
+    #[arg(value_name = "FILTER")]
     pub filter: Vec<String>,
 
     #[command(subcommand)]

@@ -155,6 +155,22 @@ impl Filter {
         self.expr.as_ref().map(|e| fold(e, family))
     }
 
+    /// Whether a kernel-filtered dump must be checked here as well. Only `autobound`
+    /// differs: the kernel tests the bind lock (`SOCK_BINDPORT_LOCK`), which accepted
+    /// sockets do not inherit, while ss (and [`Filter::matches`]) test the ephemeral port
+    /// range; ss keeps a socket only when both agree, and so do we.
+    pub fn recheck(&self) -> bool {
+        fn has_auto(e: &Expr) -> bool {
+            match e {
+                Expr::And(a, b) | Expr::Or(a, b) => has_auto(a) || has_auto(b),
+                Expr::Not(a) => has_auto(a),
+                Expr::Pred(Pred::Autobound) => true,
+                _ => false,
+            }
+        }
+        self.expr.as_ref().is_some_and(has_auto)
+    }
+
     /// The kernel state mask to ask for, if the filter has one.
     pub fn state_mask(&self) -> Option<StateMask> {
         self.states

@@ -317,7 +317,7 @@ impl Collector<'_> {
             Some(Expr::Const(true)) | None => Some((None, false)),
             Some(e) if self.sel.kernel_filter && proto != Proto::Sctp => {
                 Some(match bytecode::compile(&e) {
-                    Some(code) => (Some(code), false),
+                    Some(code) => (Some(code), f.recheck()),
                     None => (None, true),
                 })
             }

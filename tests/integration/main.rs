@@ -10,5 +10,6 @@ mod common;
 mod kernel_zoo;
 mod lab;
 mod procfs_fixture;
+mod ss_depth;
 mod stack;
 mod zoo;

@@ -4,7 +4,8 @@
 //! include/uapi/linux/packet_diag.h:
 //! ```text
 //! struct packet_diag_req { u8 family; u8 protocol; u16 pad; u32 ino; u32 show; u32 cookie[2]; }
-//! struct packet_diag_msg { u8 family; u8 type; u16 num (ethertype, big endian);
+//! struct packet_diag_msg { u8 family; u8 type; u16 num (ethertype, host order:
+//!                          packet_diag.c converts it with ntohs);
 //!                          u32 ino; u32 cookie[2]; }                       16 bytes
 //! attrs: PACKET_DIAG_INFO 0 { u32 index; u32 version; u32 reserve; u32 copy_thresh;
 //!        u32 tstamp; u32 flags; }, PACKET_DIAG_UID 5 (u32), PACKET_DIAG_MEMINFO 6
@@ -83,7 +84,7 @@ pub fn decode_packet(b: &[u8]) -> Result<Socket<'_>, NetlinkError> {
     }
     let mut s = Socket::blank(Proto::Packet, Family::Packet, SockType::from_kernel(b[1]));
     s.state = State::Close;
-    let protocol = u16::from_be_bytes([b[2], b[3]]);
+    let protocol = u16::from_ne_bytes([b[2], b[3]]);
     s.inode = u32_at(b, 4).unwrap_or(0);
     s.cookie = u64::from(u32_at(b, 8).unwrap_or(0)) | u64::from(u32_at(b, 12).unwrap_or(0)) << 32;
     for (kind, v) in attrs::iter(&b[16..]) {
@@ -141,8 +142,8 @@ mod tests {
         let mut b = vec![
             17, // pdiag_family = AF_PACKET
             3,  // pdiag_type = SOCK_RAW
-            0x08, 0x06, // pdiag_num = ETH_P_ARP, big endian
         ];
+        b.extend_from_slice(&0x0806u16.to_ne_bytes()); // pdiag_num = ETH_P_ARP
         b.extend_from_slice(&555u32.to_ne_bytes()); // pdiag_ino
         b.extend_from_slice(&[9, 0, 0, 0, 0, 0, 0, 0]); // pdiag_cookie
         let mut info = 2u32.to_ne_bytes().to_vec(); // pdi_index = 2
