@@ -166,29 +166,15 @@ pub fn notes(k: Option<&Socket<'_>>, u: Option<&Socket<'_>>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Family, Stack, TcpInfo};
+    use crate::model::{Stack, TcpInfo};
 
     fn sock(local: &str, remote: &str, state: State) -> Socket<'static> {
-        let (l, r): (std::net::SocketAddr, std::net::SocketAddr) =
-            (local.parse().unwrap(), remote.parse().unwrap());
-        let mut s = Socket::inet(
+        Socket::between(
             Proto::Tcp,
-            if l.is_ipv4() {
-                Family::Inet
-            } else {
-                Family::Inet6
-            },
-        );
-        s.local = Endpoint {
-            addr: l.ip(),
-            port: l.port(),
-        };
-        s.remote = Endpoint {
-            addr: r.ip(),
-            port: r.port(),
-        };
-        s.state = state;
-        s
+            local.parse().unwrap(),
+            remote.parse().unwrap(),
+            state,
+        )
     }
 
     /// A connected kernel UDP socket pairs with the stack's unconnected UDP socket.

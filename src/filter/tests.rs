@@ -16,24 +16,8 @@ fn err(s: &str) -> FilterError {
 }
 
 fn sock(local: &str, remote: &str) -> Socket<'static> {
-    let l: std::net::SocketAddr = local.parse().unwrap();
-    let r: std::net::SocketAddr = remote.parse().unwrap();
-    let fam = if l.is_ipv4() {
-        Family::Inet
-    } else {
-        Family::Inet6
-    };
-    let mut s = Socket::inet(Proto::Tcp, fam);
-    s.local = Endpoint {
-        addr: l.ip(),
-        port: l.port(),
-    };
-    s.remote = Endpoint {
-        addr: r.ip(),
-        port: r.port(),
-    };
-    s.state = State::Established;
-    s
+    let (l, r) = (local.parse().unwrap(), remote.parse().unwrap());
+    Socket::between(Proto::Tcp, l, r, State::Established)
 }
 
 macro_rules! selects {

@@ -274,6 +274,31 @@ impl Socket<'_> {
         Socket::blank(proto, family, sock_type)
     }
 
+    /// An inet record between two socket addresses (the family follows the local one).
+    pub fn between(
+        proto: Proto,
+        local: std::net::SocketAddr,
+        remote: std::net::SocketAddr,
+        state: State,
+    ) -> Socket<'static> {
+        let family = if local.is_ipv4() {
+            Family::Inet
+        } else {
+            Family::Inet6
+        };
+        let mut s = Socket::inet(proto, family);
+        s.local = Endpoint {
+            addr: local.ip(),
+            port: local.port(),
+        };
+        s.remote = Endpoint {
+            addr: remote.ip(),
+            port: remote.port(),
+        };
+        s.state = state;
+        s
+    }
+
     /// A blank kernel record to fill in.
     pub fn blank(proto: Proto, family: Family, sock_type: SockType) -> Socket<'static> {
         Socket {

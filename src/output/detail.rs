@@ -121,6 +121,15 @@ fn bw(l: &mut String, bps: f64) {
     };
 }
 
+/// ` name:value` for each value present.
+fn counters(l: &mut String, items: &[(&str, Option<u64>)]) {
+    for (name, v) in items {
+        if let Some(v) = v {
+            let _ = write!(l, "{name}{v}");
+        }
+    }
+}
+
 fn info(l: &mut String, i: &TcpInfo, algo: Option<Congestion<'_>>) {
     let cong = algo.and_then(|c| c.info);
     let nz = |v: Option<u32>| v.filter(|&v| v != 0);
@@ -163,33 +172,34 @@ fn info(l: &mut String, i: &TcpInfo, algo: Option<Congestion<'_>>) {
         l.push_str(" ato:");
         ms(l, u64::from(v));
     }
-    for (name, v) in [
-        (" mss:", nz(i.snd_mss)),
-        (" pmtu:", nz(i.pmtu)),
-        (" rcvmss:", nz(i.rcv_mss)),
-        (" advmss:", nz(i.advmss)),
-        (" cwnd:", nz(i.snd_cwnd)),
-        // TCP_INFINITE_SSTHRESH means "not yet set"; ss hides it.
-        (" ssthresh:", i.snd_ssthresh.filter(|&v| v < 0xffff)),
-    ] {
-        if let Some(v) = v {
-            let _ = write!(l, "{name}{v}");
-        }
-    }
-    for (name, v) in [
-        (" bytes_sent:", nz64(i.bytes_sent)),
-        (" bytes_retrans:", nz64(i.bytes_retrans)),
-        (" bytes_acked:", nz64(i.bytes_acked)),
-        (" bytes_received:", nz64(i.bytes_received)),
-        (" segs_out:", nz(i.segs_out).map(u64::from)),
-        (" segs_in:", nz(i.segs_in).map(u64::from)),
-        (" data_segs_out:", nz(i.data_segs_out).map(u64::from)),
-        (" data_segs_in:", nz(i.data_segs_in).map(u64::from)),
-    ] {
-        if let Some(v) = v {
-            let _ = write!(l, "{name}{v}");
-        }
-    }
+    counters(
+        l,
+        &[
+            (" mss:", nz(i.snd_mss).map(u64::from)),
+            (" pmtu:", nz(i.pmtu).map(u64::from)),
+            (" rcvmss:", nz(i.rcv_mss).map(u64::from)),
+            (" advmss:", nz(i.advmss).map(u64::from)),
+            (" cwnd:", nz(i.snd_cwnd).map(u64::from)),
+            // TCP_INFINITE_SSTHRESH means "not yet set"; ss hides it.
+            (
+                " ssthresh:",
+                i.snd_ssthresh.filter(|&v| v < 0xffff).map(u64::from),
+            ),
+        ],
+    );
+    counters(
+        l,
+        &[
+            (" bytes_sent:", nz64(i.bytes_sent)),
+            (" bytes_retrans:", nz64(i.bytes_retrans)),
+            (" bytes_acked:", nz64(i.bytes_acked)),
+            (" bytes_received:", nz64(i.bytes_received)),
+            (" segs_out:", nz(i.segs_out).map(u64::from)),
+            (" segs_in:", nz(i.segs_in).map(u64::from)),
+            (" data_segs_out:", nz(i.data_segs_out).map(u64::from)),
+            (" data_segs_in:", nz(i.data_segs_in).map(u64::from)),
+        ],
+    );
     match cong {
         Some(CongInfo::Dctcp { enabled: 0, .. }) => l.push_str(" dctcp:fallback_mode"),
         Some(CongInfo::Dctcp {
@@ -289,45 +299,45 @@ fn info(l: &mut String, i: &TcpInfo, algo: Option<Congestion<'_>>) {
     if r != 0 || total != 0 {
         let _ = write!(l, " retrans:{r}/{total}");
     }
-    for (name, v) in [
-        (" lost:", nz(i.lost)),
-        (" sacked:", nz(i.sacked)),
-        (" dsack_dups:", nz(i.dsack_dups)),
-        (" fackets:", nz(i.fackets)),
-        (" reordering:", i.reordering.filter(|&r| r != 3)),
-        (" reord_seen:", nz(i.reord_seen)),
-    ] {
-        if let Some(v) = v {
-            let _ = write!(l, "{name}{v}");
-        }
-    }
+    counters(
+        l,
+        &[
+            (" lost:", nz(i.lost).map(u64::from)),
+            (" sacked:", nz(i.sacked).map(u64::from)),
+            (" dsack_dups:", nz(i.dsack_dups).map(u64::from)),
+            (" fackets:", nz(i.fackets).map(u64::from)),
+            (
+                " reordering:",
+                i.reordering.filter(|&r| r != 3).map(u64::from),
+            ),
+            (" reord_seen:", nz(i.reord_seen).map(u64::from)),
+        ],
+    );
     if let Some(v) = nz(i.rcv_rtt) {
         l.push_str(" rcv_rtt:");
         ms(l, u64::from(v));
     }
-    for (name, v) in [
-        (" rcv_space:", nz(i.rcv_space)),
-        (" rcv_ssthresh:", nz(i.rcv_ssthresh)),
-        (" notsent:", nz(i.notsent_bytes)),
-    ] {
-        if let Some(v) = v {
-            let _ = write!(l, "{name}{v}");
-        }
-    }
+    counters(
+        l,
+        &[
+            (" rcv_space:", nz(i.rcv_space).map(u64::from)),
+            (" rcv_ssthresh:", nz(i.rcv_ssthresh).map(u64::from)),
+            (" notsent:", nz(i.notsent_bytes).map(u64::from)),
+        ],
+    );
     if let Some(v) = nz(i.min_rtt) {
         l.push_str(" minrtt:");
         ms(l, u64::from(v));
     }
-    for (name, v) in [
-        (" rcv_ooopack:", nz(i.rcv_ooopack)),
-        (" snd_wnd:", nz(i.snd_wnd)),
-        (" rcv_wnd:", nz(i.rcv_wnd)),
-        (" rehash:", nz(i.rehash)),
-    ] {
-        if let Some(v) = v {
-            let _ = write!(l, "{name}{v}");
-        }
-    }
+    counters(
+        l,
+        &[
+            (" rcv_ooopack:", nz(i.rcv_ooopack).map(u64::from)),
+            (" snd_wnd:", nz(i.snd_wnd).map(u64::from)),
+            (" rcv_wnd:", nz(i.rcv_wnd).map(u64::from)),
+            (" rehash:", nz(i.rehash).map(u64::from)),
+        ],
+    );
 }
 
 #[cfg(test)]
