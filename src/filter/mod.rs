@@ -128,7 +128,7 @@ impl Filter {
             }
             Pred::PortGe(side, v) => port(*side) >= u32::from(*v),
             Pred::PortLe(side, v) => port(*side) <= u32::from(*v),
-            Pred::UnixPath(glob) => unix && glob_match(glob.as_bytes(), &unix_path(s)),
+            Pred::UnixPath(glob) => unix && unix_path_matches(glob.as_bytes(), s.path),
             Pred::Dev(i) => s.bound_dev == *i,
             Pred::Mark { mark, mask } => s.mark.is_some_and(|m| m & mask == *mark),
             Pred::Cgroup(id) => s.cgroup_id == Some(*id),
@@ -187,17 +187,17 @@ impl Filter {
     }
 }
 
-/// A unix path as ss shows it: abstract names with `@`.
-fn unix_path(s: &Socket<'_>) -> Vec<u8> {
-    match s.path {
-        Some([0, rest @ ..]) => {
-            let mut v = vec![b'@'];
-            v.extend_from_slice(rest);
-            v
-        }
-        Some(p) => p.to_vec(),
-        None => Vec::new(),
+/// Matches a unix path as ss shows it (abstract names with a leading `@`), without
+/// allocating per socket: a path is at most 108 bytes (`sun_path`).
+fn unix_path_matches(glob: &[u8], path: Option<&[u8]>) -> bool {
+    let mut buf = [0u8; 128];
+    let p = path.unwrap_or(&[]);
+    let n = p.len().min(buf.len());
+    buf[..n].copy_from_slice(&p[..n]);
+    if n > 0 && buf[0] == 0 {
+        buf[0] = b'@';
     }
+    glob_match(glob, &buf[..n])
 }
 
 /// Shell wildcard match (`*`, `?`, `[…]`), case-insensitive as ss's `FNM_CASEFOLD`.

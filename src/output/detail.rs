@@ -102,9 +102,10 @@ fn ms(l: &mut String, us: u64) {
     let _ = write!(l, "{}", us / 1000);
     let frac = us % 1000;
     if frac != 0 {
-        let f = format!("{frac:03}");
-        l.push('.');
-        l.push_str(f.trim_end_matches('0'));
+        let _ = write!(l, ".{frac:03}");
+        while l.ends_with('0') {
+            l.pop();
+        }
     }
 }
 

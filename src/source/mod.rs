@@ -129,6 +129,11 @@ impl Selection {
         self.filter.as_ref().is_none_or(|f| f.matches(s))
     }
 
+    /// Both parts: what a source the kernel did not filter keeps.
+    pub fn accepts(&self, s: &Socket<'_>) -> bool {
+        self.wants(s) && self.matches(s)
+    }
+
     /// The kernel state mask for a protocol; the exact predicate is applied after.
     pub fn state_mask(&self, proto: Proto) -> StateMask {
         if let Some(m) = self.filter.as_ref().and_then(|f| f.states) {
@@ -257,8 +262,7 @@ pub fn collect(
         } else if let Some(x) = &extras {
             for line in &x.embryos {
                 if let Ok(s) = procfs::unix::parse_line(line)
-                    && sel.wants(&s)
-                    && sel.matches(&s)
+                    && sel.accepts(&s)
                 {
                     sink.socket(&s).map_err(Error::Output)?;
                 }
@@ -291,11 +295,7 @@ impl Collector<'_> {
         for snap in user {
             for us in &snap.sockets {
                 let r = stack::record(snap, us);
-                if r.proto == proto
-                    && r.family == family
-                    && self.sel.wants(&r)
-                    && self.sel.matches(&r)
-                {
+                if r.proto == proto && r.family == family && self.sel.accepts(&r) {
                     sink.socket(&r).map_err(Error::Output)?;
                 }
             }
@@ -476,7 +476,7 @@ impl Collector<'_> {
             &self.text,
             proto,
             |s| {
-                if sel.wants(&s) && sel.matches(&s) {
+                if sel.accepts(&s) {
                     sink.socket(&s).map_err(Error::Output)?;
                 }
                 Ok(())

@@ -5,7 +5,6 @@
 //! destroyed, `EPERM` without CAP_NET_ADMIN, `ENOENT` when the socket is already gone.
 
 use std::io;
-use std::net::IpAddr;
 
 use super::Transport;
 use crate::model::{Proto, Socket};
@@ -17,36 +16,13 @@ const REQUEST_ACK: u16 = 0x5;
 
 /// The request that destroys `s`.
 pub fn request(s: &Socket<'_>, seq: u32) -> Vec<u8> {
-    let mut b = Vec::with_capacity(72);
-    b.extend_from_slice(&72u32.to_ne_bytes()); // nlmsg_len
-    b.extend_from_slice(&SOCK_DESTROY.to_ne_bytes());
-    b.extend_from_slice(&REQUEST_ACK.to_ne_bytes());
-    b.extend_from_slice(&seq.to_ne_bytes());
-    b.extend_from_slice(&0u32.to_ne_bytes()); // nlmsg_pid
-    b.push(s.family.af());
-    b.push(match s.proto {
+    let mut b = super::message(SOCK_DESTROY, REQUEST_ACK, seq);
+    let protocol = match s.proto {
         Proto::Mptcp => libc::IPPROTO_TCP as u8,
         p => p.ipproto().unwrap_or(0),
-    });
-    b.push(0); // idiag_ext
-    b.push(0); // pad
-    b.extend_from_slice(&u32::MAX.to_ne_bytes()); // idiag_states: any
-    b.extend_from_slice(&s.local.port.to_be_bytes());
-    b.extend_from_slice(&s.remote.port.to_be_bytes());
-    for a in [s.local.addr, s.remote.addr] {
-        let mut w = [0u8; 16];
-        match a {
-            IpAddr::V4(v) => w[..4].copy_from_slice(&v.octets()),
-            IpAddr::V6(v) => w.copy_from_slice(&v.octets()),
-        }
-        b.extend_from_slice(&w);
-    }
-    b.extend_from_slice(&s.bound_dev.to_ne_bytes());
-    // A record from /proc has no cookie: INET_DIAG_NOCOOKIE makes the kernel skip the check.
-    let cookie = if s.cookie == 0 { u64::MAX } else { s.cookie };
-    b.extend_from_slice(&(cookie as u32).to_ne_bytes());
-    b.extend_from_slice(&((cookie >> 32) as u32).to_ne_bytes());
-    b
+    };
+    super::inet::push_req_v2(&mut b, s.family, protocol, 0, u32::MAX, Some(s));
+    super::finish(b)
 }
 
 /// Sends the destroy request and reads the kernel's ack.

@@ -60,42 +60,51 @@ pub struct Request<'a> {
 impl Request<'_> {
     /// `nlmsghdr` + `struct inet_diag_req_v2` (include/uapi/linux/inet_diag.h) + attributes.
     pub fn emit(&self, seq: u32) -> Vec<u8> {
-        let mut b = Vec::with_capacity(72 + self.bytecode.map_or(0, |c| c.len() + 4) + 8);
-        b.extend_from_slice(&0u32.to_ne_bytes()); // nlmsg_len, set below
-        b.extend_from_slice(&super::SOCK_DIAG_BY_FAMILY.to_ne_bytes());
-        b.extend_from_slice(&super::DUMP_FLAGS.to_ne_bytes());
-        b.extend_from_slice(&seq.to_ne_bytes());
-        b.extend_from_slice(&0u32.to_ne_bytes()); // nlmsg_pid
-        b.push(self.family.af()); // sdiag_family
-        b.push(u8::try_from(self.protocol).unwrap_or(libc::IPPROTO_TCP as u8));
-        b.push(self.ext); // idiag_ext
-        b.push(0); // pad
-        b.extend_from_slice(&self.states.0.to_ne_bytes()); // idiag_states
-        b.extend_from_slice(&[0u8; 40]); // inet_diag_sockid: ports, addresses, ifindex
-        b.extend_from_slice(&[0xff; 8]); // idiag_cookie: INET_DIAG_NOCOOKIE
+        let mut b = super::message(super::SOCK_DIAG_BY_FAMILY, super::DUMP_FLAGS, seq);
+        let protocol = u8::try_from(self.protocol).unwrap_or(libc::IPPROTO_TCP as u8);
+        push_req_v2(&mut b, self.family, protocol, self.ext, self.states.0, None);
         if let Some(code) = self.bytecode {
             super::push_attr(&mut b, INET_DIAG_REQ_BYTECODE, code);
         }
         if self.protocol > 255 {
             super::push_attr(&mut b, INET_DIAG_REQ_PROTOCOL, &self.protocol.to_ne_bytes());
         }
-        let len = b.len() as u32;
-        b[0..4].copy_from_slice(&len.to_ne_bytes());
-        b
+        super::finish(b)
     }
 }
 
-/// Builds the dump request for one protocol and family.
-/// With `info`, TCP replies carry `INET_DIAG_INFO` (tcp_info).
-pub fn request(proto: Proto, family: Family, states: StateMask, info: bool, seq: u32) -> Vec<u8> {
-    Request {
-        protocol: u32::from(proto.ipproto().unwrap_or(0)),
-        family,
-        states,
-        ext: if info { EXT_INFO } else { 0 },
-        bytecode: None,
+/// Appends a `struct inet_diag_req_v2`. With `id`, its `inet_diag_sockid` names that one
+/// socket (ports, addresses, interface, cookie); without, it is empty (a dump).
+pub(crate) fn push_req_v2(
+    b: &mut Vec<u8>,
+    family: Family,
+    protocol: u8,
+    ext: u8,
+    states: u32,
+    id: Option<&Socket<'_>>,
+) {
+    b.extend_from_slice(&[family.af(), protocol, ext, 0]); // sdiag_family, sdiag_protocol, idiag_ext, pad
+    b.extend_from_slice(&states.to_ne_bytes()); // idiag_states
+    let Some(s) = id else {
+        b.extend_from_slice(&[0u8; 40]); // ports, addresses, ifindex
+        b.extend_from_slice(&[0xff; 8]); // idiag_cookie: INET_DIAG_NOCOOKIE
+        return;
+    };
+    b.extend_from_slice(&s.local.port.to_be_bytes()); // idiag_sport
+    b.extend_from_slice(&s.remote.port.to_be_bytes()); // idiag_dport
+    for a in [s.local.addr, s.remote.addr] {
+        let mut w = [0u8; 16];
+        match a {
+            IpAddr::V4(v) => w[..4].copy_from_slice(&v.octets()),
+            IpAddr::V6(v) => w.copy_from_slice(&v.octets()),
+        }
+        b.extend_from_slice(&w); // idiag_src, idiag_dst
     }
-    .emit(seq)
+    b.extend_from_slice(&s.bound_dev.to_ne_bytes()); // idiag_if
+    // A record from /proc has no cookie: INET_DIAG_NOCOOKIE makes the kernel skip the check.
+    let cookie = if s.cookie == 0 { u64::MAX } else { s.cookie };
+    b.extend_from_slice(&(cookie as u32).to_ne_bytes());
+    b.extend_from_slice(&((cookie >> 32) as u32).to_ne_bytes());
 }
 
 /// A checked view of one `inet_diag_msg`.
@@ -334,7 +343,14 @@ mod tests {
 
     #[test]
     fn request_bytes() {
-        let r = request(Proto::Tcp, Family::Inet6, StateMask::ALL, false, 42);
+        let r = Request {
+            protocol: 6,
+            family: Family::Inet6,
+            states: StateMask::ALL,
+            ext: 0,
+            bytecode: None,
+        }
+        .emit(42);
         // nlmsghdr (16) + inet_diag_req_v2 (56)
         assert_eq!(r.len(), 72);
         assert_eq!(u32::from_ne_bytes(r[0..4].try_into().unwrap()), 72); // nlmsg_len

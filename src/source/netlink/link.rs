@@ -33,18 +33,14 @@ const NDIAG_PROTO_ALL: u8 = 255;
 const NDIAG_SHOW_MEMINFO: u32 = 0x1;
 const NETLINK_DIAG_MEMINFO: u16 = 0;
 
+/// `{packet,netlink}_diag_req`: the two share one layout.
 fn req(family: u8, protocol: u8, show: u32, seq: u32) -> Vec<u8> {
-    let mut b = Vec::with_capacity(36);
-    b.extend_from_slice(&36u32.to_ne_bytes()); // nlmsg_len
-    b.extend_from_slice(&super::SOCK_DIAG_BY_FAMILY.to_ne_bytes());
-    b.extend_from_slice(&super::DUMP_FLAGS.to_ne_bytes());
-    b.extend_from_slice(&seq.to_ne_bytes());
-    b.extend_from_slice(&0u32.to_ne_bytes()); // nlmsg_pid
+    let mut b = super::message(super::SOCK_DIAG_BY_FAMILY, super::DUMP_FLAGS, seq);
     b.extend_from_slice(&[family, protocol, 0, 0]);
     b.extend_from_slice(&0u32.to_ne_bytes()); // ino
     b.extend_from_slice(&show.to_ne_bytes());
     b.extend_from_slice(&[0xff; 8]); // cookie: none
-    b
+    super::finish(b)
 }
 
 /// Dump request for every packet socket, with interface and memory.

@@ -113,12 +113,8 @@ mod tests {
     use super::*;
 
     fn attr(kind: u16, value: &[u8]) -> Vec<u8> {
-        let mut v = ((4 + value.len()) as u16).to_ne_bytes().to_vec(); // rta_len
-        v.extend_from_slice(&kind.to_ne_bytes()); // rta_type
-        v.extend_from_slice(value);
-        while !v.len().is_multiple_of(4) {
-            v.push(0);
-        }
+        let mut v = Vec::new();
+        super::super::push_attr(&mut v, kind, value);
         v
     }
 
