@@ -1,0 +1,249 @@
+//! `bench/scale`: rnetstat against ss and netstat on N established loopback TCP pairs.
+//!
+//! ```text
+//! scale [--pairs 1000,10000,50000] [--runs 10] [--rnetstat PATH] [--write FILE]
+//! scale worker v4|v6 COUNT      (internal: one load process, see pairs.rs)
+//! ```
+//! It moves itself into a new network namespace first (root only), so the load and every
+//! listing see only its own sockets, and nothing leaves that namespace's loopback.
+//! Per load level it runs three groups, the commands of a group alternating round by round:
+//! `-tan` (rnetstat, ss, netstat), `-tanp` (the same three) and `--json` (rnetstat's JSON
+//! against `ss -tan`); the empty namespace before any load measures start-up cost.
+
+mod measure;
+mod pairs;
+mod report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use measure::Group;
+use report::Level;
+
+struct Opts {
+    pairs: Vec<usize>,
+    runs: usize,
+    rnetstat: String,
+    write: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("worker") {
+        let count = args.get(2).and_then(|c| c.parse().ok());
+        return match (args.get(1), count) {
+            (Some(f), Some(n)) => match pairs::worker(f, n) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    // The harness reads this line as the failure.
+                    println!("error {e}");
+                    ExitCode::FAILURE
+                }
+            },
+            _ => usage("worker needs FAMILY COUNT"),
+        };
+    }
+    let opts = match parse(&args) {
+        Ok(o) => o,
+        Err(e) => return usage(&e),
+    };
+    match bench(&opts) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("scale: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn usage(why: &str) -> ExitCode {
+    eprintln!(
+        "scale: {why}\nusage: scale [--pairs 1000,10000,50000] [--runs 10] [--rnetstat PATH] [--write FILE]"
+    );
+    ExitCode::from(2)
+}
+
+fn parse(args: &[String]) -> Result<Opts, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    // target/release/examples/scale → target/release/rnetstat
+    let default_bin = exe
+        .parent()
+        .and_then(|p| p.parent())
+        .map(|p| p.join("rnetstat").display().to_string())
+        .unwrap_or_else(|| "rnetstat".into());
+    let mut o = Opts {
+        pairs: vec![1_000, 10_000, 50_000],
+        runs: 10,
+        rnetstat: default_bin,
+        write: None,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut val = || it.next().cloned().ok_or(format!("{a} needs a value"));
+        match a.as_str() {
+            "--pairs" => {
+                o.pairs = val()?
+                    .split(',')
+                    .map(|n| n.trim().replace('_', "").parse::<usize>())
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| format!("--pairs: {e}"))?;
+                if o.pairs.contains(&0) {
+                    return Err("--pairs: every N must be at least 1".into());
+                }
+            }
+            "--runs" => {
+                o.runs = val()?.parse().map_err(|e| format!("--runs: {e}"))?;
+                if o.runs == 0 {
+                    return Err("--runs must be at least 1".into());
+                }
+            }
+            "--rnetstat" => o.rnetstat = val()?,
+            "--write" => o.write = Some(val()?.into()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(o)
+}
+
+fn argv(s: &str) -> Vec<String> {
+    s.split_whitespace().map(String::from).collect()
+}
+
+/// The three comparisons, with `r` as the rnetstat binary.
+fn groups(r: &str) -> Vec<Group> {
+    vec![
+        Group::new(
+            "`-tan`: every TCP socket, numeric",
+            vec![
+                argv(&format!("{r} -tan")),
+                argv("ss -tan"),
+                argv("netstat -tan"),
+            ],
+            1,
+        ),
+        Group::new(
+            "`-tanp`: with the owning processes",
+            vec![
+                argv(&format!("{r} -tanp")),
+                argv("ss -tanp"),
+                argv("netstat -tanp"),
+            ],
+            1,
+        ),
+        Group::new(
+            "`--json`: rnetstat's JSON against ss's text",
+            vec![argv(&format!("{r} -tan --json")), argv("ss -tan")],
+            1,
+        ),
+    ]
+}
+
+fn bench(o: &Opts) -> Result<(), String> {
+    if rnetstat::sys::geteuid() != 0 {
+        return Err("needs root: it runs in its own network namespace".into());
+    }
+    rnetstat::sys::net::unshare_netns().map_err(|e| format!("unshare(CLONE_NEWNET): {e}"))?;
+    rnetstat::sys::net::link_up("lo", None, None).map_err(|e| format!("lo up: {e}"))?;
+    let machine = machine(&o.rnetstat);
+    println!("{machine}");
+    let mut levels = Vec::new();
+    for &pairs in std::iter::once(&0).chain(&o.pairs) {
+        let t = Instant::now();
+        let load = if pairs > 0 {
+            Some(pairs::Load::start(pairs).map_err(|e| format!("building {pairs} pairs: {e}"))?)
+        } else {
+            None
+        };
+        let sockets = load.as_ref().map_or(0, |l| l.sockets);
+        if pairs > 0 {
+            eprintln!(
+                "scale: {pairs} pairs ({sockets} sockets) built in {:.1} s",
+                t.elapsed().as_secs_f64()
+            );
+        }
+        let listed = listed(&o.rnetstat).map_err(|e| e.to_string())?;
+        for (tool, n) in &listed {
+            if *n != sockets {
+                eprintln!("scale: warning: {tool} listed {n} sockets, the load holds {sockets}");
+            }
+        }
+        // What `true` peaks at through the same spawn: the floor every RSS here includes.
+        let floor_kib = measure::run(&argv("true"))
+            .map_err(|e| e.to_string())?
+            .max_rss_kib;
+        let mut groups = groups(&o.rnetstat);
+        for g in &mut groups {
+            g.measure(o.runs).map_err(|e| e.to_string())?;
+        }
+        let level = Level {
+            pairs,
+            sockets,
+            listed,
+            floor_kib,
+            groups,
+        };
+        println!("{}", report::level_section(&level));
+        levels.push(level);
+        drop(load);
+    }
+    let (empty, top) = (&levels[0], &levels[levels.len() - 1]);
+    let mut doc = format!(
+        "{machine}\nEach command ran {} times after one warm-up round, the commands of a group alternating round by round (the order rotates); times are medians of wall time, stdout to /dev/null; RSS is the largest `ru_maxrss` over the runs.\n",
+        o.runs
+    );
+    let summary = report::targets(empty, top) + &report::growth(&levels);
+    println!("{summary}");
+    doc.push_str(&summary);
+    for l in &levels {
+        doc.push_str(&report::level_section(l));
+    }
+    if let Some(path) = &o.write {
+        report::write(path, &doc).map_err(|e| format!("{}: {e}", path.display()))?;
+        eprintln!("scale: wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// How many TCP sockets each tool lists (to check they all saw the whole load).
+fn listed(r: &str) -> std::io::Result<Vec<(String, usize)>> {
+    let rows = |cmd: &str, header: usize| -> std::io::Result<usize> {
+        Ok(measure::count_lines(&argv(cmd))?.saturating_sub(header))
+    };
+    Ok(vec![
+        ("rnetstat".into(), rows(&format!("{r} -tan"), 2)?),
+        ("ss".into(), rows("ss -tan", 1)?),
+        ("netstat".into(), rows("netstat -tan", 2)?),
+    ])
+}
+
+/// The machine, kernel and tool versions, as one paragraph.
+fn machine(r: &str) -> String {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let cpuinfo = read("/proc/cpuinfo");
+    let cpu = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|l| l.trim_start_matches([' ', '\t', ':']).to_string())
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem_gib = read("/proc/meminfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|l| l.trim().trim_end_matches(" kB").parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0 / 1024.0);
+    let first = |cmd: &str| {
+        measure::output(&argv(cmd))
+            .ok()
+            .and_then(|o| o.lines().next().map(|l| l.trim().to_string()))
+            .unwrap_or_else(|| "?".into())
+    };
+    format!(
+        "Machine: {cpu}, {cores} cores, {mem_gib:.0} GiB; kernel {}; {}; {}; {} (git {}).\n",
+        read("/proc/sys/kernel/osrelease").trim(),
+        first("ss -V"),
+        first("netstat -V"),
+        first(&format!("{r} --version")),
+        first("git rev-parse --short HEAD"),
+    )
+}

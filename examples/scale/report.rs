@@ -1,0 +1,190 @@
+//! The results as Markdown: per-load tables, the targets, growth with N, and the
+//! machine they were measured on. `docs/PERFORMANCE.md` keeps its hand-written text; only
+//! the part between the two markers is replaced.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use crate::measure::Group;
+
+pub const BEGIN: &str = "<!-- bench/scale: generated from here -->";
+pub const END: &str = "<!-- bench/scale: generated up to here -->";
+
+/// One load level and what was measured on it.
+pub struct Level {
+    /// Established pairs (0 = the empty namespace).
+    pub pairs: usize,
+    /// Sockets the workers hold, and the rows each tool listed.
+    pub sockets: usize,
+    pub listed: Vec<(String, usize)>,
+    /// Peak RSS of `true` spawned the same way, KiB.
+    pub floor_kib: u64,
+    pub groups: Vec<Group>,
+}
+
+pub fn ms(g: &Group, i: usize) -> f64 {
+    g.median(i).as_secs_f64() * 1e3
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+/// One group as a Markdown table.
+pub fn group_table(g: &Group) -> String {
+    let mut s = format!(
+        "\n{}\n\n| command | median ms | × `{}` | peak RSS MiB |\n|---|---:|---:|---:|\n",
+        g.title,
+        g.label(g.reference)
+    );
+    for i in 0..g.commands.len() {
+        let _ = writeln!(
+            s,
+            "| `{}` | {:.2} | {:.2} | {:.1} |",
+            g.label(i),
+            ms(g, i),
+            g.ratio(i),
+            mib(g.peak_rss_kib(i))
+        );
+    }
+    s
+}
+
+pub fn level_section(l: &Level) -> String {
+    let mut s = if l.pairs == 0 {
+        "\n### Empty namespace (start-up cost)\n".to_string()
+    } else {
+        format!(
+            "\n### N = {} pairs ({} sockets)\n\nRows listed: {}.\n",
+            thousands(l.pairs),
+            thousands(l.sockets),
+            l.listed
+                .iter()
+                .map(|(t, n)| format!("{t} {}", thousands(*n)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let _ = writeln!(
+        s,
+        "\nRSS floor (`true` spawned the same way): {:.1} MiB.",
+        mib(l.floor_kib)
+    );
+    for g in &l.groups {
+        s.push_str(&group_table(g));
+    }
+    s
+}
+
+/// Finds the group whose title starts with `title` and the index of the command `label`.
+fn find<'a>(l: &'a Level, title: &str, label: &str) -> Option<(&'a Group, usize)> {
+    let g = l.groups.iter().find(|g| g.title.starts_with(title))?;
+    let i = (0..g.commands.len()).find(|&i| g.label(i) == label)?;
+    Some((g, i))
+}
+
+/// The targets, checked on the empty namespace and the largest load.
+pub fn targets(empty: &Level, top: &Level) -> String {
+    let mut s = format!(
+        "\n### Targets (N = {} pairs, and the empty namespace)\n\n| target | measured | met |\n|---|---:|:-:|\n",
+        thousands(top.pairs)
+    );
+    let mut row = |what: &str, v: Option<f64>, limit: f64, unit: &str| {
+        let (m, ok) = match v {
+            Some(v) => (
+                format!("{v:.2}{unit}"),
+                if v <= limit { "yes" } else { "**no**" },
+            ),
+            None => ("—".into(), "—"),
+        };
+        let _ = writeln!(s, "| {what} | {m} | {ok} |");
+    };
+    let ratio = |l: &Level, t: &str, label: &str| find(l, t, label).map(|(g, i)| g.ratio(i));
+    row(
+        "`rnetstat -tan` ≤ 0.7 × `ss -tan`",
+        ratio(top, "`-tan`", "rnetstat -tan"),
+        0.7,
+        "×",
+    );
+    row(
+        "`rnetstat -tanp` ≤ 0.2 × `ss -tanp`",
+        ratio(top, "`-tanp`", "rnetstat -tanp"),
+        0.2,
+        "×",
+    );
+    row(
+        "`rnetstat -tan --json` ≤ 1.0 × `ss -tan`",
+        ratio(top, "`--json`", "rnetstat -tan --json"),
+        1.0,
+        "×",
+    );
+    let rss = find(top, "`-tan`", "rnetstat -tan").zip(find(top, "`-tan`", "ss -tan"));
+    row(
+        "peak RSS `rnetstat -tan` ≤ `ss -tan`",
+        rss.map(|((g, i), (h, j))| g.peak_rss_kib(i) as f64 / h.peak_rss_kib(j) as f64),
+        1.0,
+        "×",
+    );
+    row(
+        "start-up `rnetstat -tan` ≤ `ss -tan` (empty namespace)",
+        ratio(empty, "`-tan`", "rnetstat -tan"),
+        1.0,
+        "×",
+    );
+    s
+}
+
+/// How time and memory grow with N, per tool, from the `-tan` groups.
+pub fn growth(levels: &[Level]) -> String {
+    let mut s = String::from(
+        "\n### Growth with N (`-tan`)\n\nTime per socket is the median wall time divided by the sockets listed; flat means linear.\n\n| N pairs | sockets | tool | median ms | µs / socket | peak RSS MiB |\n|---:|---:|---|---:|---:|---:|\n",
+    );
+    for l in levels.iter().filter(|l| l.pairs > 0) {
+        for label in ["rnetstat -tan", "ss -tan", "netstat -tan"] {
+            if let Some((g, i)) = find(l, "`-tan`", label) {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | `{label}` | {:.2} | {:.2} | {:.1} |",
+                    thousands(l.pairs),
+                    thousands(l.sockets),
+                    ms(g, i),
+                    ms(g, i) * 1e3 / l.sockets as f64,
+                    mib(g.peak_rss_kib(i))
+                );
+            }
+        }
+    }
+    s
+}
+
+/// Writes `generated` into `path` between the markers, keeping what is around them.
+pub fn write(path: &Path, generated: &str) -> io::Result<()> {
+    let old = fs::read_to_string(path).unwrap_or_default();
+    let block = format!("{BEGIN}\n{generated}\n{END}\n");
+    let new = match (old.find(BEGIN), old.find(END)) {
+        (Some(b), Some(e)) if b < e => {
+            let after = &old[e + END.len()..];
+            format!(
+                "{}{block}{}",
+                &old[..b],
+                after.strip_prefix('\n').unwrap_or(after)
+            )
+        }
+        _ => format!("{old}{block}"),
+    };
+    fs::write(path, new)
+}
+
+pub fn thousands(n: usize) -> String {
+    let d = n.to_string();
+    let mut s = String::new();
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i).is_multiple_of(3) {
+            s.push(',');
+        }
+        s.push(c);
+    }
+    s
+}
