@@ -4,8 +4,9 @@
 //! scale [--pairs 1000,10000,50000] [--runs 10] [--rnetstat PATH] [--write FILE]
 //! scale worker v4|v6 COUNT      (internal: one load process, see pairs.rs)
 //! ```
-//! It moves itself into a new network namespace first (root only), so the load and every
-//! listing see only its own sockets, and nothing leaves that namespace's loopback.
+//! It moves itself into a new network namespace for each load level (root only), so the
+//! load and every listing see only that level's sockets, and nothing leaves that
+//! namespace's loopback.
 //! Per load level it runs three groups, the commands of a group alternating round by round:
 //! `-tan` (rnetstat, ss, netstat), `-tanp` (the same three) and `--json` (rnetstat's JSON
 //! against `ss -tan`); the empty namespace before any load measures start-up cost.
@@ -143,12 +144,13 @@ fn bench(o: &Opts) -> Result<(), String> {
     if rnetstat::sys::geteuid() != 0 {
         return Err("needs root: it runs in its own network namespace".into());
     }
-    rnetstat::sys::net::unshare_netns().map_err(|e| format!("unshare(CLONE_NEWNET): {e}"))?;
-    rnetstat::sys::net::link_up("lo", None, None).map_err(|e| format!("lo up: {e}"))?;
     let machine = machine(&o.rnetstat);
     println!("{machine}");
     let mut levels = Vec::new();
     for &pairs in std::iter::once(&0).chain(&o.pairs) {
+        // A new namespace per level: the last level's pairs linger in TIME_WAIT.
+        rnetstat::sys::net::unshare_netns().map_err(|e| format!("unshare(CLONE_NEWNET): {e}"))?;
+        rnetstat::sys::net::link_up("lo", None, None).map_err(|e| format!("lo up: {e}"))?;
         let t = Instant::now();
         let load = if pairs > 0 {
             Some(pairs::Load::start(pairs).map_err(|e| format!("building {pairs} pairs: {e}"))?)

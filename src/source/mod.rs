@@ -189,9 +189,6 @@ impl Selection {
 /// `IPPROTO_MPTCP` (include/uapi/linux/in.h); too large for `sdiag_protocol`.
 const IPPROTO_MPTCP: u32 = 262;
 
-/// How often a dump the kernel flags NLM_F_DUMP_INTR is repeated before we warn.
-const DUMP_RETRIES: usize = 3;
-
 /// Collects the selected sockets into `sink`: the kernel's (if `sel.kernel`), then per
 /// table the userspace stacks' from `user` (if `sel.userspace`).
 pub fn collect(
@@ -345,11 +342,9 @@ impl Collector<'_> {
         if self.sel.memory {
             ext |= netlink::inet::EXT_SKMEMINFO;
         }
-        // Cookies already emitted, so a repeated dump does not print a socket twice.
-        let mut seen: Vec<u64> = Vec::new();
-        let mut attempt = 0;
-        while attempt <= DUMP_RETRIES {
-            attempt += 1;
+        // Rows already given to the sink: once there are any, the dump is not repeated.
+        let mut printed = 0usize;
+        loop {
             self.seq = self.seq.wrapping_add(1);
             let req = match proto {
                 Proto::Unix => netlink::unix::request(mask, self.sel.memory, self.seq),
@@ -367,10 +362,6 @@ impl Collector<'_> {
                 }
                 .emit(self.seq),
             };
-            let retry = attempt > 1;
-            if retry {
-                seen.sort_unstable();
-            }
             let mut out_err: Option<io::Error> = None;
             let sel = self.sel;
             let r = netlink::dump(t, &req, self.seq, &mut self.buf, |_, payload| {
@@ -383,12 +374,7 @@ impl Collector<'_> {
                 if !sel.wants(&s) || (here && !sel.matches(&s)) {
                     return Ok(());
                 }
-                if s.cookie != 0 {
-                    if retry && seen.binary_search(&s.cookie).is_ok() {
-                        return Ok(());
-                    }
-                    seen.push(s.cookie);
-                }
+                printed += 1;
                 if let Some(m) = refcnt {
                     s.refcnt = m.get(&s.inode).copied();
                 }
@@ -403,24 +389,23 @@ impl Collector<'_> {
             }
             match r {
                 Ok(outcome) if outcome.interrupted => {
-                    if attempt > DUMP_RETRIES {
-                        sink.warning(&format!(
-                            "the {} table changed during {} dumps; the listing may be incomplete",
-                            table_name(proto, family),
-                            DUMP_RETRIES + 1
-                        ));
-                    }
-                    continue;
+                    // sock_diag does not flag its dumps today (only dumpers that keep a
+                    // generation count do). Should one be flagged, rows already shown cannot
+                    // be taken back, so warn, as ss does, rather than repeat the dump.
+                    sink.warning(&format!(
+                        "the {} table changed during the dump; the listing may be inconsistent",
+                        table_name(proto, family)
+                    ));
+                    return Ok(true);
                 }
                 Ok(_) => return Ok(true),
                 Err(e) => {
                     let errno = e.errno();
-                    if code.is_some() && seen.is_empty() {
+                    if code.is_some() && printed == 0 {
                         match errno {
                             // A kernel that does not know one of the ops: filter here.
                             Some(libc::EINVAL) => {
                                 (code, here) = (None, true);
-                                attempt -= 1;
                                 continue;
                             }
                             Some(libc::EPERM) => {
@@ -449,7 +434,7 @@ impl Collector<'_> {
                                 table_name(proto, family)
                             ));
                         }
-                        if !seen.is_empty() {
+                        if printed > 0 {
                             // Rows already printed: /proc would repeat them.
                             return Ok(true);
                         }
@@ -459,7 +444,6 @@ impl Collector<'_> {
                 }
             }
         }
-        Ok(true)
     }
 
     fn read_proc(
