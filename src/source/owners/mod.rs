@@ -32,7 +32,7 @@ pub struct ProcInfo {
 /// The socket → holders table.
 #[derive(Debug, Default)]
 pub struct Owners {
-    /// (inode, holder), sorted by inode; within an inode, in walk (pid) order.
+    /// (inode, holder), sorted by inode, then pid and fd (netstat shows the lowest pid).
     entries: Vec<(u32, Holder)>,
     procs: HashMap<u32, ProcInfo>,
     /// Some process's fds could not be read (EACCES): not every owner is known.
@@ -42,7 +42,7 @@ pub struct Owners {
 }
 
 impl Owners {
-    /// Every holder of `inode`, first-found first.
+    /// Every holder of `inode`, lowest pid first.
     pub fn holders(&self, inode: u32) -> &[(u32, Holder)] {
         if inode == 0 {
             return &[];

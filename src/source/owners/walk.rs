@@ -11,6 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::CStr;
+use std::io::Write as _;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::{Condvar, Mutex};
@@ -83,6 +84,15 @@ impl Queue {
         if s.1 == 0 && s.0.is_empty() {
             self.changed.notify_all();
         }
+    }
+}
+
+/// A task in progress; dropping it tells the queue.
+struct Busy<'a>(&'a Queue);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.done();
     }
 }
 
@@ -169,8 +179,9 @@ impl Walk<'_> {
         let mut f = Found::default();
         let mut buf = vec![MaybeUninit::uninit(); 32 * 1024];
         while let Some(t) = self.queue.take() {
+            // Marks the task done even if `run` unwinds, so no other thread waits forever.
+            let _busy = Busy(&self.queue);
             self.run(t, &mut f, &mut buf);
-            self.queue.done();
         }
         f
     }
@@ -242,23 +253,12 @@ impl Walk<'_> {
     }
 }
 
-/// `"<pid>/fd\0"` in `buf`, without allocating.
+/// `"<pid>/fd\0"` in `buf`, without allocating (once per task, not per fd).
 fn fd_dir_name(pid: u32, buf: &mut [u8; 24]) -> Option<&CStr> {
-    let mut digits = [0u8; 10];
-    let mut n = pid;
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let len = digits.len() - i;
-    buf[..len].copy_from_slice(&digits[i..]);
-    buf[len..len + 4].copy_from_slice(b"/fd\0");
-    CStr::from_bytes_with_nul(&buf[..len + 4]).ok()
+    let mut rest = &mut buf[..];
+    write!(rest, "{pid}/fd\0").ok()?;
+    let len = 24 - rest.len();
+    CStr::from_bytes_with_nul(&buf[..len]).ok()
 }
 
 fn open_dir<Fd: AsFd, P: rustix::path::Arg>(at: Fd, p: P) -> Result<OwnedFd, Errno> {
