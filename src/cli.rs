@@ -175,6 +175,14 @@ pub struct Cli {
     #[arg(short = 'm', long = "memory")]
     pub memory: bool,
 
+    /// Show the interface table (netstat -i): counters and flags; with -a also down ones
+    #[arg(short = 'i', long = "interfaces", conflicts_with_all = ["groups", "summary", "kill"])]
+    pub interfaces: bool,
+
+    /// Show IPv4 and IPv6 multicast group memberships (netstat -g)
+    #[arg(short = 'g', long = "groups", conflicts_with_all = ["summary", "kill"])]
+    pub groups: bool,
+
     /// Show counts per protocol and state instead of sockets, like ss -s
     #[arg(long = "summary")]
     pub summary: bool,

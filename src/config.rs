@@ -18,8 +18,20 @@ use crate::stack::StackConfig;
 use crate::stack::engine::Addrs;
 use crate::stack::services::Limits;
 
+/// Which of netstat's views a run prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The socket tables (the default).
+    Sockets,
+    /// `-i`: the interface table.
+    Interfaces,
+    /// `-g`: multicast group memberships.
+    Groups,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
+    pub view: View,
     pub selection: Selection,
     /// `--summary`: counts instead of sockets.
     pub summary: bool,
@@ -101,7 +113,15 @@ impl Config {
             StackArg::User => (false, true),
             StackArg::All => (true, true),
         };
+        let view = if cli.interfaces {
+            View::Interfaces
+        } else if cli.groups {
+            View::Groups
+        } else {
+            View::Sockets
+        };
         Ok(Config {
+            view,
             summary: cli.summary,
             kill: cli.kill,
             selection: Selection {

@@ -3,7 +3,7 @@
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::thread;
 
-use crate::config::Config;
+use crate::config::{Config, View};
 use crate::error::Error;
 use crate::output::Format;
 use crate::output::detail::CgroupPaths;
@@ -42,6 +42,15 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
         return crate::kill::run(cfg, &world.proc_root, &mut world.out);
     }
     let mut names = Names::new(cfg.numeric);
+    if cfg.view != View::Sockets {
+        loop {
+            view_once(cfg, world, &mut names)?;
+            match cfg.continuous {
+                Some(d) => thread::sleep(d),
+                None => return Ok(()),
+            }
+        }
+    }
     // cgroup paths, only when -ee (text) or -e (JSON) will print them.
     let json = matches!(cfg.format, Format::Json | Format::Jsonl);
     let cgroups = ((json && cfg.text.extend) || cfg.text.extend_more)
@@ -66,6 +75,33 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
     }
 }
 
+/// One print of a non-socket view (`-i`, `-g`).
+fn view_once<W: Write>(cfg: &Config, world: &mut World<W>, names: &mut Names) -> Result<(), Error> {
+    let color = color(world);
+    let out = &mut world.out;
+    match cfg.view {
+        View::Sockets => Ok(()),
+        View::Interfaces => {
+            let (list, warnings) = crate::source::ifaces::interfaces(&world.proc_root)?;
+            let all = cfg.selection.listening == crate::source::Listening::All;
+            crate::output::iface::render(out, cfg.format, &list, all, &warnings, color)
+                .map_err(Error::Output)
+        }
+        View::Groups => {
+            let sel = &cfg.selection;
+            let (list, warnings) =
+                crate::source::ifaces::groups(&world.proc_root, sel.inet4, sel.inet6)?;
+            crate::output::groups::render(out, cfg.format, &list, names, &warnings, color)
+                .map_err(Error::Output)
+        }
+    }
+}
+
+/// Colour in tables: on a terminal, unless `NO_COLOR` is set.
+fn color<W: Write>(world: &World<W>) -> bool {
+    world.tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn once<W: Write>(
     cfg: &Config,
     world: &mut World<W>,
@@ -73,6 +109,7 @@ fn once<W: Write>(
     owners: Option<&Owners>,
     cgroups: Option<&CgroupPaths>,
 ) -> Result<(), Error> {
+    let color = color(world);
     let out = &mut world.out;
     let mut sink: Box<dyn Sink + '_> = match cfg.format {
         _ if cfg.summary => Box::new(Summary::new(
@@ -83,17 +120,14 @@ fn once<W: Write>(
             NetstatText::new(out, names, owners, cfg.text, cfg.selection.listening)
                 .with_cgroups(cgroups),
         ),
-        Format::Table => {
-            let color = world.tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            Box::new(TableOut::new(
-                out,
-                names,
-                owners,
-                color,
-                cfg.text.extend,
-                cfg.text.stack_column,
-            ))
-        }
+        Format::Table => Box::new(TableOut::new(
+            out,
+            names,
+            owners,
+            color,
+            cfg.text.extend,
+            cfg.text.stack_column,
+        )),
         Format::Json | Format::Jsonl => {
             let j = Json::new(out, cfg.format == Format::Jsonl, owners).map_err(Error::Output)?;
             Box::new(if cfg.text.extend {

@@ -6,6 +6,7 @@
 //! was decoded from, so streaming a dump allocates nothing per row.
 
 mod extras;
+pub mod iface;
 mod state;
 mod tcp_info;
 

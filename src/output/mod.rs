@@ -3,6 +3,8 @@
 
 pub mod addr;
 pub mod detail;
+pub mod groups;
+pub mod iface;
 pub mod json;
 pub mod link;
 pub mod names;
@@ -10,6 +12,7 @@ pub mod netstat;
 pub mod sanitize;
 pub mod summary;
 pub mod table;
+pub mod view;
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

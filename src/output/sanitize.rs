@@ -20,6 +20,14 @@ pub fn push_sanitized(buf: &mut String, raw: &[u8]) {
     }
 }
 
+/// `raw` sanitized as by [`push_sanitized`], as a new string (interface names: the kernel
+/// allows control characters in them).
+pub fn sanitized(raw: &str) -> String {
+    let mut s = String::with_capacity(raw.len());
+    push_sanitized(&mut s, raw.as_bytes());
+    s
+}
+
 /// A unix name as text: `@` for the abstract namespace's leading NUL, the rest verbatim
 /// (invalid UTF-8 replaced). For JSON, where the encoder escapes control characters.
 pub fn unix_name(raw: &[u8]) -> String {

@@ -6,6 +6,7 @@
 //! table is read from `/proc/net` instead. Records stream to the sink as they are decoded.
 
 pub mod cgroups;
+pub mod ifaces;
 pub mod netlink;
 pub mod owners;
 pub mod procfs;

@@ -25,6 +25,7 @@ const SIOCGIFFLAGS: c_ulong = 0x8913;
 const SIOCSIFFLAGS: c_ulong = 0x8914;
 const SIOCSIFADDR: c_ulong = 0x8916;
 const SIOCSIFNETMASK: c_ulong = 0x891c;
+const SIOCGIFMTU: c_ulong = 0x8921;
 const SIOCSIFMTU: c_ulong = 0x8922;
 const SIOCSIFTXQLEN: c_ulong = 0x8943;
 
@@ -147,6 +148,30 @@ fn ctl_socket(family: libc::c_int) -> io::Result<OwnedFd> {
     }
     // SAFETY: fd was just returned by socket(2) and is owned by nobody else.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Reads interfaces' flags and MTU (what `netstat -i` asks with `SIOCGIFFLAGS` and
+/// `SIOCGIFMTU`), over one control socket.
+pub struct LinkQuery(OwnedFd);
+
+impl LinkQuery {
+    pub fn new() -> io::Result<LinkQuery> {
+        ctl_socket(libc::AF_INET).map(LinkQuery)
+    }
+
+    /// The 16 bits of `ifr_flags`.
+    pub fn flags(&self, dev: &str) -> io::Result<u16> {
+        let mut r = IfReq::new(dev)?;
+        ioctl_ptr(self.0.as_raw_fd(), SIOCGIFFLAGS, &mut r)?;
+        Ok(u16::from_ne_bytes([r.data[0], r.data[1]]))
+    }
+
+    pub fn mtu(&self, dev: &str) -> io::Result<u32> {
+        let mut r = IfReq::new(dev)?;
+        ioctl_ptr(self.0.as_raw_fd(), SIOCGIFMTU, &mut r)?;
+        let mtu = i32::from_ne_bytes([r.data[0], r.data[1], r.data[2], r.data[3]]);
+        Ok(u32::try_from(mtu).unwrap_or(0))
+    }
 }
 
 /// Sets the MTU and transmit queue length of `dev` and brings it up.

@@ -12,4 +12,5 @@ mod lab;
 mod procfs_fixture;
 mod ss_depth;
 mod stack;
+mod views;
 mod zoo;

@@ -3,6 +3,8 @@
 //!
 //! The procfs root is a parameter so tests can point it at fixtures.
 
+pub mod dev;
+pub mod igmp;
 pub mod inet;
 pub mod unix;
 
