@@ -17,28 +17,22 @@ pub fn json<W: Write, T: Serialize>(
     items: &[T],
     warnings: &[String],
 ) -> io::Result<()> {
+    let err = io::Error::other;
     if format == Format::Jsonl {
-        for w in warnings {
-            eprintln!("rnetstat: warning: {w}");
-        }
+        warn_stderr(warnings);
         for i in items {
-            serde_json::to_writer(&mut *out, i).map_err(io::Error::other)?;
+            serde_json::to_writer(&mut *out, i).map_err(err)?;
             out.write_all(b"\n")?;
         }
         return out.flush();
     }
-    #[derive(Serialize)]
-    struct Doc<'a, T> {
-        #[serde(flatten)]
-        items: std::collections::BTreeMap<&'a str, &'a [T]>,
-        warnings: &'a [String],
-    }
-    let doc = Doc {
-        items: [(key, items)].into_iter().collect(),
-        warnings,
-    };
-    serde_json::to_writer(&mut *out, &doc).map_err(io::Error::other)?;
-    out.write_all(b"\n")?;
+    out.write_all(b"{")?;
+    serde_json::to_writer(&mut *out, key).map_err(err)?;
+    out.write_all(b":")?;
+    serde_json::to_writer(&mut *out, items).map_err(err)?;
+    out.write_all(b",\"warnings\":")?;
+    serde_json::to_writer(&mut *out, warnings).map_err(err)?;
+    out.write_all(b"}\n")?;
     out.flush()
 }
 
