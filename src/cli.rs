@@ -176,12 +176,21 @@ pub struct Cli {
     pub memory: bool,
 
     /// Show the interface table (netstat -i): counters and flags; with -a also down ones
-    #[arg(short = 'i', long = "interfaces", conflicts_with_all = ["groups", "summary", "kill"])]
+    #[arg(short = 'i', long = "interfaces", conflicts_with_all = ["groups", "statistics", "summary", "kill"])]
     pub interfaces: bool,
 
     /// Show IPv4 and IPv6 multicast group memberships (netstat -g)
-    #[arg(short = 'g', long = "groups", conflicts_with_all = ["summary", "kill"])]
+    #[arg(short = 'g', long = "groups", conflicts_with_all = ["statistics", "summary", "kill"])]
     pub groups: bool,
+
+    /// Show the protocol counters (netstat -s): IPv4 unless -6; -t/-u/-w narrow them
+    #[arg(short = 's', long = "statistics", conflicts_with_all = ["summary", "kill"])]
+    pub statistics: bool,
+
+    /// With -s: show the change since the previous `-s --delta` run (kept per user and
+    /// network namespace; RNETSTAT_HISTORY names the file), or over each -c interval
+    #[arg(long = "delta", requires = "statistics")]
+    pub delta: bool,
 
     /// Show counts per protocol and state instead of sockets, like ss -s
     #[arg(long = "summary")]

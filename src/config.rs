@@ -13,6 +13,7 @@ use crate::filter::Filter;
 use crate::output::Format;
 use crate::output::names::Numeric;
 use crate::output::netstat::TextOpts;
+use crate::output::stats::Groups;
 use crate::source::{Listening, Selection, SourcePref};
 use crate::stack::StackConfig;
 use crate::stack::engine::Addrs;
@@ -27,11 +28,26 @@ pub enum View {
     Interfaces,
     /// `-g`: multicast group memberships.
     Groups,
+    /// `-s`: protocol counters.
+    Statistics,
+}
+
+/// What `-s` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatsOpts {
+    /// IPv4's counters (`-4`, and the default as in netstat).
+    pub v4: bool,
+    /// IPv6's (`-6`); with both, IPv4's then IPv6's (netstat refuses both).
+    pub v6: bool,
+    pub groups: Groups,
+    /// `--delta`.
+    pub delta: bool,
 }
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub view: View,
+    pub stats: StatsOpts,
     pub selection: Selection,
     /// `--summary`: counts instead of sockets.
     pub summary: bool,
@@ -62,6 +78,7 @@ impl Config {
                 }
             }
         }
+        let stats = stats_opts(cli, inet4, inet6, unix || packet || netlink)?;
         let (mut tcp, mut udp, mut raw) = (cli.tcp, cli.udp, cli.raw);
         let (sctp, mptcp) = (cli.sctp, cli.mptcp);
         let any_proto = tcp || udp || raw || sctp || mptcp;
@@ -117,11 +134,14 @@ impl Config {
             View::Interfaces
         } else if cli.groups {
             View::Groups
+        } else if cli.statistics {
+            View::Statistics
         } else {
             View::Sockets
         };
         Ok(Config {
             view,
+            stats,
             summary: cli.summary,
             kill: cli.kill,
             selection: Selection {
@@ -191,6 +211,31 @@ fn filter_of(cli: &Cli) -> Result<Option<Filter>, Error> {
     Filter::parse(&words)
         .map(Some)
         .map_err(|e| Error::Usage(e.to_string()))
+}
+
+/// `-s`'s families and groups, from the flags as given (before the socket view's defaults).
+fn stats_opts(cli: &Cli, v4: bool, v6: bool, other: bool) -> Result<StatsOpts, Error> {
+    if cli.statistics && other {
+        return Err(Error::Usage(
+            "-s has counters for inet and inet6 only (not unix, packet or netlink)".into(),
+        ));
+    }
+    let any = cli.tcp || cli.udp || cli.raw || cli.sctp;
+    Ok(StatsOpts {
+        v4: v4 || !v6,
+        v6,
+        groups: if any {
+            Groups {
+                raw: cli.raw,
+                tcp: cli.tcp,
+                udp: cli.udp,
+                sctp: cli.sctp,
+            }
+        } else {
+            Groups::ALL
+        },
+        delta: cli.delta,
+    })
 }
 
 /// A number of seconds in (0, 86400], for `-c` and `--auto`.

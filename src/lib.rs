@@ -13,6 +13,7 @@ pub mod compare;
 pub mod config;
 pub mod error;
 pub mod filter;
+pub mod history;
 pub mod kill;
 pub mod lab;
 pub mod model;

@@ -41,6 +41,9 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
     if cfg.kill {
         return crate::kill::run(cfg, &world.proc_root, &mut world.out);
     }
+    if cfg.view == View::Statistics {
+        return statistics(cfg, world);
+    }
     let mut names = Names::new(cfg.numeric);
     if cfg.view != View::Sockets {
         loop {
@@ -80,7 +83,7 @@ fn view_once<W: Write>(cfg: &Config, world: &mut World<W>, names: &mut Names) ->
     let color = color(world);
     let out = &mut world.out;
     match cfg.view {
-        View::Sockets => Ok(()),
+        View::Sockets | View::Statistics => Ok(()),
         View::Interfaces => {
             let (list, warnings) = crate::source::ifaces::interfaces(&world.proc_root)?;
             let all = cfg.selection.listening == crate::source::Listening::All;
@@ -93,6 +96,68 @@ fn view_once<W: Write>(cfg: &Config, world: &mut World<W>, names: &mut Names) ->
                 crate::source::ifaces::groups(&world.proc_root, sel.inet4, sel.inet6)?;
             crate::output::groups::render(out, cfg.format, &list, names, &warnings, color)
                 .map_err(Error::Output)
+        }
+    }
+}
+
+/// `-s`: the counters, or with `--delta` their change since the previous run and then
+/// over each `-c` interval.
+fn statistics<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
+    use crate::history::{self, History, Saved};
+    use crate::model::stats::{delta, netstat_order};
+    use crate::output::stats::{Render, Span};
+
+    let o = cfg.stats;
+    let history = o
+        .delta
+        .then(|| History::locate(history::netns_inode()))
+        .transpose()?;
+    let mut pending = Vec::new();
+    let mut before = history.as_ref().and_then(|h| h.load(&mut pending));
+    if let (Some(h), None) = (&history, &before) {
+        pending.push(format!(
+            "no earlier `-s --delta` run in this network namespace: showing the counts since \
+             it began (history: {})",
+            h.path().display()
+        ));
+    }
+    if o.v6 && !source::stats::has_ipv6(&world.proc_root) {
+        pending.push("no IPv6 counters: /proc/net/snmp6 is missing".into());
+    }
+    let color = color(world);
+    loop {
+        let taken = history::now();
+        let (now, mut warnings) = source::stats::read(&world.proc_root)?;
+        warnings.splice(0..0, pending.drain(..));
+        let (shown, span) = match &history {
+            None => (None, Span::Totals),
+            Some(_) => {
+                let earlier = before.as_ref().map_or(&[][..], |b| &b.sections[..]);
+                let seconds = before.as_ref().and_then(|b| b.age(taken));
+                (Some(delta(&now, earlier)), Span::Delta { seconds })
+            }
+        };
+        let list = netstat_order(shown.as_deref().unwrap_or(&now), o.v4, o.v6);
+        let r = Render {
+            format: cfg.format,
+            groups: o.groups,
+            span,
+            warnings: &warnings,
+            color,
+        };
+        crate::output::stats::render(&mut world.out, &list, &r).map_err(Error::Output)?;
+        if let Some(h) = &history {
+            if let Err(e) = h.save(&now, taken) {
+                eprintln!("rnetstat: warning: cannot save {}: {e}", h.path().display());
+            }
+            before = Some(Saved {
+                taken,
+                sections: now,
+            });
+        }
+        match cfg.continuous {
+            Some(d) => thread::sleep(d),
+            None => return Ok(()),
         }
     }
 }

@@ -8,6 +8,7 @@
 mod extras;
 pub mod iface;
 mod state;
+pub mod stats;
 mod tcp_info;
 
 pub use extras::{CongInfo, Congestion, MemInfo};

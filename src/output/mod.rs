@@ -10,6 +10,8 @@ pub mod link;
 pub mod names;
 pub mod netstat;
 pub mod sanitize;
+pub mod stats;
+pub mod stats_words;
 pub mod summary;
 pub mod table;
 pub mod view;

@@ -11,6 +11,7 @@ pub mod netlink;
 pub mod owners;
 pub mod procfs;
 pub mod stack;
+pub mod stats;
 
 use std::collections::HashMap;
 use std::io;

@@ -13,6 +13,10 @@ fn usage_errors_exit_2_with_one_line() {
         &["-c", "-1"],
         &["--format", "xml"],
         &["-c", "nan"],
+        &["--delta"],
+        &["-s", "-x"],
+        &["-s", "-A", "unix"],
+        &["-s", "-i"],
     ] {
         let o = run(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");

@@ -236,3 +236,43 @@ pub fn ss_by_key(rows: Vec<SsRow>) -> HashMap<String, SsRow> {
         })
         .collect()
 }
+
+/// Runs `ip` with `args` (split at spaces); panics with its stderr if it fails.
+pub fn ip(args: &str) {
+    let o = Command::new("ip")
+        .args(args.split_whitespace())
+        .output()
+        .expect("run ip");
+    assert!(
+        o.status.success(),
+        "ip {args}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+pub fn netstat(args: &[&str]) -> String {
+    let o = Command::new("netstat")
+        .args(args)
+        .output()
+        .expect("netstat");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// rnetstat's text equals netstat's. Counters can move between two runs (a veth's IPv6
+/// start-up traffic), so the comparison is made when netstat printed the same twice
+/// around rnetstat's run.
+pub fn same_as_netstat(args: &[&str]) {
+    let mut last = (String::new(), String::new());
+    for _ in 0..50 {
+        let before = netstat(args);
+        let ours = run_ok(args);
+        let after = netstat(args);
+        if before == after {
+            assert_eq!(ours, before, "rnetstat {args:?} differs from netstat");
+            return;
+        }
+        last = (before, ours);
+        thread::sleep(Duration::from_millis(100));
+    }
+    panic!("netstat {args:?} never printed the same twice: {last:?}");
+}

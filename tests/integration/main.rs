@@ -12,5 +12,6 @@ mod lab;
 mod procfs_fixture;
 mod ss_depth;
 mod stack;
+mod stats;
 mod views;
 mod zoo;

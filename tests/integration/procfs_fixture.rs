@@ -83,3 +83,78 @@ unix  3      [ ]         DGRAM      CONNECTED     5001     @evil?[2J
 "
     );
 }
+
+/// `-s` on damaged counter files: the readable sections print, each bad pair of lines is
+/// named in a warning, and a missing `/proc/net/snmp` is a clear error.
+#[test]
+fn odd_counter_files_give_warnings_not_panics() {
+    let snmp = "Ip: Forwarding DefaultTTL InReceives\nIp: 1 64 9\n\
+                Tcp: ActiveOpens PassiveOpens\nTcp: 3\n\
+                Udp: InDatagrams NoPorts\nUdp: 5 x\n\
+                Icmp: InMsgs\n";
+    let netstat = "TcpExt: TW TCPTimeouts SomethingNew\nTcpExt: 0 6 18446744073709551615\n";
+    let snmp6 = "Ip6InReceives 4\n\u{1b}[31m\nUdp6InDatagrams 2 3\n";
+    let out = render(
+        &["-s", "--json"],
+        &[
+            ("net/snmp", snmp),
+            ("net/netstat", netstat),
+            ("net/snmp6", snmp6),
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = v["statistics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["section"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Ip", "TcpExt"]);
+    assert_eq!(
+        v["statistics"][1]["counters"]["SomethingNew"],
+        serde_json::json!(u64::MAX)
+    );
+    let w: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        w,
+        [
+            "/proc/net/snmp:3-4: the counts of names and values differ, skipped",
+            "/proc/net/snmp:5-6: a value is not a number, skipped",
+            "/proc/net/snmp:7: a line of names without values",
+            "/proc/net/snmp6:2: not a `name value` line, skipped",
+            "/proc/net/snmp6:3: not a `name value` line, skipped",
+        ]
+    );
+
+    let text = render(&["-s"], &[("net/snmp", snmp), ("net/netstat", netstat)]);
+    assert_eq!(
+        text,
+        "Ip:\n    Forwarding: 1\n    9 total packets received\nTcpExt:\n    \
+         TCPTimeouts: 6\n    SomethingNew: 18446744073709551615\n"
+    );
+    let six = render(
+        &["-s", "-6", "--json"],
+        &[("net/snmp", snmp), ("net/snmp6", snmp6)],
+    );
+    let v: serde_json::Value = serde_json::from_str(&six).unwrap();
+    assert_eq!(v["statistics"][0]["counters"]["Ip6InReceives"], 4);
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 5, "{v}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::from_cli(&Cli::try_parse_from(["rnetstat", "-s"]).unwrap()).unwrap();
+    let mut world = World {
+        out: Vec::new(),
+        proc_root: ProcRoot(dir.path().to_path_buf()),
+        tty: false,
+    };
+    let err = run(&cfg, &mut world).unwrap_err().to_string();
+    assert!(
+        err.starts_with("cannot read ") && err.contains("net/snmp"),
+        "{err}"
+    );
+}

@@ -3,52 +3,10 @@
 //! reference counts in JSON, and the text equal to netstat's.
 
 use std::net::{Ipv4Addr, Ipv6Addr, UdpSocket};
-use std::process::Command;
-use std::thread;
-use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::common::{in_netns, require, run_ok};
-
-fn ip(args: &str) {
-    let o = Command::new("ip")
-        .args(args.split_whitespace())
-        .output()
-        .expect("run ip");
-    assert!(
-        o.status.success(),
-        "ip {args}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-fn netstat(args: &[&str]) -> String {
-    let o = Command::new("netstat")
-        .args(args)
-        .output()
-        .expect("netstat");
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// rnetstat's text equals netstat's. Counters can move between two runs (a veth's IPv6
-/// start-up traffic), so the comparison is made when netstat printed the same twice
-/// around rnetstat's run.
-fn same_as_netstat(args: &[&str]) {
-    let mut last = (String::new(), String::new());
-    for _ in 0..50 {
-        let before = netstat(args);
-        let ours = run_ok(args);
-        let after = netstat(args);
-        if before == after {
-            assert_eq!(ours, before, "rnetstat {args:?} differs from netstat");
-            return;
-        }
-        last = (before, ours);
-        thread::sleep(Duration::from_millis(100));
-    }
-    panic!("netstat {args:?} never printed the same twice: {last:?}");
-}
+use crate::common::{in_netns, ip, require, run_ok, same_as_netstat};
 
 fn json(args: &[&str], key: &str) -> Vec<Value> {
     let v: Value = serde_json::from_str(&run_ok(args)).expect("JSON");

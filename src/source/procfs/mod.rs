@@ -6,6 +6,7 @@
 pub mod dev;
 pub mod igmp;
 pub mod inet;
+pub mod snmp;
 pub mod unix;
 
 use std::collections::HashMap;

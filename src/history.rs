@@ -1,0 +1,295 @@
+//! `-s --delta`'s memory: the counters of the previous run, kept per user and per network
+//! namespace, as nstat keeps its history file (iproute2 misc/nstat.c). Counters are per
+//! namespace, so each namespace has its own file and a file from another one is never
+//! subtracted.
+//!
+//! Where: `$RNETSTAT_HISTORY` if set (one file, whatever the namespace; a file recorded in
+//! another namespace is ignored), else `rnetstat/stats-net<inode>` under `$XDG_RUNTIME_DIR`,
+//! `$XDG_STATE_HOME` or `~/.local/state`. The directory is made 0700 and the file 0600, and
+//! it is replaced whole (written aside, then renamed), so a reader never sees half of it.
+//!
+//! The format is text, one counter per line, so a person can read it:
+//! ```text
+//! rnetstat-stats-history 1
+//! netns 4026531840
+//! taken 1763712000.250
+//! net/snmp Tcp ActiveOpens 560
+//! ```
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::error::Error;
+use crate::model::stats::{Counter, Section, StatsFile};
+
+const MAGIC: &str = "rnetstat-stats-history 1";
+
+/// The counters saved by an earlier run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Saved {
+    /// Seconds since the Unix epoch when they were read.
+    pub taken: f64,
+    pub sections: Vec<Section>,
+}
+
+impl Saved {
+    /// Seconds between this and `now`; `None` when the clock went backwards.
+    pub fn age(&self, now: f64) -> Option<f64> {
+        Some(now - self.taken).filter(|s| *s >= 0.0)
+    }
+}
+
+pub struct History {
+    path: PathBuf,
+    netns: u64,
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// The inode of this process's network namespace (0 if it cannot be read).
+pub fn netns_inode() -> u64 {
+    fs::metadata("/proc/thread-self/ns/net").map_or(0, |m| m.ino())
+}
+
+impl History {
+    /// The history of this user in namespace `netns`.
+    pub fn locate(netns: u64) -> Result<History, Error> {
+        let var = |k: &str| {
+            std::env::var_os(k)
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+        };
+        if let Some(p) = var("RNETSTAT_HISTORY") {
+            return Ok(History { path: p, netns });
+        }
+        let dir = var("XDG_RUNTIME_DIR")
+            .or_else(|| var("XDG_STATE_HOME"))
+            .or_else(|| var("HOME").map(|h| h.join(".local/state")))
+            .ok_or_else(|| {
+                Error::Usage(
+                    "--delta keeps its history under $XDG_RUNTIME_DIR, $XDG_STATE_HOME or \
+                     $HOME, and none is set; set RNETSTAT_HISTORY to a file path"
+                        .into(),
+                )
+            })?;
+        Ok(History {
+            path: dir.join("rnetstat").join(format!("stats-net{netns}")),
+            netns,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The previous run's counters, or `None` when there are none for this namespace; an
+    /// unreadable or damaged file is a warning, not an error.
+    pub fn load(&self, warnings: &mut Vec<String>) -> Option<Saved> {
+        let text = match fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
+            Err(e) => {
+                warnings.push(format!("cannot read {}: {e}", self.path.display()));
+                return None;
+            }
+        };
+        match parse(&text) {
+            Ok((netns, _)) if netns != self.netns => {
+                warnings.push(format!(
+                    "{} was saved in another network namespace; not used",
+                    self.path.display()
+                ));
+                None
+            }
+            Ok((_, saved)) => Some(saved),
+            Err(why) => {
+                warnings.push(format!("{}: {why}; not used", self.path.display()));
+                None
+            }
+        }
+    }
+
+    /// Saves `sections`, read at `taken`, for the next run.
+    pub fn save(&self, sections: &[Section], taken: f64) -> io::Result<()> {
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)?;
+        }
+        let text = format(self.netns, sections, taken);
+        let mut aside = self.path.clone().into_os_string();
+        aside.push(format!(".{}.tmp", std::process::id()));
+        let aside = PathBuf::from(aside);
+        let written = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&aside)
+            .and_then(|mut f| f.write_all(text.as_bytes()));
+        match written.and_then(|()| fs::rename(&aside, &self.path)) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let _ = fs::remove_file(&aside);
+                Err(e)
+            }
+        }
+    }
+}
+
+fn format(netns: u64, sections: &[Section], taken: f64) -> String {
+    let mut s = format!("{MAGIC}\nnetns {netns}\ntaken {taken:.3}\n");
+    for sec in sections {
+        for c in &sec.counters {
+            let _ = writeln!(s, "{} {} {} {}", sec.file.rel(), sec.name, c.name, c.value);
+        }
+    }
+    s
+}
+
+fn parse(text: &str) -> Result<(u64, Saved), String> {
+    let mut lines = text.lines();
+    if lines.next() != Some(MAGIC) {
+        return Err("not an rnetstat history file".into());
+    }
+    let mut field = |key: &str| {
+        lines
+            .next()
+            .and_then(|l| l.strip_prefix(key))
+            .and_then(|v| v.strip_prefix(' '))
+            .map(str::to_string)
+            .ok_or_else(|| format!("no `{key}` line"))
+    };
+    let netns = field("netns")?
+        .parse()
+        .map_err(|_| "a bad `netns` line".to_string())?;
+    let taken: f64 = field("taken")?
+        .parse()
+        .map_err(|_| "a bad `taken` line".to_string())?;
+    let mut sections: Vec<Section> = Vec::new();
+    for (n, line) in lines.enumerate() {
+        let bad = || format!("line {} is not `file section counter value`", n + 4);
+        let mut w = line.split(' ');
+        let (Some(file), Some(sec), Some(name), Some(value), None) =
+            (w.next(), w.next(), w.next(), w.next(), w.next())
+        else {
+            return Err(bad());
+        };
+        let file = [
+            StatsFile::Snmp,
+            StatsFile::Netstat,
+            StatsFile::Snmp6,
+            StatsFile::Sctp,
+        ]
+        .into_iter()
+        .find(|f| f.rel() == file)
+        .ok_or_else(bad)?;
+        let value = value.parse().map_err(|_| bad())?;
+        let counter = Counter {
+            name: name.to_string(),
+            value,
+        };
+        match sections.last_mut() {
+            Some(s) if s.file == file && s.name == sec => s.counters.push(counter),
+            _ => sections.push(Section {
+                file,
+                name: sec.to_string(),
+                counters: vec![counter],
+            }),
+        }
+    }
+    Ok((netns, Saved { taken, sections }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<Section> {
+        let c = |n: &str, v| Counter {
+            name: n.into(),
+            value: v,
+        };
+        vec![
+            Section {
+                file: StatsFile::Snmp,
+                name: "Tcp".into(),
+                counters: vec![c("MaxConn", -1), c("ActiveOpens", 560)],
+            },
+            Section {
+                file: StatsFile::Snmp6,
+                name: "Ip6".into(),
+                counters: vec![c("Ip6InReceives", u64::MAX as i128)],
+            },
+        ]
+    }
+
+    #[test]
+    fn saves_and_loads_in_its_namespace_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/hist");
+        let h = History {
+            path: path.clone(),
+            netns: 7,
+        };
+        let mut warnings = Vec::new();
+        assert_eq!(h.load(&mut warnings), None);
+        h.save(&sample(), 1000.5).unwrap();
+        h.save(&sample(), 1001.25).unwrap();
+        let saved = h.load(&mut warnings).unwrap();
+        assert_eq!(saved.sections, sample());
+        assert_eq!(saved.taken, 1001.25);
+        assert_eq!(saved.age(1003.0), Some(1.75));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let mode = fs::metadata(&path).unwrap().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let dmode = fs::metadata(path.parent().unwrap()).unwrap().mode() & 0o777;
+        assert_eq!(dmode, 0o700);
+        // Nothing left aside.
+        assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+
+        let other = History { path, netns: 8 };
+        assert_eq!(other.load(&mut warnings), None);
+        assert!(
+            warnings[0].contains("another network namespace"),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn damaged_files_are_warned_about() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hist");
+        let h = History {
+            path: path.clone(),
+            netns: 1,
+        };
+        for (text, why) in [
+            ("hello\n", "not an rnetstat history file"),
+            ("rnetstat-stats-history 1\nnetns x\n", "a bad `netns` line"),
+            ("rnetstat-stats-history 1\nnetns 1\n", "no `taken` line"),
+            (
+                "rnetstat-stats-history 1\nnetns 1\ntaken 5\nnet/snmp Tcp A\n",
+                "line 4 is not",
+            ),
+            (
+                "rnetstat-stats-history 1\nnetns 1\ntaken 5\nnet/bogus Tcp A 1\n",
+                "line 4 is not",
+            ),
+        ] {
+            fs::write(&path, text).unwrap();
+            let mut warnings = Vec::new();
+            assert_eq!(h.load(&mut warnings), None, "{text}");
+            assert!(warnings[0].contains(why), "{text}: {warnings:?}");
+        }
+    }
+}
