@@ -73,6 +73,8 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('--interfaces', '--interfaces', [CompletionResultType]::ParameterName, 'Show the interface table (netstat -i): counters and flags; with -a also down ones')
             [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Show IPv4 and IPv6 multicast group memberships (netstat -g)')
             [CompletionResult]::new('--groups', '--groups', [CompletionResultType]::ParameterName, 'Show IPv4 and IPv6 multicast group memberships (netstat -g)')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Show the kernel routing table (netstat -r): IPv4 unless -6; -e and -ee widen it')
+            [CompletionResult]::new('--route', '--route', [CompletionResultType]::ParameterName, 'Show the kernel routing table (netstat -r): IPv4 unless -6; -e and -ee widen it')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Show the protocol counters (netstat -s): IPv4 unless -6; -t/-u/-w narrow them')
             [CompletionResult]::new('--statistics', '--statistics', [CompletionResultType]::ParameterName, 'Show the protocol counters (netstat -s): IPv4 unless -6; -t/-u/-w narrow them')
             [CompletionResult]::new('--delta', '--delta', [CompletionResultType]::ParameterName, 'With -s: show the change since the previous `-s --delta` run (kept per user and network namespace; RNETSTAT_HISTORY names the file), or over each -c interval')

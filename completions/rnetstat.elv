@@ -70,6 +70,8 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand --interfaces 'Show the interface table (netstat -i): counters and flags; with -a also down ones'
             cand -g 'Show IPv4 and IPv6 multicast group memberships (netstat -g)'
             cand --groups 'Show IPv4 and IPv6 multicast group memberships (netstat -g)'
+            cand -r 'Show the kernel routing table (netstat -r): IPv4 unless -6; -e and -ee widen it'
+            cand --route 'Show the kernel routing table (netstat -r): IPv4 unless -6; -e and -ee widen it'
             cand -s 'Show the protocol counters (netstat -s): IPv4 unless -6; -t/-u/-w narrow them'
             cand --statistics 'Show the protocol counters (netstat -s): IPv4 unless -6; -t/-u/-w narrow them'
             cand --delta 'With -s: show the change since the previous `-s --delta` run (kept per user and network namespace; RNETSTAT_HISTORY names the file), or over each -c interval'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_rnetstat_global_optspecs
-    string join \n t/tcp u/udp w/raw x/unix l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide 4/inet 6/inet6 A/protocol= c/continuous= format= json source= stack= S/sctp mptcp 0/packet netlink info m/memory i/interfaces g/groups s/statistics delta summary K/kill F/filter= userspace-filter h/help V/version
+    string join \n t/tcp u/udp w/raw x/unix l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide 4/inet 6/inet6 A/protocol= c/continuous= format= json source= stack= S/sctp mptcp 0/packet netlink info m/memory i/interfaces g/groups r/route s/statistics delta summary K/kill F/filter= userspace-filter h/help V/version
 end
 
 function __fish_rnetstat_needs_command
@@ -62,6 +62,7 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -l info -d 'Show TCP int
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s m -l memory -d 'Show socket memory (skmeminfo), like ss -m'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s i -l interfaces -d 'Show the interface table (netstat -i): counters and flags; with -a also down ones'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s g -l groups -d 'Show IPv4 and IPv6 multicast group memberships (netstat -g)'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s r -l route -d 'Show the kernel routing table (netstat -r): IPv4 unless -6; -e and -ee widen it'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s s -l statistics -d 'Show the protocol counters (netstat -s): IPv4 unless -6; -t/-u/-w narrow them'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l delta -d 'With -s: show the change since the previous `-s --delta` run (kept per user and network namespace; RNETSTAT_HISTORY names the file), or over each -c interval'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l summary -d 'Show counts per protocol and state instead of sockets, like ss -s'

@@ -183,6 +183,10 @@ pub struct Cli {
     #[arg(short = 'g', long = "groups", conflicts_with_all = ["statistics", "summary", "kill"])]
     pub groups: bool,
 
+    /// Show the kernel routing table (netstat -r): IPv4 unless -6; -e and -ee widen it
+    #[arg(short = 'r', long = "route", conflicts_with_all = ["interfaces", "groups", "statistics", "summary", "kill"])]
+    pub route: bool,
+
     /// Show the protocol counters (netstat -s): IPv4 unless -6; -t/-u/-w narrow them
     #[arg(short = 's', long = "statistics", conflicts_with_all = ["summary", "kill"])]
     pub statistics: bool,

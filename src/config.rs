@@ -30,18 +30,22 @@ pub enum View {
     Groups,
     /// `-s`: protocol counters.
     Statistics,
+    /// `-r`: routing tables.
+    Routes,
 }
 
-/// What `-s` shows.
+/// What `-s` and `-r` show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatsOpts {
-    /// IPv4's counters (`-4`, and the default as in netstat).
+    /// IPv4's counters or routes (`-4`, and the default as in netstat).
     pub v4: bool,
-    /// IPv6's (`-6`); with both, IPv4's then IPv6's (netstat refuses both).
+    /// IPv6's (`-6`); with both, IPv4's then IPv6's.
     pub v6: bool,
     pub groups: Groups,
     /// `--delta`.
     pub delta: bool,
+    /// `-e` as given (`-r`'s layouts).
+    pub extend: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -136,6 +140,8 @@ impl Config {
             View::Groups
         } else if cli.statistics {
             View::Statistics
+        } else if cli.route {
+            View::Routes
         } else {
             View::Sockets
         };
@@ -215,10 +221,15 @@ fn filter_of(cli: &Cli) -> Result<Option<Filter>, Error> {
 
 /// `-s`'s families and groups, from the flags as given (before the socket view's defaults).
 fn stats_opts(cli: &Cli, v4: bool, v6: bool, other: bool) -> Result<StatsOpts, Error> {
-    if cli.statistics && other {
-        return Err(Error::Usage(
-            "-s has counters for inet and inet6 only (not unix, packet or netlink)".into(),
-        ));
+    if (cli.statistics || cli.route) && other {
+        let what = if cli.route {
+            "-r has routes"
+        } else {
+            "-s has counters"
+        };
+        return Err(Error::Usage(format!(
+            "{what} for inet and inet6 only (not unix, packet or netlink)"
+        )));
     }
     let any = cli.tcp || cli.udp || cli.raw || cli.sctp;
     Ok(StatsOpts {
@@ -235,6 +246,7 @@ fn stats_opts(cli: &Cli, v4: bool, v6: bool, other: bool) -> Result<StatsOpts, E
             Groups::ALL
         },
         delta: cli.delta,
+        extend: cli.extend,
     })
 }
 

@@ -84,6 +84,20 @@ fn view_once<W: Write>(cfg: &Config, world: &mut World<W>, names: &mut Names) ->
     let out = &mut world.out;
     match cfg.view {
         View::Sockets | View::Statistics => Ok(()),
+        View::Routes => {
+            let o = cfg.stats;
+            let (list, warnings) =
+                crate::source::routes::routes(&world.proc_root, o.v4, o.v6, cfg.selection.source)?;
+            let r = crate::output::route::Render {
+                format: cfg.format,
+                layout: crate::output::route::Layout::from_extend(o.extend),
+                v4: o.v4,
+                v6: o.v6,
+                warnings: &warnings,
+                color,
+            };
+            crate::output::route::render(out, &list, names, &r).map_err(Error::Output)
+        }
         View::Interfaces => {
             let (list, warnings) = crate::source::ifaces::interfaces(&world.proc_root)?;
             let all = cfg.selection.listening == crate::source::Listening::All;

@@ -7,6 +7,7 @@
 
 mod extras;
 pub mod iface;
+pub mod route;
 mod state;
 pub mod stats;
 mod tcp_info;

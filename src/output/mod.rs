@@ -9,6 +9,8 @@ pub mod json;
 pub mod link;
 pub mod names;
 pub mod netstat;
+pub mod networks;
+pub mod route;
 pub mod sanitize;
 pub mod stats;
 pub mod stats_words;

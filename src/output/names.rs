@@ -87,6 +87,7 @@ pub struct Names {
     pub numeric: Numeric,
     services: Option<Services>,
     hosts: HashMap<IpAddr, Option<String>>,
+    networks: Option<Vec<(u32, String)>>,
     users: HashMap<u32, Option<String>>,
     budget_left: Duration,
     /// Set once the budget ran out; printed as a warning by the caller.
@@ -99,6 +100,7 @@ impl Names {
             numeric,
             services: None,
             hosts: HashMap::new(),
+            networks: None,
             users: HashMap::new(),
             budget_left: LOOKUP_BUDGET,
             lookups_timed_out: false,
@@ -143,6 +145,39 @@ impl Names {
             IpAddr::V4(v4) => addr::push_ipv4(buf, v4),
             IpAddr::V6(v6) => addr::push_ipv6_netstat(buf, v6),
         }
+    }
+
+    /// Appends the name of host `a` or, without one (or with `-n`), its number; unlike
+    /// [`Self::push_host`] every address is looked up (netstat -r's gateways and host
+    /// routes).
+    pub fn push_host_lookup(&mut self, buf: &mut String, a: IpAddr) {
+        if !self.numeric.hosts
+            && let Some(name) = self.lookup(a)
+        {
+            super::sanitize::push_sanitized(buf, name.as_bytes());
+            return;
+        }
+        match a {
+            IpAddr::V4(v4) => addr::push_ipv4(buf, v4),
+            IpAddr::V6(v6) => addr::push_ipv6_netstat(buf, v6),
+        }
+    }
+
+    /// Appends the `/etc/networks` name of network `net` or, without one (or with `-n`),
+    /// its number (glibc `getnetbyaddr`, as netstat -r asks it).
+    pub fn push_network(&mut self, buf: &mut String, net: std::net::Ipv4Addr) {
+        if !self.numeric.hosts {
+            let nets = self.networks.get_or_insert_with(|| {
+                std::fs::read_to_string("/etc/networks")
+                    .map(|t| super::networks::parse(&t))
+                    .unwrap_or_default()
+            });
+            if let Some((_, name)) = nets.iter().find(|(n, _)| *n == u32::from(net)) {
+                super::sanitize::push_sanitized(buf, name.as_bytes());
+                return;
+            }
+        }
+        addr::push_ipv4(buf, net);
     }
 
     fn lookup(&mut self, a: IpAddr) -> Option<&str> {

@@ -10,6 +10,7 @@ pub mod ifaces;
 pub mod netlink;
 pub mod owners;
 pub mod procfs;
+pub mod routes;
 pub mod stack;
 pub mod stats;
 

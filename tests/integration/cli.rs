@@ -17,6 +17,8 @@ fn usage_errors_exit_2_with_one_line() {
         &["-s", "-x"],
         &["-s", "-A", "unix"],
         &["-s", "-i"],
+        &["-r", "-x"],
+        &["-r", "-s"],
     ] {
         let o = run(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");

@@ -10,6 +10,7 @@ mod common;
 mod kernel_zoo;
 mod lab;
 mod procfs_fixture;
+mod routes;
 mod ss_depth;
 mod stack;
 mod stats;

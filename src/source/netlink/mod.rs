@@ -9,6 +9,7 @@ pub mod destroy;
 mod dump;
 pub mod inet;
 pub mod link;
+pub mod route;
 pub mod tcp_info;
 pub mod unix;
 
@@ -21,6 +22,8 @@ use netlink_packet_core::{
 };
 use netlink_packet_sock_diag::SockDiagMessage;
 use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_SOCK_DIAG};
+
+pub use netlink_sys::protocols::NETLINK_ROUTE;
 
 use crate::error::NetlinkError;
 
@@ -73,14 +76,19 @@ fn dump_request(msg: SockDiagMessage, seq: u32) -> Vec<u8> {
     buf
 }
 
-/// A NETLINK_SOCK_DIAG socket.
+/// A NETLINK_SOCK_DIAG socket (or, from [`DiagSocket::open_protocol`], another netlink
+/// protocol's: the dump loop is the same).
 pub struct DiagSocket {
     sock: Socket,
 }
 
 impl DiagSocket {
     pub fn open() -> Result<DiagSocket, NetlinkError> {
-        let mut sock = Socket::new(NETLINK_SOCK_DIAG).map_err(NetlinkError::Open)?;
+        Self::open_protocol(NETLINK_SOCK_DIAG)
+    }
+
+    pub fn open_protocol(protocol: isize) -> Result<DiagSocket, NetlinkError> {
+        let mut sock = Socket::new(protocol).map_err(NetlinkError::Open)?;
         sock.bind_auto().map_err(NetlinkError::Open)?;
         sock.connect(&SocketAddr::new(0, 0))
             .map_err(NetlinkError::Open)?;

@@ -6,6 +6,7 @@
 pub mod dev;
 pub mod igmp;
 pub mod inet;
+pub mod route;
 pub mod snmp;
 pub mod unix;
 
