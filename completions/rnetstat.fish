@@ -48,7 +48,7 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -l numeric-hosts -d 'Don
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l numeric-ports -d 'Don\'t resolve port names'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l numeric-users -d 'Don\'t resolve user names'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s p -l programs -d 'Show the PID and name of the program holding each socket'
-complete -c rnetstat -n "__fish_rnetstat_needs_command" -s e -l extend -d 'Show more information (User and Inode columns); -ee adds the socket cookie, cgroup, fwmark, v6only and shutdown state'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s e -l extend -d 'Show more information (User and Inode columns); -ee adds the socket cookie, cgroup, fwmark, v6only and shutdown state. With -i: the long (ifconfig) form; with -r: Metric/Ref/Use columns, -ee both layouts'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s o -l timers -d 'Show timers'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s W -l wide -d 'Don\'t truncate IP addresses'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s 4 -l inet -d 'Only IPv4 (same as -A inet)'

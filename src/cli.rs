@@ -95,7 +95,8 @@ pub struct Cli {
     pub programs: bool,
 
     /// Show more information (User and Inode columns); -ee adds the socket cookie,
-    /// cgroup, fwmark, v6only and shutdown state
+    /// cgroup, fwmark, v6only and shutdown state. With -i: the long (ifconfig) form; with
+    /// -r: Metric/Ref/Use columns, -ee both layouts
     #[arg(short = 'e', long = "extend", action = ArgAction::Count)]
     pub extend: u8,
 

@@ -99,10 +99,16 @@ fn view_once<W: Write>(cfg: &Config, world: &mut World<W>, names: &mut Names) ->
             crate::output::route::render(out, &list, names, &r).map_err(Error::Output)
         }
         View::Interfaces => {
-            let (list, warnings) = crate::source::ifaces::interfaces(&world.proc_root)?;
+            let long = cfg.text.extend;
+            let (list, warnings) = crate::source::ifaces::interfaces(&world.proc_root, long)?;
             let all = cfg.selection.listening == crate::source::Listening::All;
-            crate::output::iface::render(out, cfg.format, &list, all, &warnings, color)
-                .map_err(Error::Output)
+            let o = crate::output::iface::Opts {
+                format: cfg.format,
+                all,
+                long,
+                color,
+            };
+            crate::output::iface::render(out, &list, &warnings, o).map_err(Error::Output)
         }
         View::Groups => {
             let sel = &cfg.selection;

@@ -37,6 +37,41 @@ pub struct Interface {
     /// interface vanished before its flags were read.
     pub flags: Option<u16>,
     pub stats: DevStats,
+    /// What `-ie` adds (read only when asked).
+    pub details: Option<Details>,
+}
+
+/// The long form's extras, as ifconfig shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Details {
+    /// `ARPHRD_*` (include/uapi/linux/if_arp.h) and the first 8 bytes of the address.
+    pub hw_type: Option<u16>,
+    #[serde(skip)]
+    pub hw_addr: [u8; 8],
+    pub txqueuelen: Option<u32>,
+    /// The primary IPv4 address (`SIOCGIFADDR`) and its netmask, broadcast and
+    /// point-to-point destination.
+    pub inet: Option<Inet>,
+    pub inet6: Vec<Inet6>,
+    #[serde(skip)]
+    pub map: crate::sys::net::IfMap,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Inet {
+    pub address: std::net::Ipv4Addr,
+    pub netmask: std::net::Ipv4Addr,
+    pub broadcast: std::net::Ipv4Addr,
+    pub destination: std::net::Ipv4Addr,
+}
+
+/// One line of `/proc/net/if_inet6`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Inet6 {
+    pub address: std::net::Ipv6Addr,
+    pub prefix_len: u8,
+    /// The kernel's `IPV6_ADDR_*` scope bits (0x10 host, 0x20 link, 0x40 site, 0 global).
+    pub scope: u32,
 }
 
 /// `IFF_*` bits and their names (include/uapi/linux/if.h), in the kernel's bit order.

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::Format;
 use super::view;
-use crate::model::iface::{DevStats, Interface};
+use crate::model::iface::{Details, DevStats, Interface};
 
 /// netstat's flag letters in its order (`ife_print_short`), with their `IFF_*` bits.
 const LETTERS: [(u16, char); 14] = [
@@ -51,22 +51,42 @@ struct JsonInterface<'a> {
     mtu: u32,
     flags: Vec<&'static str>,
     counters: &'a DevStats,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a Details>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Opts {
+    pub format: Format,
+    /// `-a`: also interfaces that are down.
+    pub all: bool,
+    /// `-e`: the long form (ifconfig's layout; JSON adds `details`).
+    pub long: bool,
+    pub color: bool,
 }
 
 /// Renders the interfaces netstat would show: the ones that are up, or all with `-a`.
 pub fn render<W: Write>(
     out: &mut W,
-    format: Format,
     list: &[Interface],
-    all: bool,
     warnings: &[String],
-    color: bool,
+    o: Opts,
 ) -> io::Result<()> {
+    let (format, all, color) = (o.format, o.all, o.color);
     // An interface whose flags could not be read has gone; netstat skips it too.
     let shown = list
         .iter()
         .filter(|i| i.flags.is_some() && (all || i.is_up()));
     match format {
+        Format::Text if o.long => {
+            view::warn_stderr(warnings);
+            let mut s = String::from("Kernel Interface table\n");
+            for i in shown {
+                super::iface_long::push(&mut s, i);
+            }
+            out.write_all(s.as_bytes())?;
+            out.flush()
+        }
         Format::Text => {
             view::warn_stderr(warnings);
             out.write_all(b"Kernel Interface table\n")?;
@@ -129,6 +149,7 @@ pub fn render<W: Write>(
                     mtu: i.mtu,
                     flags: i.flag_names(),
                     counters: &i.stats,
+                    details: i.details.as_ref(),
                 })
                 .collect();
             view::json(out, format, "interfaces", &items, warnings)
@@ -158,6 +179,7 @@ mod tests {
             name: "lo".into(),
             mtu: 65536,
             flags: Some(0x49),
+            details: None,
             stats: DevStats {
                 rx_packets: 12,
                 rx_errs: 1,
@@ -171,17 +193,16 @@ mod tests {
             mtu: 1500,
             flags: Some(0x1002),
             stats: DevStats::default(),
+            details: None,
         };
         let mut out = Vec::new();
-        render(
-            &mut out,
-            Format::Text,
-            &[lo.clone(), down.clone()],
-            false,
-            &[],
-            false,
-        )
-        .unwrap();
+        let o = Opts {
+            format: Format::Text,
+            all: false,
+            long: false,
+            color: false,
+        };
+        render(&mut out, &[lo.clone(), down.clone()], &[], o).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3, "the down interface is hidden without -a");
@@ -190,7 +211,12 @@ mod tests {
             "lo              65536       12      3      0 0      1234567890      0      0      0 LRU"
         );
         let mut out = Vec::new();
-        render(&mut out, Format::Json, &[lo, down], true, &[], false).unwrap();
+        let o = Opts {
+            format: Format::Json,
+            all: true,
+            ..o
+        };
+        render(&mut out, &[lo, down], &[], o).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["interfaces"][1]["name"], "vb");
         assert_eq!(v["interfaces"][1]["flags"][0], "BROADCAST");

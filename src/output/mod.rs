@@ -5,6 +5,7 @@ pub mod addr;
 pub mod detail;
 pub mod groups;
 pub mod iface;
+pub mod iface_long;
 pub mod json;
 pub mod link;
 pub mod names;

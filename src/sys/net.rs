@@ -28,6 +28,32 @@ const SIOCSIFNETMASK: c_ulong = 0x891c;
 const SIOCGIFMTU: c_ulong = 0x8921;
 const SIOCSIFMTU: c_ulong = 0x8922;
 const SIOCSIFTXQLEN: c_ulong = 0x8943;
+const SIOCGIFADDR: c_ulong = 0x8915;
+const SIOCGIFDSTADDR: c_ulong = 0x8917;
+const SIOCGIFBRDADDR: c_ulong = 0x8919;
+const SIOCGIFNETMASK: c_ulong = 0x891b;
+const SIOCGIFHWADDR: c_ulong = 0x8927;
+const SIOCGIFTXQLEN: c_ulong = 0x8942;
+const SIOCGIFMAP: c_ulong = 0x8970;
+
+/// Which IPv4 address of an interface to ask for (`ifconfig`'s four).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum V4Query {
+    Addr,
+    Netmask,
+    Broadcast,
+    Destination,
+}
+
+/// `struct ifmap` (include/uapi/linux/if.h): a device's I/O resources.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IfMap {
+    pub mem_start: u64,
+    pub mem_end: u64,
+    pub base_addr: u16,
+    pub irq: u8,
+    pub dma: u8,
+}
 
 /// `struct ifreq`: a 16-byte name and a 24-byte union, 40 bytes on every Linux ABI.
 #[repr(C)]
@@ -164,6 +190,54 @@ impl LinkQuery {
         let mut r = IfReq::new(dev)?;
         ioctl_ptr(self.0.as_raw_fd(), SIOCGIFFLAGS, &mut r)?;
         Ok(u16::from_ne_bytes([r.data[0], r.data[1]]))
+    }
+
+    /// `SIOCGIFTXQLEN`.
+    pub fn txqueuelen(&self, dev: &str) -> io::Result<u32> {
+        let mut r = IfReq::new(dev)?;
+        ioctl_ptr(self.0.as_raw_fd(), SIOCGIFTXQLEN, &mut r)?;
+        let q = i32::from_ne_bytes([r.data[0], r.data[1], r.data[2], r.data[3]]);
+        Ok(u32::try_from(q).unwrap_or(0))
+    }
+
+    /// `SIOCGIFHWADDR`: the `ARPHRD_*` type and the first 8 bytes of the address (as much
+    /// as netstat keeps).
+    pub fn hwaddr(&self, dev: &str) -> io::Result<(u16, [u8; 8])> {
+        let mut r = IfReq::new(dev)?;
+        ioctl_ptr(self.0.as_raw_fd(), SIOCGIFHWADDR, &mut r)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&r.data[2..10]);
+        Ok((u16::from_ne_bytes([r.data[0], r.data[1]]), a))
+    }
+
+    /// One of the interface's IPv4 addresses (a `sockaddr_in` in the reply).
+    pub fn ipv4(&self, dev: &str, which: V4Query) -> io::Result<std::net::Ipv4Addr> {
+        let req = match which {
+            V4Query::Addr => SIOCGIFADDR,
+            V4Query::Netmask => SIOCGIFNETMASK,
+            V4Query::Broadcast => SIOCGIFBRDADDR,
+            V4Query::Destination => SIOCGIFDSTADDR,
+        };
+        let mut r = IfReq::new(dev)?;
+        ioctl_ptr(self.0.as_raw_fd(), req, &mut r)?;
+        Ok(std::net::Ipv4Addr::new(
+            r.data[4], r.data[5], r.data[6], r.data[7],
+        ))
+    }
+
+    /// `SIOCGIFMAP`.
+    pub fn map(&self, dev: &str) -> io::Result<IfMap> {
+        let mut r = IfReq::new(dev)?;
+        ioctl_ptr(self.0.as_raw_fd(), SIOCGIFMAP, &mut r)?;
+        let d = &r.data;
+        let word = |i: usize| u64::from_ne_bytes(d[i..i + 8].try_into().expect("8 bytes"));
+        Ok(IfMap {
+            mem_start: word(0),
+            mem_end: word(8),
+            base_addr: u16::from_ne_bytes([d[16], d[17]]),
+            irq: d[18],
+            dma: d[19],
+        })
     }
 
     pub fn mtu(&self, dev: &str) -> io::Result<u32> {

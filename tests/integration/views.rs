@@ -62,6 +62,35 @@ fn interfaces_count_exactly_and_match_netstat() {
         assert_eq!(names, ["lo", "va", "vb", "vc2", "vc10"]);
         same_as_netstat(&["-i"]);
         same_as_netstat(&["-ia"]);
+
+        // The long form: addresses, hardware, queue length.
+        ip("addr add 10.8.0.1/24 brd + dev va");
+        ip("addr add fd08::1/64 dev va nodad");
+        ip("link set va address 02:00:00:00:08:01 txqueuelen 77");
+        let long = json(&["-ie", "--json"], "interfaces");
+        let d = &long[1]["details"];
+        assert_eq!(d["hw_type"], 1, "ARPHRD_ETHER");
+        assert_eq!(d["txqueuelen"], 77);
+        assert_eq!(
+            d["inet"],
+            serde_json::json!({"address": "10.8.0.1", "netmask": "255.255.255.0",
+                               "broadcast": "10.8.0.255", "destination": "10.8.0.1"})
+        );
+        assert_eq!(
+            d["inet6"][0],
+            serde_json::json!({"address": "fd08::1", "prefix_len": 64, "scope": 0})
+        );
+        assert_eq!(
+            long[0]["details"]["inet6"][0]["scope"], 0x10,
+            "::1 is host scope"
+        );
+        let text = run_ok(&["-ie"]);
+        assert!(
+            text.contains("        ether 02:00:00:00:08:01  txqueuelen 77  (Ethernet)\n"),
+            "{text}"
+        );
+        same_as_netstat(&["-ie"]);
+        same_as_netstat(&["-iea"]);
     });
 }
 
