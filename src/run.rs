@@ -48,6 +48,7 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
     if cfg.view != View::Sockets {
         loop {
             view_once(cfg, world, &mut names)?;
+            lookup_notice(&mut names);
             match cfg.continuous {
                 Some(d) => thread::sleep(d),
                 None => return Ok(()),
@@ -65,12 +66,7 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
             o
         });
         once(cfg, world, &mut names, owners.as_ref(), cgroups.as_ref())?;
-        if names.lookups_timed_out {
-            eprintln!(
-                "rnetstat: warning: name lookups timed out; the remaining addresses are shown as numbers"
-            );
-            names.lookups_timed_out = false;
-        }
+        lookup_notice(&mut names);
         match cfg.continuous {
             Some(d) => thread::sleep(d),
             None => return Ok(()),
@@ -232,6 +228,16 @@ fn once<W: Write>(
     }
     source::collect(&cfg.selection, &world.proc_root, &user, sink.as_mut())?;
     sink.finish().map_err(Error::Output)
+}
+
+/// Says once per print that name lookups ran out of time.
+fn lookup_notice(names: &mut Names) {
+    if names.lookups_timed_out {
+        eprintln!(
+            "rnetstat: warning: name lookups timed out; the remaining addresses are shown as numbers"
+        );
+        names.lookups_timed_out = false;
+    }
 }
 
 /// netstat's notice when `-p` cannot see every process (net-tools `prg_cache_load`).

@@ -148,22 +148,28 @@ impl Serialize for CounterMap<'_> {
     }
 }
 
+/// A section from `(name, value)` pairs, for tests.
+#[cfg(test)]
+pub fn section_of(file: StatsFile, name: &str, pairs: &[(&str, i128)]) -> Section {
+    Section {
+        file,
+        name: name.into(),
+        counters: pairs
+            .iter()
+            .map(|&(n, v)| Counter {
+                name: n.into(),
+                value: v,
+            })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn sec(name: &str, pairs: &[(&str, i128)]) -> Section {
-        Section {
-            file: StatsFile::Snmp,
-            name: name.into(),
-            counters: pairs
-                .iter()
-                .map(|&(n, v)| Counter {
-                    name: n.into(),
-                    value: v,
-                })
-                .collect(),
-        }
+        section_of(StatsFile::Snmp, name, pairs)
     }
 
     #[test]

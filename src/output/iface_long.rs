@@ -4,25 +4,13 @@
 
 use std::fmt::Write as _;
 
-use crate::model::iface::{Details, Interface};
+use crate::model::iface::{Details, IFF_NAMES, Interface};
 use crate::output::sanitize::sanitized;
 
-/// The flag names in ifconfig's order (SLAVE before MASTER), with their `IFF_*` bits.
-const NAMES: [(u16, &str); 14] = [
-    (0x1, "UP"),
-    (0x2, "BROADCAST"),
-    (0x4, "DEBUG"),
-    (0x8, "LOOPBACK"),
-    (0x10, "POINTOPOINT"),
-    (0x20, "NOTRAILERS"),
-    (0x40, "RUNNING"),
-    (0x80, "NOARP"),
-    (0x100, "PROMISC"),
-    (0x200, "ALLMULTI"),
-    (0x800, "SLAVE"),
-    (0x400, "MASTER"),
-    (0x1000, "MULTICAST"),
-    (0x8000, "DYNAMIC"),
+/// The `IFF_*` bits ifconfig names, in its order: bit order, but SLAVE before MASTER,
+/// and without PORTSEL and AUTOMEDIA.
+const ORDER: [u16; 14] = [
+    0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80, 0x100, 0x200, 0x800, 0x400, 0x1000, 0x8000,
 ];
 
 const IFF_BROADCAST: u16 = 0x2;
@@ -33,10 +21,10 @@ const ARPHRD_LOOPBACK: u16 = 772;
 /// `flags=4163<UP,BROADCAST,RUNNING,MULTICAST>`; with no known bit, netstat's own oddities
 /// (`flags=0<`, `flags=N`).
 fn flags(f: u16) -> String {
-    let names: Vec<&str> = NAMES
+    let names: Vec<&str> = ORDER
         .iter()
-        .filter(|(b, _)| f & b != 0)
-        .map(|&(_, n)| n)
+        .filter(|&&b| f & b != 0)
+        .filter_map(|&b| IFF_NAMES.iter().find(|(bit, _)| *bit == b).map(|&(_, n)| n))
         .collect();
     match (f, names.is_empty()) {
         (0, _) => "flags=0<".into(),
@@ -54,13 +42,9 @@ fn short_bytes(n: u64) -> String {
         (1 << 20, "MiB"),
         (1 << 10, "KiB"),
     ];
-    let tenths = if n > 1 << 60 {
+    let (tenths, unit) = if n > 1 << 60 {
         // netstat divides by 2^60 / 10 here rather than multiplying first.
-        return format!(
-            "{}.{} EiB",
-            (n / 115_292_150_460_684_697) / 10,
-            (n / 115_292_150_460_684_697) % 10
-        );
+        (u128::from(n / 115_292_150_460_684_697), "EiB")
     } else {
         UNITS
             .iter()
@@ -69,7 +53,7 @@ fn short_bytes(n: u64) -> String {
                 (u128::from(n) * 10 / u128::from(limit), unit)
             })
     };
-    format!("{}.{} {}", tenths.0 / 10, tenths.0 % 10, tenths.1)
+    format!("{}.{} {unit}", tenths / 10, tenths % 10)
 }
 
 /// The hardware line's start: name, address (ether, or every byte for types netstat does

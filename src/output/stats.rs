@@ -241,21 +241,7 @@ fn meaning(w: &Words) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::stats::Counter;
-
-    fn sec(file: StatsFile, name: &str, pairs: &[(&str, i128)]) -> Section {
-        Section {
-            file,
-            name: name.into(),
-            counters: pairs
-                .iter()
-                .map(|&(n, v)| Counter {
-                    name: n.into(),
-                    value: v,
-                })
-                .collect(),
-        }
-    }
+    use crate::model::stats::section_of as sec;
 
     fn render_text(secs: &[Section], groups: Groups) -> String {
         let refs: Vec<&Section> = secs.iter().collect();
