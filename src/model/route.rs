@@ -89,6 +89,27 @@ pub struct Route {
 }
 
 impl Route {
+    /// A route to `dst/prefix_len` read from `source`, with every other field empty
+    /// (no gateway, device, flags, metrics or rtnetlink attributes).
+    pub fn new(dst: IpAddr, prefix_len: u8, source: RouteSource) -> Route {
+        Route {
+            dst,
+            prefix_len,
+            gateway: None,
+            iface: None,
+            flags: 0,
+            metric: 0,
+            advmss: 0,
+            window: 0,
+            irtt: 0,
+            refcnt: None,
+            table: None,
+            protocol: None,
+            kind: None,
+            source,
+        }
+    }
+
     /// The IPv4 netmask of `prefix_len`.
     pub fn netmask_v4(&self) -> std::net::Ipv4Addr {
         let bits = u32::from(self.prefix_len.min(32));
@@ -136,20 +157,8 @@ mod tests {
     #[test]
     fn masks_and_names() {
         let mut r = Route {
-            dst: "10.2.0.0".parse().unwrap(),
-            prefix_len: 16,
-            gateway: None,
-            iface: None,
             flags: RTF_UP | RTF_GATEWAY | RTF_LOCAL,
-            metric: 0,
-            advmss: 0,
-            window: 0,
-            irtt: 0,
-            refcnt: None,
-            table: None,
-            protocol: None,
-            kind: None,
-            source: RouteSource::Proc,
+            ..Route::new("10.2.0.0".parse().unwrap(), 16, RouteSource::Proc)
         };
         assert_eq!(r.netmask_v4().to_string(), "255.255.0.0");
         assert_eq!(r.flag_names(), ["UP", "GATEWAY", "LOCAL"]);

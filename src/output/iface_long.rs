@@ -108,7 +108,8 @@ fn scope_names(scope: u32) -> String {
 pub fn push(s: &mut String, i: &Interface) {
     let f = i.flags.unwrap_or(0);
     let _ = writeln!(s, "{}: {}  mtu {}", sanitized(&i.name), flags(f), i.mtu);
-    let d = i.details.clone().unwrap_or_default();
+    let none = Details::default();
+    let d = i.details.as_ref().unwrap_or(&none);
     if let Some(v4) = d.inet {
         let _ = write!(s, "        inet {}  netmask {}", v4.address, v4.netmask);
         if f & IFF_BROADCAST != 0 {
@@ -130,7 +131,7 @@ pub fn push(s: &mut String, i: &Interface) {
             scope_names(a.scope)
         );
     }
-    let (hw, title) = hardware(&d);
+    let (hw, title) = hardware(d);
     let _ = write!(s, "        {hw}");
     if let Some(q) = d.txqueuelen {
         let _ = write!(s, "  txqueuelen {q}");

@@ -141,10 +141,7 @@ impl Names {
                 return;
             }
         }
-        match a {
-            IpAddr::V4(v4) => addr::push_ipv4(buf, v4),
-            IpAddr::V6(v6) => addr::push_ipv6_netstat(buf, v6),
-        }
+        push_number(buf, a);
     }
 
     /// Appends the name of host `a` or, without one (or with `-n`), its number; unlike
@@ -157,10 +154,7 @@ impl Names {
             super::sanitize::push_sanitized(buf, name.as_bytes());
             return;
         }
-        match a {
-            IpAddr::V4(v4) => addr::push_ipv4(buf, v4),
-            IpAddr::V6(v6) => addr::push_ipv6_netstat(buf, v6),
-        }
+        push_number(buf, a);
     }
 
     /// Appends the `/etc/networks` name of network `net` or, without one (or with `-n`),
@@ -216,6 +210,14 @@ impl Names {
             }
         }
         addr::push_u64(buf, u64::from(uid));
+    }
+}
+
+/// An address as netstat prints it when it has no name.
+fn push_number(buf: &mut String, a: IpAddr) {
+    match a {
+        IpAddr::V4(v4) => addr::push_ipv4(buf, v4),
+        IpAddr::V6(v6) => addr::push_ipv6_netstat(buf, v6),
     }
 }
 

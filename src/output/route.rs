@@ -139,6 +139,15 @@ pub fn flags_v6(f: u32) -> String {
     .collect()
 }
 
+/// netstat's letters for a route of either family.
+fn netstat_flags(r: &Route) -> String {
+    if r.dst.is_ipv4() {
+        flags_v4(r.flags)
+    } else {
+        flags_v6(r.flags)
+    }
+}
+
 /// netstat cuts names and addresses to 15 bytes (at a character boundary here).
 fn cut15(s: &mut String) {
     if s.len() > 15 {
@@ -298,11 +307,7 @@ fn record(r: &Route) -> Record<'_> {
         gateway: r.gateway,
         interface: r.iface.as_deref(),
         flags: r.flag_names(),
-        netstat_flags: if v4 {
-            flags_v4(r.flags)
-        } else {
-            flags_v6(r.flags)
-        },
+        netstat_flags: netstat_flags(r),
         metric: r.metric,
         advmss: r.advmss,
         window: r.window,
@@ -328,16 +333,11 @@ fn table(routes: &[Route], names: &mut Names, color: bool) -> comfy_table::Table
         if let Some(g) = r.gateway {
             names.push_host_lookup(&mut gw, g);
         }
-        let v4 = r.dst.is_ipv4();
         t.add_row([
             dst,
             gw,
             r.iface.clone().unwrap_or_default(),
-            if v4 {
-                flags_v4(r.flags)
-            } else {
-                flags_v6(r.flags)
-            },
+            netstat_flags(r),
             (r.metric as i32).to_string(),
             r.kind.and_then(type_name).unwrap_or("").to_string(),
         ]);
@@ -352,20 +352,10 @@ mod tests {
 
     fn route(dst: &str, plen: u8, gw: Option<&str>, iface: Option<&str>, flags: u32) -> Route {
         Route {
-            dst: dst.parse().unwrap(),
-            prefix_len: plen,
             gateway: gw.map(|g| g.parse().unwrap()),
             iface: iface.map(str::to_string),
             flags,
-            metric: 0,
-            advmss: 0,
-            window: 0,
-            irtt: 0,
-            refcnt: None,
-            table: None,
-            protocol: None,
-            kind: None,
-            source: RouteSource::Proc,
+            ..Route::new(dst.parse().unwrap(), plen, RouteSource::Proc)
         }
     }
 

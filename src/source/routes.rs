@@ -22,19 +22,15 @@ pub fn routes(
     let mut list = Vec::new();
     let mut warnings = Vec::new();
     if v4 {
-        let dumped = match pref {
-            SourcePref::Proc => None,
-            _ => Some(dump(libc::AF_INET as u8)),
-        };
+        let dumped = (pref != SourcePref::Proc).then(|| dump(libc::AF_INET as u8));
         match dumped {
             Some(Ok(r)) => list.extend(r),
             Some(Err(e)) if pref == SourcePref::Netlink => return Err(e.into()),
-            other => {
-                if let Some(Err(e)) = other {
-                    warnings.push(format!("rtnetlink: {e}; read /proc/net/route instead"));
-                }
+            Some(Err(e)) => {
+                warnings.push(format!("rtnetlink: {e}; read /proc/net/route instead"));
                 from_proc(root, "net/route", route::parse_v4, &mut list, &mut warnings)?;
             }
+            None => from_proc(root, "net/route", route::parse_v4, &mut list, &mut warnings)?,
         }
     }
     if v6 {

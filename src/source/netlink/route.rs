@@ -126,8 +126,6 @@ pub fn decode(
         }
     }
     Ok(Some(Route {
-        dst: dst.unwrap_or(unspecified),
-        prefix_len: plen,
         gateway,
         iface: oif.and_then(if_name),
         flags,
@@ -135,11 +133,10 @@ pub fn decode(
         advmss,
         window,
         irtt: rtt,
-        refcnt: None,
         table: Some(table),
         protocol: Some(u8::from(h.protocol)),
         kind: Some(rtype),
-        source: RouteSource::Netlink,
+        ..Route::new(dst.unwrap_or(unspecified), plen, RouteSource::Netlink)
     }))
 }
 

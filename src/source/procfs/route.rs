@@ -14,11 +14,23 @@ fn hex32(s: &str) -> Option<u32> {
 
 /// Parses `/proc/net/route`.
 pub fn parse_v4(text: &str, out: &mut Vec<Route>, bad: &mut Vec<(usize, &'static str)>) {
-    for (n, line) in text.lines().enumerate().skip(1) {
-        if line.trim().is_empty() {
+    each_line(text, 1, v4_line, out, bad);
+}
+
+/// Parses the non-blank lines after `header` lines with `line`; 1-based numbers of the
+/// lines it refuses go to `bad`.
+fn each_line(
+    text: &str,
+    header: usize,
+    line: fn(&str) -> Option<Route>,
+    out: &mut Vec<Route>,
+    bad: &mut Vec<(usize, &'static str)>,
+) {
+    for (n, l) in text.lines().enumerate().skip(header) {
+        if l.trim().is_empty() {
             continue;
         }
-        match v4_line(line) {
+        match line(l) {
             Some(r) => out.push(r),
             None => bad.push((n + 1, "not a route line")),
         }
@@ -43,8 +55,6 @@ fn v4_line(line: &str) -> Option<Route> {
     }
     let mtu = dec(f[8])?;
     Some(Route {
-        dst: dst.into(),
-        prefix_len: mask.leading_ones() as u8,
         gateway: (!gw.is_unspecified()).then_some(gw.into()),
         iface: (f[0] != "*").then(|| f[0].to_string()),
         flags: hex32(f[3])?,
@@ -53,25 +63,13 @@ fn v4_line(line: &str) -> Option<Route> {
         advmss: mtu.saturating_sub(40),
         window: dec(f[9])?,
         irtt: dec(f[10])?,
-        refcnt: None,
-        table: None,
-        protocol: None,
-        kind: None,
-        source: RouteSource::Proc,
+        ..Route::new(dst.into(), mask.leading_ones() as u8, RouteSource::Proc)
     })
 }
 
 /// Parses `/proc/net/ipv6_route`.
 pub fn parse_v6(text: &str, out: &mut Vec<Route>, bad: &mut Vec<(usize, &'static str)>) {
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match v6_line(line) {
-            Some(r) => out.push(r),
-            None => bad.push((n + 1, "not a route line")),
-        }
-    }
+    each_line(text, 0, v6_line, out, bad);
 }
 
 fn v6_line(line: &str) -> Option<Route> {
@@ -89,20 +87,12 @@ fn v6_line(line: &str) -> Option<Route> {
     let gw = ip(f[4])?;
     ip(f[2])?;
     Some(Route {
-        dst: IpAddr::V6(ip(f[0])?),
-        prefix_len: plen,
         gateway: (!gw.is_unspecified()).then_some(gw.into()),
         iface: Some(f[9].to_string()),
         flags: hex32(f[8])?,
         metric: hex32(f[5])?,
-        advmss: 0,
-        window: 0,
-        irtt: 0,
         refcnt: Some(hex32(f[6])?),
-        table: None,
-        protocol: None,
-        kind: None,
-        source: RouteSource::Proc,
+        ..Route::new(IpAddr::V6(ip(f[0])?), plen, RouteSource::Proc)
     })
 }
 
