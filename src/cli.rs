@@ -176,6 +176,20 @@ pub struct Cli {
     #[arg(short = 'm', long = "memory")]
     pub memory: bool,
 
+    /// Show network namespace NS instead of rnetstat's own (ss -N): a name under
+    /// /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), or pid:PID
+    #[arg(short = 'N', long = "net", value_name = "NS", conflicts_with_all = ["all_netns", "container"])]
+    pub net: Option<String>,
+
+    /// Show every network namespace on the host, each once, with a column naming where
+    /// each socket lives (container, /run/netns name, or net:[inode])
+    #[arg(long = "all-netns", conflicts_with = "container")]
+    pub all_netns: bool,
+
+    /// Show only the network namespace of container NAME or ID (a unique id prefix is enough)
+    #[arg(long = "container", value_name = "NAME|ID")]
+    pub container: Option<String>,
+
     /// Show the interface table (netstat -i): counters and flags; with -a also down ones
     #[arg(short = 'i', long = "interfaces", conflicts_with_all = ["groups", "statistics", "summary", "kill"])]
     pub interfaces: bool,

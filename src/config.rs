@@ -14,6 +14,7 @@ use crate::output::Format;
 use crate::output::names::Numeric;
 use crate::output::netstat::TextOpts;
 use crate::output::stats::Groups;
+use crate::source::netns::Target;
 use crate::source::{Listening, Selection, SourcePref};
 use crate::stack::StackConfig;
 use crate::stack::engine::Addrs;
@@ -62,6 +63,8 @@ pub struct Config {
     pub programs: bool,
     pub text: TextOpts,
     pub continuous: Option<Duration>,
+    /// Which network namespaces (`-N`, `--all-netns`, `--container`).
+    pub netns: Target,
 }
 
 impl Config {
@@ -145,7 +148,23 @@ impl Config {
         } else {
             View::Sockets
         };
+        let netns = match (&cli.net, cli.all_netns, &cli.container) {
+            (Some(n), _, _) if n.is_empty() => {
+                return Err(Error::Usage(
+                    "-N needs a namespace name, path or pid:PID".into(),
+                ));
+            }
+            (Some(n), _, _) => Target::Net(n.clone()),
+            (_, true, _) => Target::All,
+            (_, _, Some(c)) if c.is_empty() => {
+                return Err(Error::Usage("--container needs a name or id".into()));
+            }
+            (_, _, Some(c)) => Target::Container(c.clone()),
+            _ => Target::Current,
+        };
+        let netns_column = netns != Target::Current;
         Ok(Config {
+            netns,
             view,
             stats,
             summary: cli.summary,
@@ -191,6 +210,7 @@ impl Config {
                 timers: cli.timers,
                 wide: cli.wide,
                 stack_column: kernel && userspace,
+                netns_column,
             },
             continuous,
         })

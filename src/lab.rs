@@ -18,6 +18,7 @@ use crate::compare::{self, Collect, pair, render};
 use crate::config::LabConfig;
 use crate::error::Error;
 use crate::model::{Proto, Socket, State};
+use crate::source::netns::Space;
 use crate::source::{self, procfs::ProcRoot};
 use crate::stack::tap::Dir;
 use crate::stack::{self, StackConfig, StackHandle, packet};
@@ -217,9 +218,11 @@ impl Lab {
     /// The step's kernel socket(s) and the stack's sockets facing it, right now.
     fn focus(&self, proto: Proto, local: SocketAddr) -> io::Result<Focus> {
         let mut k = Collect::default();
+        let root = ProcRoot::default();
         source::collect(
             &compare::kernel_selection(),
-            &ProcRoot::default(),
+            &root,
+            &[Space::here(&root)],
             &[],
             &mut k,
         )

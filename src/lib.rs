@@ -9,16 +9,16 @@
 
 pub mod assets;
 pub mod cli;
+pub mod cmd;
 pub mod compare;
 pub mod config;
 pub mod error;
 pub mod filter;
 pub mod history;
-pub mod kill;
 pub mod lab;
 pub mod model;
 pub mod output;
-pub mod run;
 pub mod source;
 pub mod stack;
 pub mod sys;
+pub mod world;

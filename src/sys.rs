@@ -57,6 +57,16 @@ fn name_info<T>(sa: &T) -> Option<String> {
 
 /// The user name for `uid` through `getpwuid_r`, or `None` when there is none.
 pub fn user_name(uid: u32) -> Option<String> {
+    passwd(uid, |pw| pw.pw_name)
+}
+
+/// The home directory of `uid` through `getpwuid_r`, or `None` when there is none.
+pub fn home_dir(uid: u32) -> Option<std::path::PathBuf> {
+    passwd(uid, |pw| pw.pw_dir).map(std::path::PathBuf::from)
+}
+
+/// One string field of `uid`'s passwd entry (NSS: /etc/passwd, LDAP …).
+fn passwd(uid: u32, field: fn(&libc::passwd) -> *mut libc::c_char) -> Option<String> {
     let mut buf = vec![0 as libc::c_char; 4096];
     loop {
         // SAFETY: an all-zero passwd is a valid out-parameter.
@@ -69,12 +79,13 @@ pub fn user_name(uid: u32) -> Option<String> {
             buf.resize(buf.len() * 2, 0);
             continue;
         }
-        if rc != 0 || result.is_null() || pw.pw_name.is_null() {
+        let p = field(&pw);
+        if rc != 0 || result.is_null() || p.is_null() {
             return None;
         }
-        // SAFETY: pw_name points into buf, NUL-terminated, valid while buf lives.
-        let name = unsafe { CStr::from_ptr(pw.pw_name) };
-        return Some(name.to_string_lossy().into_owned());
+        // SAFETY: the field points into buf, NUL-terminated, valid while buf lives.
+        let s = unsafe { CStr::from_ptr(p) };
+        return Some(s.to_string_lossy().into_owned());
     }
 }
 

@@ -15,9 +15,10 @@ use std::thread;
 use crate::config::CompareConfig;
 use crate::error::Error;
 use crate::model::Socket;
-use crate::run::World;
+use crate::source::netns::Space;
 use crate::source::{self, Group, Listening, Selection, Sink, SourcePref};
 use crate::stack::snapshot::Snapshot;
+use crate::world::World;
 
 /// Kernel TCP and UDP sockets of both families, every state, with tcp_info.
 pub fn kernel_selection() -> Selection {
@@ -61,6 +62,7 @@ impl Sink for Collect {
             path: None,
             service: None,
             cong: None,
+            netns: None,
             ..s.clone()
         });
         Ok(())
@@ -83,7 +85,13 @@ pub struct View {
 impl View {
     pub fn gather(proc_root: &source::procfs::ProcRoot) -> Result<View, Error> {
         let mut k = Collect::default();
-        source::collect(&kernel_selection(), proc_root, &[], &mut k)?;
+        source::collect(
+            &kernel_selection(),
+            proc_root,
+            &[Space::here(proc_root)],
+            &[],
+            &mut k,
+        )?;
         let (stacks, mut warnings) = source::stack::fetch();
         warnings.extend(k.warnings);
         Ok(View {

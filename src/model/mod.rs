@@ -7,12 +7,14 @@
 
 mod extras;
 pub mod iface;
+pub mod netns;
 pub mod route;
 mod state;
 pub mod stats;
 mod tcp_info;
 
 pub use extras::{CongInfo, Congestion, MemInfo};
+pub use netns::{Container, Netns, Runtime};
 pub use state::{State, StateMask};
 pub use tcp_info::TcpInfo;
 
@@ -250,6 +252,8 @@ pub struct Socket<'a> {
     pub v6only: Option<bool>,
     /// What identifies a packet or netlink socket (they have no IP endpoints).
     pub link: Option<LinkId>,
+    /// The network namespace the socket was dumped from, stamped by the collector.
+    pub netns: Option<&'a Netns>,
 }
 
 /// The address of a packet or netlink socket.
@@ -332,6 +336,7 @@ impl Socket<'_> {
             shutdown: None,
             v6only: None,
             link: None,
+            netns: None,
         }
     }
 }

@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::model::{CongInfo, LinkId, MemInfo, Proto, Socket, TcpInfo};
 
 use super::detail::CgroupPaths;
+use super::netns::{JsonContainer, JsonNetns};
 use crate::source::owners::Owners;
 use crate::source::{Group, Sink};
 
@@ -72,6 +73,12 @@ pub struct JsonSocket<'a> {
     extended: Option<JsonExtended<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     processes: Option<Vec<JsonProcess<'a>>>,
+    /// Where the socket lives (every kernel and userspace record has it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    netns: Option<JsonNetns<'a>>,
+    /// `null` on the host and wherever no container is known; absent only with `netns`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    container: Option<Option<JsonContainer<'a>>>,
 }
 
 #[derive(Serialize)]
@@ -198,6 +205,10 @@ impl<'a> JsonSocket<'a> {
                 shutdown: s.shutdown,
             }),
             processes,
+            netns: s.netns.map(JsonNetns::new),
+            container: s
+                .netns
+                .map(|n| n.container.as_ref().map(JsonContainer::new)),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod iface_long;
 pub mod json;
 pub mod link;
 pub mod names;
+pub mod netns;
 pub mod netstat;
 pub mod networks;
 pub mod route;

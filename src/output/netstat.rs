@@ -32,10 +32,15 @@ pub struct TextOpts {
     pub wide: bool,
     /// `--stack all`: a leading Stack column tells kernel and userspace rows apart.
     pub stack_column: bool,
+    /// `-N`, `--all-netns`, `--container`: a leading Namespace column says where each
+    /// socket lives.
+    pub netns_column: bool,
 }
 
 /// Width of the Stack column: "user/4194304" fits.
 const STACK_WIDTH: usize = 12;
+/// Width of the Namespace column: "net:[4026532305]" fits; longer names push the row on.
+const NETNS_WIDTH: usize = 16;
 
 pub struct NetstatText<'a, W: Write> {
     out: W,
@@ -310,6 +315,31 @@ impl<'a, W: Write> NetstatText<'a, W> {
     }
 }
 
+impl<W: Write> NetstatText<'_, W> {
+    /// The Namespace column's heading, before a group's column headings.
+    fn push_where_header(&mut self) {
+        if self.opts.netns_column {
+            self.line.push_str("Namespace");
+            let end = self.line.len() + NETNS_WIDTH - 9 + 1;
+            pad_to(&mut self.line, end);
+        }
+    }
+
+    /// Puts the Namespace cell in front of the row just built.
+    fn push_where(&mut self, s: &Socket<'_>) {
+        use std::fmt::Write as _;
+        let mut label = String::new();
+        if let Some(ns) = s.netns {
+            let _ = write!(label, "{}", ns.label());
+        }
+        self.cell.clear();
+        push_sanitized(&mut self.cell, label.as_bytes());
+        pad_to(&mut self.cell, NETNS_WIDTH);
+        self.cell.push(' ');
+        self.line.insert_str(0, &self.cell);
+    }
+}
+
 impl<W: Write> Sink for NetstatText<'_, W> {
     fn group(&mut self, group: Group) -> io::Result<()> {
         let which = self.which();
@@ -319,6 +349,7 @@ impl<W: Write> Sink for NetstatText<'_, W> {
                 self.line.push_str("Active Internet connections ");
                 self.line.push_str(which);
                 self.line.push('\n');
+                self.push_where_header();
                 if self.opts.stack_column {
                     self.line.push_str("Stack");
                     let end = self.line.len() + STACK_WIDTH - 5 + 1;
@@ -343,6 +374,7 @@ impl<W: Write> Sink for NetstatText<'_, W> {
                 } else {
                     "Active netlink sockets\n"
                 });
+                self.push_where_header();
                 self.line.push_str(
                     "Proto   Recv-Q Send-Q Local Address           Peer Address            State      ",
                 );
@@ -353,8 +385,10 @@ impl<W: Write> Sink for NetstatText<'_, W> {
             Group::Unix => {
                 self.line.push_str("Active UNIX domain sockets ");
                 self.line.push_str(which);
+                self.line.push('\n');
+                self.push_where_header();
                 self.line
-                    .push_str("\nProto RefCnt Flags       Type       State         I-Node  ");
+                    .push_str("Proto RefCnt Flags       Type       State         I-Node  ");
                 if self.opts.programs {
                     self.line.push_str(" PID/Program name    ");
                 }
@@ -370,6 +404,9 @@ impl<W: Write> Sink for NetstatText<'_, W> {
             Proto::Unix => self.unix_row(s),
             Proto::Packet | Proto::Netlink => self.link_row(s),
             _ => self.inet_row(s),
+        }
+        if self.opts.netns_column {
+            self.push_where(s);
         }
         let d = Detail {
             extended: self.opts.extend_more,

@@ -7,7 +7,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::model::{Family, Proto, Socket, State};
+use crate::model::{Family, Netns, Proto, Socket, State};
+
+use super::netns::{JsonContainer, JsonNetns};
+use super::sanitize::sanitized;
 use crate::source::{Group, Sink};
 
 #[derive(Debug, Default, Serialize)]
@@ -22,6 +25,9 @@ struct Counts {
 pub struct Summary<W: Write> {
     out: W,
     json: bool,
+    /// Counts per namespace too (`-N`, `--all-netns`, `--container`), in the order the
+    /// namespaces first appear: (namespace, protocol name → sockets).
+    per_netns: Option<Vec<(Netns, BTreeMap<&'static str, u64>)>>,
     /// Protocol name → counts, in the order protocols first appear.
     protos: Vec<(&'static str, Counts)>,
     warnings: Vec<String>,
@@ -32,9 +38,16 @@ impl<W: Write> Summary<W> {
         Summary {
             out,
             json,
+            per_netns: None,
             protos: Vec::new(),
             warnings: Vec::new(),
         }
+    }
+
+    /// Also counts per namespace.
+    pub fn per_netns(mut self, on: bool) -> Self {
+        self.per_netns = on.then(Vec::new);
+        self
     }
 
     pub fn into_inner(self) -> W {
@@ -72,6 +85,16 @@ impl<W: Write> Sink for Summary<W> {
             _ => {}
         }
         *c.states.entry(state_name(s)).or_default() += 1;
+        if let (Some(per), Some(ns)) = (&mut self.per_netns, s.netns) {
+            let i = match per.iter().position(|(n, _)| n.inode == ns.inode) {
+                Some(i) => i,
+                None => {
+                    per.push((ns.clone(), BTreeMap::new()));
+                    per.len() - 1
+                }
+            };
+            *per[i].1.entry(name).or_default() += 1;
+        }
         Ok(())
     }
 
@@ -90,11 +113,30 @@ impl<W: Write> Sink for Summary<W> {
             struct Doc<'a> {
                 total: u64,
                 protocols: BTreeMap<&'static str, &'a Counts>,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                namespaces: Option<Vec<PerNetns<'a>>>,
                 warnings: &'a [String],
+            }
+            #[derive(Serialize)]
+            struct PerNetns<'a> {
+                netns: JsonNetns<'a>,
+                container: Option<JsonContainer<'a>>,
+                total: u64,
+                protocols: &'a BTreeMap<&'static str, u64>,
             }
             let doc = Doc {
                 total,
                 protocols: self.protos.iter().map(|(n, c)| (*n, c)).collect(),
+                namespaces: self.per_netns.as_ref().map(|per| {
+                    per.iter()
+                        .map(|(ns, p)| PerNetns {
+                            netns: JsonNetns::new(ns),
+                            container: ns.container.as_ref().map(JsonContainer::new),
+                            total: p.values().sum(),
+                            protocols: p,
+                        })
+                        .collect()
+                }),
                 warnings: &self.warnings,
             };
             serde_json::to_writer(&mut self.out, &doc).map_err(io::Error::other)?;
@@ -122,7 +164,37 @@ impl<W: Write> Sink for Summary<W> {
                 states.join(", ")
             )?;
         }
+        if let Some(per) = self.per_netns.take() {
+            self.per_netns_text(&per)?;
+        }
         self.out.flush()
+    }
+}
+
+impl<W: Write> Summary<W> {
+    /// `Namespace  Total  TCP  UDP …`: one row per namespace, then the total.
+    fn per_netns_text(&mut self, per: &[(Netns, BTreeMap<&'static str, u64>)]) -> io::Result<()> {
+        let protos: Vec<&'static str> = self.protos.iter().map(|(n, _)| *n).collect();
+        let labels: Vec<String> = per
+            .iter()
+            .map(|(ns, _)| sanitized(&ns.label().to_string()))
+            .collect();
+        let w = labels.iter().map(String::len).chain([9]).max().unwrap_or(9);
+        writeln!(self.out)?;
+        write!(self.out, "{:<w$} {:<9}", "Namespace", "Total")?;
+        for p in &protos {
+            write!(self.out, " {:<9}", p.to_ascii_uppercase())?;
+        }
+        writeln!(self.out)?;
+        let rows = per.iter().map(|(_, p)| p).zip(&labels);
+        for (counts, label) in rows {
+            write!(self.out, "{label:<w$} {:<9}", counts.values().sum::<u64>())?;
+            for p in &protos {
+                write!(self.out, " {:<9}", counts.get(p).copied().unwrap_or(0))?;
+            }
+            writeln!(self.out)?;
+        }
+        Ok(())
     }
 }
 

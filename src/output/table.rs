@@ -22,6 +22,8 @@ pub struct TableOut<'a, W: Write> {
     extend: bool,
     /// `--stack all`: a leading Stack column in the Internet table.
     stack_column: bool,
+    /// `-N`, `--all-netns`, `--container`: a leading Namespace column in every table.
+    netns_column: bool,
 }
 
 impl<'a, W: Write> TableOut<'a, W> {
@@ -41,7 +43,14 @@ impl<'a, W: Write> TableOut<'a, W> {
             table: None,
             extend,
             stack_column,
+            netns_column: false,
         }
+    }
+
+    /// A leading Namespace column saying where each socket lives.
+    pub fn with_netns(mut self, on: bool) -> Self {
+        self.netns_column = on;
+        self
     }
 
     fn flush_table(&mut self) -> io::Result<()> {
@@ -68,6 +77,9 @@ impl<'a, W: Write> TableOut<'a, W> {
                 vec!["Proto", "Recv-Q", "Send-Q", "Local", "Peer", "State"]
             }
         };
+        if self.netns_column {
+            h.insert(0, "Namespace");
+        }
         if self.extend {
             h.push("User");
             if group != Group::Unix {
@@ -109,6 +121,11 @@ impl<W: Write> Sink for TableOut<'_, W> {
             state = state.fg(state_color);
         }
         let mut text = String::new();
+        if self.netns_column {
+            let label = s.netns.map(|n| n.label().to_string()).unwrap_or_default();
+            push_sanitized(&mut text, label.as_bytes());
+            cells.push(Cell::new(std::mem::take(&mut text)));
+        }
         if s.proto == Proto::Unix {
             cells.push(Cell::new(s.sock_type.name()));
             cells.push(Cell::new(s.recv_q));

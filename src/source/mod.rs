@@ -6,8 +6,10 @@
 //! table is read from `/proc/net` instead. Records stream to the sink as they are decoded.
 
 pub mod cgroups;
+pub mod containers;
 pub mod ifaces;
 pub mod netlink;
+pub mod netns;
 pub mod owners;
 pub mod procfs;
 pub mod routes;
@@ -19,9 +21,10 @@ use std::io;
 
 use crate::error::{Error, NetlinkError};
 use crate::filter::{Expr, Filter, bytecode};
-use crate::model::{Family, Proto, Socket, State, StateMask};
+use crate::model::{Family, Netns, Proto, Socket, State, StateMask};
 
 use netlink::{DiagSocket, Transport};
+use netns::Space;
 use procfs::ProcRoot;
 
 use crate::stack::snapshot::Snapshot;
@@ -192,38 +195,78 @@ impl Selection {
 /// `IPPROTO_MPTCP` (include/uapi/linux/in.h); too large for `sdiag_protocol`.
 const IPPROTO_MPTCP: u32 = 262;
 
-/// Collects the selected sockets into `sink`: the kernel's (if `sel.kernel`), then per
-/// table the userspace stacks' from `user` (if `sel.userspace`).
+/// What collection could not reach: namespaces that could not be entered.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Reach {
+    /// Namespaces `setns` refused (not root): told once, by the caller.
+    pub refused: usize,
+    /// Namespaces that were gone or failed otherwise (each already warned about).
+    pub lost: usize,
+}
+
+impl Reach {
+    /// Counts a namespace that could not be entered; warns unless it was a refusal.
+    fn note(&mut self, e: &netns::NetnsError, sink: &mut dyn Sink) {
+        match e {
+            netns::NetnsError::Refused(_) => self.refused += 1,
+            e => {
+                self.lost += 1;
+                sink.warning(&format!("network namespace skipped: {e}"));
+            }
+        }
+    }
+}
+
+/// Collects the selected sockets of every namespace in `spaces` into `sink`: table by
+/// table in netstat's order, each table from every namespace in turn (so netstat's groups
+/// stay whole), then that table's userspace-stack sockets from `user` (if `sel.userspace`).
+/// Each record is stamped with its namespace.
 pub fn collect(
     sel: &Selection,
     proc_root: &ProcRoot,
+    spaces: &[Space],
     user: &[Snapshot],
     sink: &mut dyn Sink,
-) -> Result<(), Error> {
-    let mut diag = match sel.source {
-        _ if !sel.kernel => None,
-        SourcePref::Proc => None,
-        _ => match DiagSocket::open() {
-            Ok(d) => Some(d),
-            Err(e) if sel.source == SourcePref::Auto => {
-                sink.warning(&format!("{e}; reading /proc/net instead"));
-                None
-            }
-            Err(e) => return Err(e.into()),
-        },
-    };
+) -> Result<Reach, Error> {
+    let mut reach = Reach::default();
+    // One sock_diag socket per namespace, opened inside it: it stays bound to it.
+    let mut live = vec![true; spaces.len()];
+    let mut diags: Vec<Option<DiagSocket>> = Vec::with_capacity(spaces.len());
+    if sel.kernel && sel.source != SourcePref::Proc {
+        let opened = netns::each(spaces, proc_root, |_| DiagSocket::open());
+        for (i, r) in opened.into_iter().enumerate() {
+            diags.push(match r {
+                Ok(Ok(d)) => Some(d),
+                Ok(Err(e)) if sel.source == SourcePref::Auto => {
+                    sink.warning(&format!("{e}; reading /proc/net instead"));
+                    None
+                }
+                Ok(Err(e)) => return Err(e.into()),
+                Err(e) => {
+                    reach.note(&e, sink);
+                    live[i] = false;
+                    None
+                }
+            });
+        }
+    } else {
+        diags.resize_with(spaces.len(), || None);
+    }
     let mut c = Collector {
         sel,
         proc_root,
         buf: vec![0u8; netlink::RECV_BUF],
         text: String::new(),
         seq: 0,
+        ns: None,
     };
     let mut tables = sel.tables();
     if !sel.kernel {
         // The userspace stack has TCP and UDP sockets only.
         tables.retain(|(p, _)| matches!(p, Proto::Tcp | Proto::Udp));
     }
+    // The userspace stacks' sockets are shown as the current namespace's.
+    let here = spaces.iter().find(|s| s.is_current()).map(|s| &s.ns);
     let mut group = None;
     for (proto, family) in tables {
         let g = match proto {
@@ -236,43 +279,42 @@ pub fn collect(
             sink.group(g).map_err(Error::Output)?;
             group = Some(g);
         }
-        if !sel.kernel {
-            c.userspace(user, proto, family, sink)?;
-            continue;
-        }
-        let extras = if proto == Proto::Unix && sel.unix_proc_extras && diag.is_some() {
-            Some(proc_root.unix_extras()?)
-        } else {
-            None
-        };
-        let refcnt = extras.as_ref().map(|e| &e.refcnt);
-        let done = match diag.as_mut() {
-            Some(d) => c.dump_netlink(d, proto, family, refcnt, sink)?,
-            None => false,
-        };
-        if !done {
-            if ProcRoot::has_table(proto) {
-                c.read_proc(proto, family, sink)?;
-            } else if sel.source == SourcePref::Proc || diag.is_none() {
-                sink.warning(&format!(
-                    "{} sockets can only be read over sock_diag",
-                    table_name(proto, family)
-                ));
-            }
-        } else if let Some(x) = &extras {
-            for line in &x.embryos {
-                if let Ok(s) = procfs::unix::parse_line(line)
-                    && sel.accepts(&s)
-                {
-                    sink.socket(&s).map_err(Error::Output)?;
+        if sel.kernel {
+            for (i, space) in spaces.iter().enumerate() {
+                if !live[i] {
+                    continue;
+                }
+                c.ns = Some(&space.ns);
+                if let Err(e) = c.table(space, diags[i].as_mut(), proto, family, sink) {
+                    match e {
+                        Skip::Netns(e) => {
+                            reach.note(&e, sink);
+                            live[i] = false;
+                        }
+                        Skip::Fatal(e) => return Err(e),
+                    }
                 }
             }
         }
         if sel.userspace {
+            c.ns = here;
             c.userspace(user, proto, family, sink)?;
         }
     }
-    Ok(())
+    Ok(reach)
+}
+
+/// Why one namespace's table was not read.
+enum Skip {
+    /// The namespace could not be entered (for a `/proc` read); the others go on.
+    Netns(netns::NetnsError),
+    Fatal(Error),
+}
+
+impl From<Error> for Skip {
+    fn from(e: Error) -> Self {
+        Skip::Fatal(e)
+    }
 }
 
 struct Collector<'a> {
@@ -281,9 +323,64 @@ struct Collector<'a> {
     buf: Vec<u8>,
     text: String,
     seq: u32,
+    /// The namespace being read, stamped on every record.
+    ns: Option<&'a Netns>,
 }
 
-impl Collector<'_> {
+impl<'a> Collector<'a> {
+    /// One table of one namespace: over sock_diag when `diag` is open and the kernel
+    /// serves it, else from that namespace's `/proc/net`.
+    fn table(
+        &mut self,
+        space: &Space,
+        diag: Option<&mut DiagSocket>,
+        proto: Proto,
+        family: Family,
+        sink: &mut dyn Sink,
+    ) -> Result<(), Skip> {
+        let sel = self.sel;
+        let extras = if proto == Proto::Unix && sel.unix_proc_extras && diag.is_some() {
+            Some(
+                space
+                    .run(self.proc_root, |r| r.unix_extras())
+                    .map_err(Skip::Netns)??,
+            )
+        } else {
+            None
+        };
+        let refcnt = extras.as_ref().map(|e| &e.refcnt);
+        let has_diag = diag.is_some();
+        let done = match diag {
+            Some(d) => self.dump_netlink(d, proto, family, refcnt, sink)?,
+            None => false,
+        };
+        if !done {
+            if ProcRoot::has_table(proto) {
+                let rel = ProcRoot::table(proto, family);
+                let text = &mut self.text;
+                space
+                    .run(self.proc_root, |r| r.read_table(rel, text))
+                    .map_err(Skip::Netns)??;
+                self.parse_proc(rel, proto, sink)?;
+            } else if sel.source == SourcePref::Proc || !has_diag {
+                sink.warning(&format!(
+                    "{} sockets can only be read over sock_diag",
+                    table_name(proto, family)
+                ));
+            }
+        } else if let Some(x) = &extras {
+            for line in &x.embryos {
+                if let Ok(mut s) = procfs::unix::parse_line(line)
+                    && sel.accepts(&s)
+                {
+                    s.netns = self.ns;
+                    sink.socket(&s).map_err(Error::Output)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The userspace stacks' sockets of one table.
     fn userspace(
         &self,
@@ -294,7 +391,8 @@ impl Collector<'_> {
     ) -> Result<(), Error> {
         for snap in user {
             for us in &snap.sockets {
-                let r = stack::record(snap, us);
+                let mut r = stack::record(snap, us);
+                r.netns = self.ns;
                 if r.proto == proto && r.family == family && self.sel.accepts(&r) {
                     sink.socket(&r).map_err(Error::Output)?;
                 }
@@ -366,7 +464,7 @@ impl Collector<'_> {
                 .emit(self.seq),
             };
             let mut out_err: Option<io::Error> = None;
-            let sel = self.sel;
+            let (sel, ns) = (self.sel, self.ns);
             let r = netlink::dump(t, &req, self.seq, &mut self.buf, |_, payload| {
                 let mut s = match proto {
                     Proto::Unix => netlink::unix::decode(payload)?,
@@ -378,6 +476,7 @@ impl Collector<'_> {
                     return Ok(());
                 }
                 printed += 1;
+                s.netns = ns;
                 if let Some(m) = refcnt {
                     s.refcnt = m.get(&s.inode).copied();
                 }
@@ -449,21 +548,16 @@ impl Collector<'_> {
         }
     }
 
-    fn read_proc(
-        &mut self,
-        proto: Proto,
-        family: Family,
-        sink: &mut dyn Sink,
-    ) -> Result<(), Error> {
-        let rel = ProcRoot::table(proto, family);
-        self.proc_root.read_table(rel, &mut self.text)?;
-        let sel = self.sel;
+    /// The records of a `/proc/net` table read into `self.text`.
+    fn parse_proc(&mut self, rel: &str, proto: Proto, sink: &mut dyn Sink) -> Result<(), Error> {
+        let (sel, ns) = (self.sel, self.ns);
         let mut bad = Vec::new();
         procfs::for_each(
             &self.text,
             proto,
-            |s| {
+            |mut s| {
                 if sel.accepts(&s) {
+                    s.netns = ns;
                     sink.socket(&s).map_err(Error::Output)?;
                 }
                 Ok(())

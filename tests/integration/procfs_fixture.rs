@@ -3,8 +3,8 @@
 use std::fs;
 
 use rnetstat::cli::Cli;
+use rnetstat::cmd::{World, run};
 use rnetstat::config::Config;
-use rnetstat::run::{World, run};
 use rnetstat::source::procfs::ProcRoot;
 
 use clap::Parser;

@@ -1,0 +1,90 @@
+//! One small module per command; `main.rs` calls [`dispatch`] and nothing else.
+//!
+//! The listing without a subcommand picks its view here ([`run`]): the socket tables
+//! ([`list`]), `-i`/`-r`/`-g` ([`views`]), `-s` ([`stats`]) or `-K` ([`kill`]). Each of
+//! them covers the namespaces `-N`/`--all-netns`/`--container` select ([`spaces`]).
+
+pub mod compare;
+pub mod kill;
+pub mod lab;
+pub mod list;
+pub mod stack;
+pub mod stats;
+pub mod views;
+
+use std::io::Write;
+
+use crate::cli::{Cli, Command};
+use crate::config::{Config, View};
+use crate::error::Error;
+use crate::source::containers::RuntimeFiles;
+use crate::source::netns::{self, Space, Target};
+use crate::source::procfs::ProcRoot;
+
+pub use crate::world::World;
+
+/// Runs the command the command line names.
+pub fn dispatch(cli: &Cli) -> Result<(), Error> {
+    match &cli.command {
+        None => Config::from_cli(cli).and_then(|cfg| run(&cfg, &mut World::real())),
+        Some(Command::Stack(a)) => stack::run(a),
+        Some(Command::Compare(a)) => compare::run(a),
+        Some(Command::Lab(a)) => lab::run(a),
+    }
+}
+
+/// The listing without a subcommand, in the view the options pick.
+pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
+    if cfg.kill {
+        return kill::run(cfg, &world.proc_root, &mut world.out);
+    }
+    match cfg.view {
+        View::Sockets => list::run(cfg, world),
+        View::Statistics => stats::run(cfg, world),
+        View::Interfaces | View::Groups | View::Routes => views::run(cfg, world),
+    }
+}
+
+/// The namespaces this run covers, described (see [`netns::select`]).
+pub(crate) fn spaces(cfg: &Config, proc_root: &ProcRoot) -> Result<Vec<Space>, Error> {
+    netns::select(&cfg.netns, proc_root, &mut RuntimeFiles::new("/"))
+}
+
+/// Whether the output says which namespace each row or section is from.
+pub(crate) fn shows_netns(cfg: &Config) -> bool {
+    cfg.netns != Target::Current
+}
+
+/// Colour in tables: on a terminal, unless `NO_COLOR` is set.
+pub(crate) fn color<W: Write>(world: &World<W>) -> bool {
+    world.tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// The one notice for namespaces a user without root could not enter (as netstat's for
+/// `-p`): the listing goes on without them and the exit status stays 0.
+pub(crate) fn refused_notice(refused: usize) {
+    if refused > 0 {
+        let s = if refused == 1 { "" } else { "s" };
+        eprintln!(
+            "({refused} network namespace{s} could not be entered and {} not shown: entering \
+             another namespace needs root (CAP_SYS_ADMIN), geteuid()={}.)",
+            if refused == 1 { "is" } else { "are" },
+            crate::sys::geteuid()
+        );
+    }
+}
+
+/// A section heading for one namespace of a view printed per namespace.
+pub(crate) fn heading(space: &Space) -> String {
+    let ns = &space.ns;
+    let mut h = format!("Network namespace {} (net:[{}]", ns.label(), ns.inode);
+    if let Some(c) = &ns.container {
+        h.push_str(&format!(
+            ", {} {}",
+            c.runtime.name(),
+            &c.id[..c.id.len().min(12)]
+        ));
+    }
+    h.push(')');
+    crate::output::sanitize::sanitized(&h)
+}

@@ -1,0 +1,138 @@
+//! `-s`: the protocol counters of each selected namespace, or with `--delta` their change
+//! since the previous run (history kept per user and per namespace) and then over each
+//! `-c` interval. With `--all-netns`, one section per namespace.
+
+use std::io::Write;
+use std::thread;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::history::{self, History, Saved};
+use crate::model::stats::{delta, netstat_order};
+use crate::output::Format;
+use crate::output::netns::Sections;
+use crate::output::stats::{Render, Span};
+use crate::source;
+use crate::source::netns::{NetnsError, Space, Target};
+
+use super::World;
+
+/// One namespace's history and what it said last time.
+struct Memory {
+    history: Option<History>,
+    before: Option<Saved>,
+    /// Notes for the first print.
+    pending: Vec<String>,
+}
+
+impl Memory {
+    fn new(delta: bool, space: &Space) -> Result<Memory, Error> {
+        let inode = if space.is_current() {
+            history::netns_inode()
+        } else {
+            space.ns.inode
+        };
+        let history = delta.then(|| History::locate(inode)).transpose()?;
+        let mut pending = Vec::new();
+        let before = history.as_ref().and_then(|h| h.load(&mut pending));
+        if let (Some(h), None) = (&history, &before) {
+            pending.push(format!(
+                "no earlier `-s --delta` run in this network namespace: showing the counts since \
+                 it began (history: {})",
+                h.path().display()
+            ));
+        }
+        Ok(Memory {
+            history,
+            before,
+            pending,
+        })
+    }
+}
+
+pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
+    let o = cfg.stats;
+    // Chosen once: each namespace's history follows it across the -c intervals.
+    let spaces = super::spaces(cfg, &world.proc_root)?;
+    let mut memories = spaces
+        .iter()
+        .map(|s| Memory::new(o.delta, s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let per_section = cfg.netns == Target::All;
+    let json = matches!(cfg.format, Format::Json | Format::Jsonl);
+    let color = super::color(world);
+    let mut first = true;
+    loop {
+        let mut sections = Sections::new(json);
+        let mut refused = 0;
+        for (space, m) in spaces.iter().zip(&mut memories) {
+            let taken = history::now();
+            let read = space.run(&world.proc_root, |root| {
+                (source::stats::read(root), source::stats::has_ipv6(root))
+            });
+            let (now, mut warnings, has6) = match read {
+                Ok((r, has6)) => {
+                    let (now, w) = r?;
+                    (now, w, has6)
+                }
+                Err(NetnsError::Refused(_)) => {
+                    refused += 1;
+                    continue;
+                }
+                Err(e) if per_section => {
+                    eprintln!("rnetstat: warning: network namespace skipped: {e}");
+                    continue;
+                }
+                Err(e) => return Err(Error::Usage(e.to_string())),
+            };
+            if first && o.v6 && !has6 {
+                m.pending
+                    .push("no IPv6 counters: /proc/net/snmp6 is missing".into());
+            }
+            warnings.splice(0..0, m.pending.drain(..));
+            let (shown, span) = match &m.history {
+                None => (None, Span::Totals),
+                Some(_) => {
+                    let earlier = m.before.as_ref().map_or(&[][..], |b| &b.sections[..]);
+                    let seconds = m.before.as_ref().and_then(|b| b.age(taken));
+                    (Some(delta(&now, earlier)), Span::Delta { seconds })
+                }
+            };
+            let list = netstat_order(shown.as_deref().unwrap_or(&now), o.v4, o.v6);
+            let r = Render {
+                format: cfg.format,
+                groups: o.groups,
+                span,
+                warnings: &warnings,
+                color: color && !per_section,
+            };
+            if per_section {
+                let mut body = Vec::new();
+                crate::output::stats::render(&mut body, &list, &r).map_err(Error::Output)?;
+                sections
+                    .section(&mut world.out, &space.ns, &super::heading(space), &body)
+                    .map_err(Error::Output)?;
+            } else {
+                crate::output::stats::render(&mut world.out, &list, &r).map_err(Error::Output)?;
+            }
+            if let Some(h) = &m.history {
+                if let Err(e) = h.save(&now, taken) {
+                    eprintln!("rnetstat: warning: cannot save {}: {e}", h.path().display());
+                }
+                m.before = Some(Saved {
+                    taken,
+                    sections: now,
+                });
+            }
+        }
+        if per_section {
+            sections.finish(&mut world.out).map_err(Error::Output)?;
+        }
+        super::refused_notice(refused);
+        first = false;
+        match cfg.continuous {
+            Some(d) => thread::sleep(d),
+            None => return Ok(()),
+        }
+    }
+}
