@@ -47,7 +47,7 @@ _rnetstat() {
 
     case "${cmd}" in
         rnetstat)
-            opts="-t -u -w -x -l -a -n -p -e -o -W -4 -6 -A -c -S -0 -m -i -g -r -s -K -F -h -V --tcp --udp --raw --unix --listening --all --numeric --numeric-hosts --numeric-ports --numeric-users --programs --extend --timers --wide --inet --inet6 --protocol --continuous --format --json --source --stack --sctp --mptcp --packet --netlink --info --memory --interfaces --groups --route --statistics --delta --summary --kill --filter --userspace-filter --help --version stack compare lab help"
+            opts="-t -u -w -x -l -a -n -p -e -o -W -4 -6 -A -c -S -0 -m -N -i -g -r -s -K -F -h -V --tcp --udp --raw --unix --listening --all --numeric --numeric-hosts --numeric-ports --numeric-users --programs --extend --timers --wide --inet --inet6 --protocol --continuous --format --json --source --stack --sctp --mptcp --packet --netlink --info --memory --net --all-netns --container --interfaces --groups --route --statistics --delta --summary --kill --filter --userspace-filter --help --version stack compare lab help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -79,6 +79,18 @@ _rnetstat() {
                     ;;
                 --stack)
                     COMPREPLY=($(compgen -W "kernel user all" -- "${cur}"))
+                    return 0
+                    ;;
+                --net)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --filter)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_rnetstat_global_optspecs
-    string join \n t/tcp u/udp w/raw x/unix l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide 4/inet 6/inet6 A/protocol= c/continuous= format= json source= stack= S/sctp mptcp 0/packet netlink info m/memory i/interfaces g/groups r/route s/statistics delta summary K/kill F/filter= userspace-filter h/help V/version
+    string join \n t/tcp u/udp w/raw x/unix l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide 4/inet 6/inet6 A/protocol= c/continuous= format= json source= stack= S/sctp mptcp 0/packet netlink info m/memory N/net= all-netns container= i/interfaces g/groups r/route s/statistics delta summary K/kill F/filter= userspace-filter h/help V/version
 end
 
 function __fish_rnetstat_needs_command
@@ -36,6 +36,8 @@ proc\t'/proc/net only'"
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l stack -d 'Which protocol stacks to list' -r -f -a "kernel\t'the kernel\'s sockets'
 user\t'the userspace stacks\' sockets (`rnetstat stack`)'
 all\t'both, with a Stack column in text'"
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s N -l net -d 'Show network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l container -d 'Show only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s F -l filter -d 'Read the filter expression from FILE (one or more lines; # starts a comment)' -r -F
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s t -l tcp -d 'Show TCP sockets'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s u -l udp -d 'Show UDP sockets'
@@ -60,6 +62,7 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -s 0 -l packet -d 'Show 
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l netlink -d 'Show netlink sockets'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l info -d 'Show TCP internals (tcp_info and congestion control), like ss -i'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s m -l memory -d 'Show socket memory (skmeminfo), like ss -m'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l all-netns -d 'Show every network namespace on the host, each once, with a column naming where each socket lives (container, /run/netns name, or net:[inode])'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s i -l interfaces -d 'Show the interface table (netstat -i): counters and flags; with -a also down ones'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s g -l groups -d 'Show IPv4 and IPv6 multicast group memberships (netstat -g)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s r -l route -d 'Show the kernel routing table (netstat -r): IPv4 unless -6; -e and -ee widen it'

@@ -177,7 +177,8 @@ pub struct Cli {
     pub memory: bool,
 
     /// Show network namespace NS instead of rnetstat's own (ss -N): a name under
-    /// /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), or pid:PID
+    /// /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or
+    /// net:[INODE] as rnetstat prints it
     #[arg(short = 'N', long = "net", value_name = "NS", conflicts_with_all = ["all_netns", "container"])]
     pub net: Option<String>,
 

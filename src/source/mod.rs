@@ -26,6 +26,7 @@ use crate::model::{Family, Netns, Proto, Socket, State, StateMask};
 use netlink::{DiagSocket, Transport};
 use netns::Space;
 use procfs::ProcRoot;
+use procfs::sockstat::TcpCounts;
 
 use crate::stack::snapshot::Snapshot;
 
@@ -146,9 +147,11 @@ impl Selection {
             return m;
         }
         let listen = match proto {
-            Proto::Tcp | Proto::Mptcp | Proto::Sctp => {
-                StateMask(0).with(State::Listen).with(State::Close)
-            }
+            // LISTEN alone lets the kernel skip its walk of the established hash, shared by
+            // every namespace and sized for the host (~0.5 ms a dump). A TCP socket in
+            // CLOSE is unhashed at once (`tcp_set_state`), so that bit found nothing here.
+            Proto::Tcp => StateMask(0).with(State::Listen),
+            Proto::Mptcp | Proto::Sctp => StateMask(0).with(State::Listen).with(State::Close),
             Proto::Udp | Proto::Raw => StateMask(0).with(State::Close),
             Proto::Unix => StateMask(0).with(State::Listen),
             Proto::Packet | Proto::Netlink => return StateMask::ALL,
@@ -232,16 +235,29 @@ pub fn collect(
     // One sock_diag socket per namespace, opened inside it: it stays bound to it.
     let mut live = vec![true; spaces.len()];
     let mut diags: Vec<Option<DiagSocket>> = Vec::with_capacity(spaces.len());
+    // Each namespace's own TCP counts, read where the socket is opened: a TCP table they
+    // say is empty is not dumped (see procfs::sockstat for why that saves time).
+    let mut counts = vec![TcpCounts::default(); spaces.len()];
     if sel.kernel && sel.source != SourcePref::Proc {
-        let opened = netns::each(spaces, proc_root, |_| DiagSocket::open());
+        let opened = netns::each(spaces, proc_root, |root| {
+            let counts = if sel.tcp {
+                root.tcp_counts()
+            } else {
+                TcpCounts::default()
+            };
+            (DiagSocket::open(), counts)
+        });
         for (i, r) in opened.into_iter().enumerate() {
             diags.push(match r {
-                Ok(Ok(d)) => Some(d),
-                Ok(Err(e)) if sel.source == SourcePref::Auto => {
+                Ok((Ok(d), c)) => {
+                    counts[i] = c;
+                    Some(d)
+                }
+                Ok((Err(e), _)) if sel.source == SourcePref::Auto => {
                     sink.warning(&format!("{e}; reading /proc/net instead"));
                     None
                 }
-                Ok(Err(e)) => return Err(e.into()),
+                Ok((Err(e), _)) => return Err(e.into()),
                 Err(e) => {
                     reach.note(&e, sink);
                     live[i] = false;
@@ -280,21 +296,56 @@ pub fn collect(
             group = Some(g);
         }
         if sel.kernel {
-            for (i, space) in spaces.iter().enumerate() {
-                if !live[i] {
-                    continue;
+            // The namespaces whose table is read, in order.
+            let todo: Vec<usize> = (0..spaces.len())
+                .filter(|&i| live[i] && !(proto == Proto::Tcp && counts[i].empty(family)))
+                .collect();
+            // With several namespaces over sock_diag, their dumps start on other threads
+            // while this one reads them in order (netlink::start says why).
+            let requests: Vec<(&DiagSocket, Vec<u8>)> = if todo.len() > 1 {
+                todo.iter()
+                    .filter_map(|&i| diags[i].as_ref())
+                    .filter_map(|d| Some((d, c.first_request(proto, family)?)))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let prefetch = requests.len() == todo.len() && requests.len() > 1;
+            let workers = netns::workers();
+            let pace = netlink::start::Pace::new(2 * workers);
+            std::thread::scope(|scope| -> Result<(), Error> {
+                let rx =
+                    prefetch.then(|| netlink::start::fetch_all(scope, &requests, &pace, workers));
+                // However this loop ends, the workers must not wait for it.
+                struct Release<'p>(&'p netlink::start::Pace);
+                impl Drop for Release<'_> {
+                    fn drop(&mut self) {
+                        self.0.read(usize::MAX);
+                    }
                 }
-                c.ns = Some(&space.ns);
-                if let Err(e) = c.table(space, diags[i].as_mut(), proto, family, sink) {
-                    match e {
-                        Skip::Netns(e) => {
+                let _release = Release(&pace);
+                let mut early = Vec::new();
+                for (k, &i) in todo.iter().enumerate() {
+                    let fetched = rx
+                        .as_ref()
+                        .and_then(|rx| netlink::start::wait_for(rx, &mut early, k));
+                    pace.read(k + 1);
+                    if !live[i] {
+                        continue;
+                    }
+                    c.ns = Some(&spaces[i].ns);
+                    let diag = diags[i].as_ref();
+                    match c.table(&spaces[i], diag, fetched, proto, family, sink) {
+                        Ok(()) => {}
+                        Err(Skip::Netns(e)) => {
                             reach.note(&e, sink);
                             live[i] = false;
                         }
-                        Skip::Fatal(e) => return Err(e),
+                        Err(Skip::Fatal(e)) => return Err(e),
                     }
                 }
-            }
+                Ok(())
+            })?;
         }
         if sel.userspace {
             c.ns = here;
@@ -333,7 +384,8 @@ impl<'a> Collector<'a> {
     fn table(
         &mut self,
         space: &Space,
-        diag: Option<&mut DiagSocket>,
+        diag: Option<&DiagSocket>,
+        fetched: Option<netlink::start::Fetched>,
         proto: Proto,
         family: Family,
         sink: &mut dyn Sink,
@@ -351,7 +403,14 @@ impl<'a> Collector<'a> {
         let refcnt = extras.as_ref().map(|e| &e.refcnt);
         let has_diag = diag.is_some();
         let done = match diag {
-            Some(d) => self.dump_netlink(d, proto, family, refcnt, sink)?,
+            Some(mut d) => {
+                let started = fetched.as_ref().map(|f| f.seq);
+                let mut t = netlink::start::Replay {
+                    inner: &mut d,
+                    fetched,
+                };
+                self.dump_netlink(&mut t, started, proto, family, refcnt, sink)?
+            }
             None => false,
         };
         if !done {
@@ -424,18 +483,8 @@ impl<'a> Collector<'a> {
     }
 
     /// Dumps one table over sock_diag. Returns false when this table must come from /proc.
-    fn dump_netlink<T: Transport>(
-        &mut self,
-        t: &mut T,
-        proto: Proto,
-        family: Family,
-        refcnt: Option<&HashMap<u32, u32>>,
-        sink: &mut dyn Sink,
-    ) -> Result<bool, Error> {
-        let mask = self.sel.state_mask(proto);
-        let Some((mut code, mut here)) = self.plan(proto, family) else {
-            return Ok(true);
-        };
+    /// The extensions asked of an inet dump.
+    fn ext(&self) -> u8 {
         let mut ext = 0;
         if self.sel.tcp_info {
             ext |= netlink::inet::EXT_INFO | netlink::inet::EXT_VEGASINFO | netlink::inet::EXT_CONG;
@@ -443,29 +492,67 @@ impl<'a> Collector<'a> {
         if self.sel.memory {
             ext |= netlink::inet::EXT_SKMEMINFO;
         }
+        ext
+    }
+
+    /// One dump request of a table, with `code` as its bytecode, numbered `seq`.
+    fn request(&self, proto: Proto, family: Family, code: Option<&[u8]>, seq: u32) -> Vec<u8> {
+        let mask = self.sel.state_mask(proto);
+        match proto {
+            Proto::Unix => netlink::unix::request(mask, self.sel.memory, seq),
+            Proto::Packet => netlink::link::packet_request(seq),
+            Proto::Netlink => netlink::link::netlink_request(seq),
+            p => netlink::inet::Request {
+                protocol: match p {
+                    Proto::Mptcp => IPPROTO_MPTCP,
+                    p => u32::from(p.ipproto().unwrap_or(0)),
+                },
+                family,
+                states: mask,
+                ext: self.ext(),
+                bytecode: code,
+            }
+            .emit(seq),
+        }
+    }
+
+    /// The request [`Self::dump_netlink`] would send first for a table, to be run early
+    /// by another thread; `None` when the table is not dumped at all.
+    fn first_request(&mut self, proto: Proto, family: Family) -> Option<Vec<u8>> {
+        let (code, _) = self.plan(proto, family)?;
+        self.seq = self.seq.wrapping_add(1);
+        Some(self.request(proto, family, code.as_deref(), self.seq))
+    }
+
+    /// Dumps one table over sock_diag. Returns false when this table must come from /proc.
+    /// `started`: the sequence number of the first request, already run by another thread
+    /// (the transport then replays its reply).
+    fn dump_netlink<T: Transport>(
+        &mut self,
+        t: &mut T,
+        mut started: Option<u32>,
+        proto: Proto,
+        family: Family,
+        refcnt: Option<&HashMap<u32, u32>>,
+        sink: &mut dyn Sink,
+    ) -> Result<bool, Error> {
+        let Some((mut code, mut here)) = self.plan(proto, family) else {
+            return Ok(true);
+        };
         // Rows already given to the sink: once there are any, the dump is not repeated.
         let mut printed = 0usize;
         loop {
-            self.seq = self.seq.wrapping_add(1);
-            let req = match proto {
-                Proto::Unix => netlink::unix::request(mask, self.sel.memory, self.seq),
-                Proto::Packet => netlink::link::packet_request(self.seq),
-                Proto::Netlink => netlink::link::netlink_request(self.seq),
-                p => netlink::inet::Request {
-                    protocol: match p {
-                        Proto::Mptcp => IPPROTO_MPTCP,
-                        p => u32::from(p.ipproto().unwrap_or(0)),
-                    },
-                    family,
-                    states: mask,
-                    ext,
-                    bytecode: code.as_deref(),
+            let seq = match started.take() {
+                Some(seq) => seq,
+                None => {
+                    self.seq = self.seq.wrapping_add(1);
+                    self.seq
                 }
-                .emit(self.seq),
             };
+            let req = self.request(proto, family, code.as_deref(), seq);
             let mut out_err: Option<io::Error> = None;
             let (sel, ns) = (self.sel, self.ns);
-            let r = netlink::dump(t, &req, self.seq, &mut self.buf, |_, payload| {
+            let r = netlink::dump(t, &req, seq, &mut self.buf, |_, payload| {
                 let mut s = match proto {
                     Proto::Unix => netlink::unix::decode(payload)?,
                     Proto::Packet => netlink::link::decode_packet(payload)?,

@@ -64,13 +64,17 @@ pub fn query(path: &Path) -> Result<Option<Snapshot>, String> {
     };
     let _ = s.set_read_timeout(Some(TIMEOUT));
     let _ = s.set_write_timeout(Some(TIMEOUT));
-    s.write_all(b"{\"op\":\"snapshot\"}\n")
-        .map_err(|e| e.to_string())?;
+    // A stack that refuses us writes its reason and closes, perhaps before our request is
+    // written: a failed write still leaves that reason to read.
+    let sent = s.write_all(b"{\"op\":\"snapshot\"}\n");
     let mut line = String::new();
-    BufReader::new(s.take(MAX_REPLY))
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    parse_reply(&line).map(Some)
+    let read = BufReader::new(s.take(MAX_REPLY)).read_line(&mut line);
+    match (sent, read) {
+        (_, Ok(n)) if n > 0 => parse_reply(&line).map(Some),
+        (Err(e), _) => Err(e.to_string()),
+        (Ok(()), Err(e)) => Err(e.to_string()),
+        (Ok(()), Ok(_)) => Err("the stack closed the connection without a reply".into()),
+    }
 }
 
 /// A reply line: a snapshot, or the stack's error message.

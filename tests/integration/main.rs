@@ -7,8 +7,10 @@
 mod assets;
 mod cli;
 mod common;
+mod container;
 mod kernel_zoo;
 mod lab;
+mod netns;
 mod procfs_fixture;
 mod routes;
 mod ss_depth;

@@ -259,7 +259,13 @@ fn spawn_holder(sock: &TcpStream) -> Child {
     #[allow(unsafe_code)]
     unsafe {
         cmd.pre_exec(move || {
-            if libc::dup2(fd, 3) < 0 {
+            // Regression: when the socket already is fd 3, dup2(3, 3) does nothing and
+            // leaves FD_CLOEXEC set, so exec closed it and the holder never held it.
+            if fd == 3 {
+                if libc::fcntl(3, libc::F_SETFD, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            } else if libc::dup2(fd, 3) < 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())

@@ -35,8 +35,16 @@ pub struct RuntimeFiles {
     /// podman: id → name, per storage directory already read.
     podman: HashMap<String, String>,
     podman_read: Vec<PathBuf>,
-    /// kubelet: container id → (container name, "ns/pod"); pod uid → "ns/pod".
-    kube: Option<(HashMap<String, (String, String)>, HashMap<String, String>)>,
+    kube: Option<Kubelet>,
+}
+
+/// What the kubelet's log files name.
+#[derive(Debug, Default)]
+struct Kubelet {
+    /// container id → (container name, "namespace/pod").
+    by_id: HashMap<String, (String, String)>,
+    /// pod uid → "namespace/pod".
+    by_uid: HashMap<String, String>,
 }
 
 impl RuntimeFiles {
@@ -71,12 +79,12 @@ impl RuntimeFiles {
             _ => Named::default(),
         };
         if named.name.is_none() || named.pod.is_none() {
-            let (by_id, by_uid) = self.kube();
-            if let Some((name, pod)) = by_id.get(id) {
+            let k = self.kube();
+            if let Some((name, pod)) = k.by_id.get(id) {
                 named.name.get_or_insert_with(|| name.clone());
                 named.pod.get_or_insert_with(|| pod.clone());
             }
-            if let Some(pod) = pod_uid.and_then(|u| by_uid.get(u)) {
+            if let Some(pod) = pod_uid.and_then(|u| k.by_uid.get(u)) {
                 named.pod.get_or_insert_with(|| pod.clone());
             }
         }
@@ -144,8 +152,7 @@ impl RuntimeFiles {
         }
     }
 
-    #[allow(clippy::type_complexity)]
-    fn kube(&mut self) -> &(HashMap<String, (String, String)>, HashMap<String, String>) {
+    fn kube(&mut self) -> &Kubelet {
         if self.kube.is_none() {
             let mut by_id = HashMap::new();
             for name in dir_names(&self.at("/var/log/containers")) {
@@ -163,7 +170,7 @@ impl RuntimeFiles {
                     by_uid.insert(uid.to_string(), format!("{ns}/{pod}"));
                 }
             }
-            self.kube = Some((by_id, by_uid));
+            self.kube = Some(Kubelet { by_id, by_uid });
         }
         self.kube.get_or_insert_default()
     }
@@ -250,7 +257,6 @@ mod tests {
             r.join("var/log/pods/shop_api-7d9_0f7d2c1a-3b4e-4c5d-8e9f-a0b1c2d3e4f5"),
         )
         .unwrap();
-        // SAFETY-free: tests run with this variable unset unless a test sets it.
         let mut f = RuntimeFiles::new(r);
         assert_eq!(
             f.lookup(Runtime::Podman, ID, None, None).name.as_deref(),

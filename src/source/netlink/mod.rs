@@ -10,6 +10,7 @@ mod dump;
 pub mod inet;
 pub mod link;
 pub mod route;
+pub mod start;
 pub mod tcp_info;
 pub mod unix;
 
@@ -46,6 +47,13 @@ pub(crate) fn message(kind: u16, flags: u16, seq: u32) -> Vec<u8> {
     b.extend_from_slice(&seq.to_ne_bytes());
     b.extend_from_slice(&0u32.to_ne_bytes()); // nlmsg_pid
     b
+}
+
+/// The sequence number of a request built by [`message`] (`nlmsg_seq`, bytes 8..12).
+pub fn request_seq(req: &[u8]) -> u32 {
+    req.get(8..12)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u32::from_ne_bytes)
 }
 
 /// Sets `nlmsg_len` to the message's length.
@@ -99,6 +107,18 @@ impl DiagSocket {
 }
 
 impl Transport for DiagSocket {
+    fn send(&mut self, msg: &[u8]) -> io::Result<()> {
+        (&*self).send(msg)
+    }
+
+    fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self).recv(buf)
+    }
+}
+
+/// A shared socket is a transport too: one thread may start a dump that another reads
+/// ([`start`]).
+impl Transport for &DiagSocket {
     fn send(&mut self, msg: &[u8]) -> io::Result<()> {
         self.sock.send(msg, 0).map(|_| ())
     }

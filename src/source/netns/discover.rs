@@ -19,6 +19,23 @@ use crate::source::procfs::ProcRoot;
 /// and docker's.
 pub const NAMED_DIRS: [&str; 3] = ["/run/netns", "/var/run/netns", "/run/docker/netns"];
 
+/// The initial network namespace's fixed inode on newer kernels (include/linux/proc_ns.h
+/// `PROC_NET_INIT_INO`, after the other `PROC_*_INIT_INO`s); older kernels number it like
+/// any other namespace.
+pub const NET_INIT_INO: u64 = 0xEFFF_FFF9;
+
+/// The first inode the kernel hands out to a new namespace; fixed init inodes lie below.
+pub const PROC_DYNAMIC_FIRST: u64 = 0xF000_0000;
+
+/// Which inode is the host's: pid 1's namespace when pid 1 can be looked at (in some
+/// sandboxes even root may not), else the kernel's fixed init inode when that namespace
+/// exists, else `current`.
+pub fn host_inode(proc_root: &ProcRoot, current: u64, exists: impl Fn(u64) -> bool) -> u64 {
+    inode(&proc_root.path("1/ns/net"))
+        .or_else(|| exists(NET_INIT_INO).then_some(NET_INIT_INO))
+        .unwrap_or(current)
+}
+
 /// A namespace as discovery found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
@@ -33,8 +50,8 @@ pub struct Found {
 #[derive(Debug, Default)]
 pub struct Discovery {
     pub found: BTreeMap<u64, Found>,
-    /// The initial namespace (pid 1's), when pid 1 can be looked at.
-    pub host: Option<u64>,
+    /// The initial namespace (see [`host_inode`]).
+    pub host: u64,
 }
 
 /// The inode of a namespace file, following the link.
@@ -44,10 +61,7 @@ pub fn inode(path: &Path) -> Option<u64> {
 
 /// Walks `/proc` and the mount table.
 pub fn discover(proc_root: &ProcRoot) -> Discovery {
-    let mut d = Discovery {
-        host: inode(&proc_root.path("1/ns/net")),
-        ..Default::default()
-    };
+    let mut d = Discovery::default();
     if let Ok(dir) = fs::read_dir(&proc_root.0) {
         for e in dir.flatten() {
             let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
@@ -83,6 +97,8 @@ pub fn discover(proc_root: &ProcRoot) -> Discovery {
         f.pids.sort_unstable();
         f.pids.dedup();
     }
+    let current = inode(&proc_root.path("thread-self/ns/net")).unwrap_or(0);
+    d.host = host_inode(proc_root, current, |i| d.found.contains_key(&i));
     d
 }
 

@@ -77,7 +77,7 @@ impl Space {
 
 /// Threads entering namespaces at once: enough to hide the entries' latency, few enough
 /// not to crowd a small machine.
-fn workers() -> usize {
+pub fn workers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4))
 }
 
@@ -109,7 +109,12 @@ pub fn select(
 ) -> Result<Vec<Space>, Error> {
     let current = discover::inode(&proc_root.path("thread-self/ns/net")).unwrap_or(0);
     if *target == Target::Current {
-        let host = discover::inode(&proc_root.path("1/ns/net")).is_none_or(|h| h == current);
+        let host = match discover::inode(&proc_root.path("1/ns/net")) {
+            Some(h) => h == current,
+            // pid 1 hidden: a fixed init inode lies below the dynamic range
+            // (fs/proc/generic.c PROC_DYNAMIC_FIRST); 0 is a fixture /proc.
+            None => current < discover::PROC_DYNAMIC_FIRST,
+        };
         let mut ns = Netns {
             inode: current,
             name: discover::name_of(current),
@@ -128,7 +133,7 @@ pub fn select(
     let d = discover(proc_root);
     let describe = |f: &Found, files: &mut RuntimeFiles| {
         let inode = f.door.inode;
-        let host = d.host.is_some_and(|h| h == inode) || (d.host.is_none() && inode == current);
+        let host = d.host == inode;
         Space {
             ns: Netns {
                 inode,
@@ -147,14 +152,25 @@ pub fn select(
         Target::Current => unreachable_current(),
         Target::All => Ok(d.found.values().map(|f| describe(f, files)).collect()),
         Target::Net(spec) => {
-            let door = resolve(spec, proc_root)?;
+            let door = match spec.strip_prefix("net:[").and_then(|r| r.strip_suffix(']')) {
+                // The form rnetstat prints for a namespace without a name.
+                Some(n) => {
+                    let inode: u64 = n.parse().map_err(|_| {
+                        Error::Usage(format!("-N {spec}: '{n}' is not an inode number"))
+                    })?;
+                    d.found.get(&inode).map(|f| f.door.clone()).ok_or_else(|| {
+                        Error::Usage(format!("-N {spec}: no network namespace with that inode"))
+                    })?
+                }
+                None => resolve(spec, proc_root)?,
+            };
             let found = d.found.get(&door.inode).cloned().unwrap_or(Found {
                 door: door.clone(),
                 name: None,
                 pids: Vec::new(),
             });
             let mut space = describe(&found, files);
-            if space.ns.name.is_none() && !spec.contains('/') && !spec.starts_with("pid:") {
+            if space.ns.name.is_none() && !spec.contains(['/', ':']) {
                 space.ns.name = Some(spec.clone());
             }
             if let Some(d) = &mut space.door {
@@ -168,7 +184,7 @@ pub fn select(
             let all: Vec<Space> = d
                 .found
                 .values()
-                .filter(|f| d.host != Some(f.door.inode))
+                .filter(|f| d.host != f.door.inode)
                 .map(|f| describe(f, files))
                 .filter(|s| s.ns.container.is_some())
                 .collect();

@@ -299,11 +299,18 @@ mod tests {
         }
         let root = ProcRoot::default();
         let me = std::process::id();
+        // Only this test's own fds: other tests of this process open and close sockets
+        // while it runs (regression: two of theirs, opened between walks, failed it).
+        let ours: Vec<u32> = held
+            .iter()
+            .map(|s| s.as_raw_fd() as u32)
+            .chain([l.as_raw_fd() as u32])
+            .collect();
         let mine = |o: &Owners| -> Vec<(u32, u32)> {
             let mut v: Vec<_> = o
                 .entries
                 .iter()
-                .filter(|e| e.1.pid == me)
+                .filter(|e| e.1.pid == me && ours.contains(&e.1.fd))
                 .map(|e| (e.0, e.1.fd))
                 .collect();
             v.sort_unstable();

@@ -8,6 +8,7 @@ pub mod igmp;
 pub mod inet;
 pub mod route;
 pub mod snmp;
+pub mod sockstat;
 pub mod unix;
 
 use std::collections::HashMap;
@@ -62,6 +63,12 @@ impl ProcRoot {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(source) => Err(Error::Proc { path, source }),
         }
+    }
+
+    /// The namespace's TCP counts (see [`sockstat`]); unreadable files give unknowns.
+    pub fn tcp_counts(&self) -> sockstat::TcpCounts {
+        let read = |rel: &str| fs::read_to_string(self.path(rel)).unwrap_or_default();
+        sockstat::TcpCounts::parse(&read("net/sockstat"), &read("net/sockstat6"))
     }
 
     /// What netstat's unix table shows that sock_diag does not, from `/proc/net/unix`.
