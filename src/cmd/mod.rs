@@ -17,6 +17,7 @@ use std::io::Write;
 use crate::cli::{Cli, Command};
 use crate::config::{Config, View};
 use crate::error::Error;
+use crate::output::Format;
 use crate::source::containers::RuntimeFiles;
 use crate::source::netns::{self, Space, Target};
 use crate::source::procfs::ProcRoot;
@@ -45,9 +46,12 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
     }
 }
 
-/// The namespaces this run covers, described (see [`netns::select`]).
+/// The namespaces this run covers, described as far as the output shows them (see
+/// [`netns::select`]): without `-N` and friends only JSON prints a namespace's name and
+/// container, so text and tables skip looking them up.
 pub(crate) fn spaces(cfg: &Config, proc_root: &ProcRoot) -> Result<Vec<Space>, Error> {
-    netns::select(&cfg.netns, proc_root, &mut RuntimeFiles::new("/"))
+    let describe = matches!(cfg.format, Format::Json | Format::Jsonl);
+    netns::select(&cfg.netns, proc_root, &mut RuntimeFiles::new("/"), describe)
 }
 
 /// Whether the output says which namespace each row or section is from.
@@ -71,6 +75,31 @@ pub(crate) fn refused_notice(refused: usize) {
             if refused == 1 { "is" } else { "are" },
             crate::sys::geteuid()
         );
+    }
+}
+
+/// Reads something inside `space`. `Ok(None)` skips the namespace: a refusal (not root;
+/// counted in `refused` for [`refused_notice`]) or, when each namespace is a section of its
+/// own, one that is gone (a warning). With a single namespace, a failure to enter it is the
+/// run's error.
+pub(crate) fn read_in<T: Send>(
+    space: &Space,
+    proc_root: &ProcRoot,
+    per_section: bool,
+    refused: &mut usize,
+    f: impl FnOnce(&ProcRoot) -> Result<T, Error> + Send,
+) -> Result<Option<T>, Error> {
+    match space.run(proc_root, f) {
+        Ok(r) => r.map(Some),
+        Err(netns::NetnsError::Refused(_)) => {
+            *refused += 1;
+            Ok(None)
+        }
+        Err(e) if per_section => {
+            eprintln!("rnetstat: warning: network namespace skipped: {e}");
+            Ok(None)
+        }
+        Err(e) => Err(Error::Usage(e.to_string())),
     }
 }
 

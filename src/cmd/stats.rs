@@ -13,7 +13,7 @@ use crate::output::Format;
 use crate::output::netns::Sections;
 use crate::output::stats::{Render, Span};
 use crate::source;
-use crate::source::netns::{NetnsError, Space, Target};
+use crate::source::netns::{Space, Target};
 
 use super::World;
 
@@ -67,23 +67,12 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
         let mut refused = 0;
         for (space, m) in spaces.iter().zip(&mut memories) {
             let taken = history::now();
-            let read = space.run(&world.proc_root, |root| {
-                (source::stats::read(root), source::stats::has_ipv6(root))
-            });
-            let (now, mut warnings, has6) = match read {
-                Ok((r, has6)) => {
-                    let (now, w) = r?;
-                    (now, w, has6)
-                }
-                Err(NetnsError::Refused(_)) => {
-                    refused += 1;
-                    continue;
-                }
-                Err(e) if per_section => {
-                    eprintln!("rnetstat: warning: network namespace skipped: {e}");
-                    continue;
-                }
-                Err(e) => return Err(Error::Usage(e.to_string())),
+            let root = &world.proc_root;
+            let read = super::read_in(space, root, per_section, &mut refused, |r| {
+                source::stats::read(r).map(|(now, w)| (now, w, source::stats::has_ipv6(r)))
+            })?;
+            let Some((now, mut warnings, has6)) = read else {
+                continue;
             };
             if first && o.v6 && !has6 {
                 m.pending

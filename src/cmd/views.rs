@@ -13,7 +13,7 @@ use crate::output::Format;
 use crate::output::names::Names;
 use crate::output::netns::Sections;
 use crate::source::Listening;
-use crate::source::netns::{NetnsError, Target};
+use crate::source::netns::Target;
 use crate::source::procfs::ProcRoot;
 
 use super::World;
@@ -34,18 +34,10 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
         let mut sections = Sections::new(json);
         let mut refused = 0;
         for space in &spaces {
-            let read = space.run(&world.proc_root, |root| read(cfg, root));
-            let (data, warnings) = match read {
-                Ok(r) => r?,
-                Err(NetnsError::Refused(_)) => {
-                    refused += 1;
-                    continue;
-                }
-                Err(e) if per_section => {
-                    eprintln!("rnetstat: warning: network namespace skipped: {e}");
-                    continue;
-                }
-                Err(e) => return Err(Error::Usage(e.to_string())),
+            let root = &world.proc_root;
+            let read = super::read_in(space, root, per_section, &mut refused, |r| read(cfg, r))?;
+            let Some((data, warnings)) = read else {
+                continue;
             };
             if per_section {
                 let mut body = Vec::new();

@@ -232,42 +232,7 @@ pub fn collect(
     sink: &mut dyn Sink,
 ) -> Result<Reach, Error> {
     let mut reach = Reach::default();
-    // One sock_diag socket per namespace, opened inside it: it stays bound to it.
-    let mut live = vec![true; spaces.len()];
-    let mut diags: Vec<Option<DiagSocket>> = Vec::with_capacity(spaces.len());
-    // Each namespace's own TCP counts, read where the socket is opened: a TCP table they
-    // say is empty is not dumped (see procfs::sockstat for why that saves time).
-    let mut counts = vec![TcpCounts::default(); spaces.len()];
-    if sel.kernel && sel.source != SourcePref::Proc {
-        let opened = netns::each(spaces, proc_root, |root| {
-            let counts = if sel.tcp {
-                root.tcp_counts()
-            } else {
-                TcpCounts::default()
-            };
-            (DiagSocket::open(), counts)
-        });
-        for (i, r) in opened.into_iter().enumerate() {
-            diags.push(match r {
-                Ok((Ok(d), c)) => {
-                    counts[i] = c;
-                    Some(d)
-                }
-                Ok((Err(e), _)) if sel.source == SourcePref::Auto => {
-                    sink.warning(&format!("{e}; reading /proc/net instead"));
-                    None
-                }
-                Ok((Err(e), _)) => return Err(e.into()),
-                Err(e) => {
-                    reach.note(&e, sink);
-                    live[i] = false;
-                    None
-                }
-            });
-        }
-    } else {
-        diags.resize_with(spaces.len(), || None);
-    }
+    let mut open = Spaces::open(sel, proc_root, spaces, &mut reach, sink)?;
     let mut c = Collector {
         sel,
         proc_root,
@@ -296,56 +261,7 @@ pub fn collect(
             group = Some(g);
         }
         if sel.kernel {
-            // The namespaces whose table is read, in order.
-            let todo: Vec<usize> = (0..spaces.len())
-                .filter(|&i| live[i] && !(proto == Proto::Tcp && counts[i].empty(family)))
-                .collect();
-            // With several namespaces over sock_diag, their dumps start on other threads
-            // while this one reads them in order (netlink::start says why).
-            let requests: Vec<(&DiagSocket, Vec<u8>)> = if todo.len() > 1 {
-                todo.iter()
-                    .filter_map(|&i| diags[i].as_ref())
-                    .filter_map(|d| Some((d, c.first_request(proto, family)?)))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let prefetch = requests.len() == todo.len() && requests.len() > 1;
-            let workers = netns::workers();
-            let pace = netlink::start::Pace::new(2 * workers);
-            std::thread::scope(|scope| -> Result<(), Error> {
-                let rx =
-                    prefetch.then(|| netlink::start::fetch_all(scope, &requests, &pace, workers));
-                // However this loop ends, the workers must not wait for it.
-                struct Release<'p>(&'p netlink::start::Pace);
-                impl Drop for Release<'_> {
-                    fn drop(&mut self) {
-                        self.0.read(usize::MAX);
-                    }
-                }
-                let _release = Release(&pace);
-                let mut early = Vec::new();
-                for (k, &i) in todo.iter().enumerate() {
-                    let fetched = rx
-                        .as_ref()
-                        .and_then(|rx| netlink::start::wait_for(rx, &mut early, k));
-                    pace.read(k + 1);
-                    if !live[i] {
-                        continue;
-                    }
-                    c.ns = Some(&spaces[i].ns);
-                    let diag = diags[i].as_ref();
-                    match c.table(&spaces[i], diag, fetched, proto, family, sink) {
-                        Ok(()) => {}
-                        Err(Skip::Netns(e)) => {
-                            reach.note(&e, sink);
-                            live[i] = false;
-                        }
-                        Err(Skip::Fatal(e)) => return Err(e),
-                    }
-                }
-                Ok(())
-            })?;
+            open.table(&mut c, proto, family, &mut reach, sink)?;
         }
         if sel.userspace {
             c.ns = here;
@@ -353,6 +269,123 @@ pub fn collect(
         }
     }
     Ok(reach)
+}
+
+/// The namespaces of one collection and what is open in each.
+struct Spaces<'s> {
+    spaces: &'s [Space],
+    /// One sock_diag socket per namespace, opened inside it (it stays bound to it); `None`
+    /// where tables come from `/proc`.
+    diags: Vec<Option<DiagSocket>>,
+    /// Each namespace's own TCP counts: a TCP table they say is empty is not dumped (see
+    /// procfs::sockstat for why that saves time).
+    counts: Vec<TcpCounts>,
+    /// False once a namespace could not be entered.
+    live: Vec<bool>,
+}
+
+impl<'s> Spaces<'s> {
+    fn open(
+        sel: &Selection,
+        proc_root: &ProcRoot,
+        spaces: &'s [Space],
+        reach: &mut Reach,
+        sink: &mut dyn Sink,
+    ) -> Result<Spaces<'s>, Error> {
+        let n = spaces.len();
+        let mut o = Spaces {
+            spaces,
+            diags: Vec::with_capacity(n),
+            counts: vec![TcpCounts::default(); n],
+            live: vec![true; n],
+        };
+        if !sel.kernel || sel.source == SourcePref::Proc {
+            o.diags.resize_with(n, || None);
+            return Ok(o);
+        }
+        let opened = netns::each(spaces, proc_root, |root| {
+            let counts = if sel.tcp {
+                root.tcp_counts()
+            } else {
+                TcpCounts::default()
+            };
+            (DiagSocket::open(), counts)
+        });
+        for (i, r) in opened.into_iter().enumerate() {
+            o.diags.push(match r {
+                Ok((Ok(d), c)) => {
+                    o.counts[i] = c;
+                    Some(d)
+                }
+                Ok((Err(e), _)) if sel.source == SourcePref::Auto => {
+                    sink.warning(&format!("{e}; reading /proc/net instead"));
+                    None
+                }
+                Ok((Err(e), _)) => return Err(e.into()),
+                Err(e) => {
+                    reach.note(&e, sink);
+                    o.live[i] = false;
+                    None
+                }
+            });
+        }
+        Ok(o)
+    }
+
+    /// One table from every namespace, in order. With several namespaces over sock_diag,
+    /// worker threads run the dumps and this thread decodes them (netlink::start says why).
+    fn table(
+        &mut self,
+        c: &mut Collector<'s>,
+        proto: Proto,
+        family: Family,
+        reach: &mut Reach,
+        sink: &mut dyn Sink,
+    ) -> Result<(), Error> {
+        let todo: Vec<usize> = (0..self.spaces.len())
+            .filter(|&i| self.live[i] && !(proto == Proto::Tcp && self.counts[i].empty(family)))
+            .collect();
+        let mut requests: Vec<(&DiagSocket, Vec<u8>)> = Vec::new();
+        if todo.len() > 1 && todo.iter().all(|&i| self.diags[i].is_some()) {
+            for &i in &todo {
+                match (self.diags[i].as_ref(), c.first_request(proto, family)) {
+                    (Some(d), Some(req)) => requests.push((d, req)),
+                    _ => break,
+                }
+            }
+        }
+        let prefetch = requests.len() == todo.len() && requests.len() > 1;
+        let workers = netns::workers();
+        let pace = netlink::start::Pace::new(2 * workers);
+        let (spaces, diags) = (self.spaces, &self.diags);
+        let mut lost = Vec::new();
+        std::thread::scope(|scope| -> Result<(), Error> {
+            let rx = prefetch.then(|| netlink::start::fetch_all(scope, &requests, &pace, workers));
+            // However this loop ends, the workers must not wait for it.
+            let _release = netlink::start::Release(&pace);
+            let mut early = Vec::new();
+            for (k, &i) in todo.iter().enumerate() {
+                let fetched = rx
+                    .as_ref()
+                    .and_then(|rx| netlink::start::wait_for(rx, &mut early, k));
+                pace.read(k + 1);
+                c.ns = Some(&spaces[i].ns);
+                match c.table(&spaces[i], diags[i].as_ref(), fetched, proto, family, sink) {
+                    Ok(()) => {}
+                    Err(Skip::Netns(e)) => {
+                        reach.note(&e, sink);
+                        lost.push(i);
+                    }
+                    Err(Skip::Fatal(e)) => return Err(e),
+                }
+            }
+            Ok(())
+        })?;
+        for i in lost {
+            self.live[i] = false;
+        }
+        Ok(())
+    }
 }
 
 /// Why one namespace's table was not read.

@@ -66,6 +66,17 @@ pub fn run(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().expect("run rnetstat")
 }
 
+/// Runs rnetstat as user and group 65534 (nobody), with no supplementary groups.
+pub fn run_as_nobody(args: &[&str], env: &[(&str, &std::path::Path)]) -> Output {
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN])
+        .args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("setpriv rnetstat")
+}
+
 pub fn run_ok(args: &[&str]) -> String {
     let o = run(args);
     assert!(

@@ -380,17 +380,7 @@ fn without_root_other_namespaces_are_one_notice() {
         }
     }
     let _del = Del(name);
-    let o = Command::new("setpriv")
-        .args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            BIN,
-            "-tan",
-            "--all-netns",
-        ])
-        .output()
-        .unwrap();
+    let o = super::common::run_as_nobody(&["-tan", "--all-netns"], &[]);
     assert_eq!(
         o.status.code(),
         Some(0),

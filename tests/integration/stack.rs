@@ -333,19 +333,10 @@ fn control_socket_is_private_and_robust() {
         // Another user, even with the file opened up, gets a refusal.
         std::fs::set_permissions(stack.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
-        let o = Command::new("setpriv")
-            .args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                BIN,
-                "--stack",
-                "user",
-                "--json",
-            ])
-            .env("RNETSTAT_RUNTIME_DIR", stack.dir.path())
-            .output()
-            .expect("setpriv");
+        let o = super::common::run_as_nobody(
+            &["--stack", "user", "--json"],
+            &[("RNETSTAT_RUNTIME_DIR", stack.dir.path())],
+        );
         let doc: Value = serde_json::from_slice(&o.stdout).expect("JSON");
         assert_eq!(doc["sockets"].as_array().unwrap().len(), 0);
         assert!(

@@ -69,6 +69,15 @@ impl Pace {
     }
 }
 
+/// Tells the workers on drop that the caller reads no more, so none waits for it.
+pub struct Release<'p>(pub &'p Pace);
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        self.0.read(usize::MAX);
+    }
+}
+
 /// Runs dump `requests[k]` for every k on `workers` threads inside `scope`; the receiver
 /// yields `(k, dump)` as each completes.
 pub fn fetch_all<'scope, 'env: 'scope>(

@@ -107,6 +107,10 @@ pub fn each<T: Send>(
     workers: usize,
     f: impl Fn(&ProcRoot) -> T + Sync,
 ) -> Vec<Result<T, NetnsError>> {
+    if doors.is_empty() {
+        // The usual run, in rnetstat's own namespace only: no thread at all.
+        return Vec::new();
+    }
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<Result<T, NetnsError>>>> =
         Mutex::new((0..doors.len()).map(|_| None).collect());
@@ -148,4 +152,53 @@ pub fn each<T: Send>(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gone_or_replaced_namespaces_are_told_apart_from_refusals() {
+        let root = ProcRoot::default();
+        let gone = Door {
+            path: PathBuf::from("/proc/self/ns/no-such-namespace"),
+            inode: 1,
+        };
+        assert!(matches!(
+            run(&gone, &root, |_| ()),
+            Err(NetnsError::Vanished(_))
+        ));
+        // The same path now leads elsewhere (a pid reused since discovery).
+        let here = std::fs::metadata("/proc/self/ns/net").map(|m| {
+            use std::os::unix::fs::MetadataExt;
+            m.ino()
+        });
+        let moved = Door {
+            path: PathBuf::from("/proc/self/ns/net"),
+            inode: here.unwrap() + 1,
+        };
+        assert!(matches!(
+            run(&moved, &root, |_| ()),
+            Err(NetnsError::Vanished(_))
+        ));
+        // Results keep the doors' order, each with its own outcome.
+        let r = each(&[&gone, &moved], &root, 2, |_| 7);
+        assert_eq!(r.len(), 2);
+        assert!(r.iter().all(|r| matches!(r, Err(NetnsError::Vanished(_)))));
+    }
+
+    #[test]
+    fn a_namespace_of_another_kind_is_not_entered() {
+        if !rustix::process::geteuid().is_root() {
+            eprintln!("skipping a_namespace_of_another_kind_is_not_entered: needs root");
+            return;
+        }
+        let uts = Door {
+            path: PathBuf::from("/proc/self/ns/uts"),
+            inode: 0,
+        };
+        let r = run(&uts, &ProcRoot::default(), |_| ());
+        assert!(matches!(r, Err(NetnsError::NotNetns(_))), "{r:?}");
+    }
 }

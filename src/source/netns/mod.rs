@@ -100,12 +100,15 @@ pub fn each<T: Send>(
         .collect()
 }
 
-/// The namespaces `target` names, described. `Current` costs two `stat`s and a look in
-/// the netns directories; the others walk `/proc` once (discovery and attribution).
+/// The namespaces `target` names, described. `Current` costs two `stat`s, and with
+/// `describe` (an output that prints the namespace's name and container) a look in the
+/// netns directories and, outside the host's namespace, a walk of `/proc`; the other
+/// targets always walk `/proc` once (discovery and attribution).
 pub fn select(
     target: &Target,
     proc_root: &ProcRoot,
     files: &mut RuntimeFiles,
+    describe: bool,
 ) -> Result<Vec<Space>, Error> {
     let current = discover::inode(&proc_root.path("thread-self/ns/net")).unwrap_or(0);
     if *target == Target::Current {
@@ -117,11 +120,11 @@ pub fn select(
         };
         let mut ns = Netns {
             inode: current,
-            name: discover::name_of(current),
+            name: describe.then(|| discover::name_of(current)).flatten(),
             host,
             container: None,
         };
-        if !host {
+        if describe && !host {
             let d = discover(proc_root);
             ns.container = d
                 .found
