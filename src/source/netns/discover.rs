@@ -71,8 +71,14 @@ pub fn discover(proc_root: &ProcRoot) -> Discovery {
             let ns = base.join("ns/net");
             let Some(ino) = inode(&ns) else { continue };
             d.add(ino, ns, None, Some(pid));
-            // Threads may have entered other namespaces (setns is per thread).
-            let Ok(tasks) = fs::read_dir(base.join("task")) else {
+            // Threads may have entered other namespaces (setns is per thread). A task
+            // directory's link count is 2 + its threads (fs/proc/base.c
+            // `proc_task_getattr`): one `stat` spares listing it for a single thread.
+            let task_dir = base.join("task");
+            if fs::metadata(&task_dir).is_ok_and(|m| m.nlink() <= 3) {
+                continue;
+            }
+            let Ok(tasks) = fs::read_dir(task_dir) else {
                 continue;
             };
             for t in tasks.flatten() {
