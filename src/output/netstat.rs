@@ -51,6 +51,9 @@ pub struct NetstatText<'a, W: Write> {
     opts: TextOpts,
     listening: Listening,
     cgroups: Option<&'a CgroupPaths>,
+    /// The Namespace cell, padded, for the namespace (by inode) of the rows being printed:
+    /// rows come namespace by namespace, so it is built once per namespace.
+    where_cell: (Option<u64>, String),
 }
 
 impl<'a, W: Write> NetstatText<'a, W> {
@@ -70,6 +73,7 @@ impl<'a, W: Write> NetstatText<'a, W> {
             opts,
             listening,
             cgroups: None,
+            where_cell: (None, String::new()),
         }
     }
 
@@ -327,16 +331,17 @@ impl<W: Write> NetstatText<'_, W> {
 
     /// Puts the Namespace cell in front of the row just built.
     fn push_where(&mut self, s: &Socket<'_>) {
-        use std::fmt::Write as _;
-        let mut label = String::new();
-        if let Some(ns) = s.netns {
-            let _ = write!(label, "{}", ns.label());
+        let inode = s.netns.map(|n| n.inode);
+        if self.where_cell.0 != inode || self.where_cell.1.is_empty() {
+            let label = s.netns.map(|n| n.label().to_string()).unwrap_or_default();
+            let cell = &mut self.where_cell.1;
+            cell.clear();
+            push_sanitized(cell, label.as_bytes());
+            pad_to(cell, NETNS_WIDTH);
+            cell.push(' ');
+            self.where_cell.0 = inode;
         }
-        self.cell.clear();
-        push_sanitized(&mut self.cell, label.as_bytes());
-        pad_to(&mut self.cell, NETNS_WIDTH);
-        self.cell.push(' ');
-        self.line.insert_str(0, &self.cell);
+        self.line.insert_str(0, &self.where_cell.1);
     }
 }
 
@@ -566,6 +571,55 @@ mod tests {
             out.ends_with("TIME_WAIT   0          0          timewait (34.51/0/0)\n"),
             "{out:?}"
         );
+    }
+
+    #[test]
+    fn namespace_column_names_each_row_and_is_sanitised() {
+        use crate::model::{Container, Netns, Runtime};
+        let host = Netns {
+            inode: 4026531833,
+            name: None,
+            host: true,
+            container: None,
+        };
+        let evil = Netns {
+            inode: 4026532305,
+            name: None,
+            host: false,
+            container: Some(Container {
+                runtime: Runtime::Docker,
+                id: "a".repeat(64),
+                name: Some("web\x1b[2J".into()),
+                pod: None,
+            }),
+        };
+        let mut names = Names::new(Numeric {
+            hosts: true,
+            ports: true,
+            users: true,
+        });
+        let opts = TextOpts {
+            netns_column: true,
+            ..Default::default()
+        };
+        let mut t = NetstatText::new(Vec::new(), &mut names, None, opts, Listening::All);
+        t.group(Group::Inet).unwrap();
+        let mut a = tcp("127.0.0.1:22", "0.0.0.0:0", State::Listen);
+        a.netns = Some(&host);
+        let mut b = a.clone();
+        b.netns = Some(&evil);
+        for s in [&a, &b, &a] {
+            t.socket(s).unwrap();
+        }
+        let out = String::from_utf8(t.into_inner()).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[1].starts_with("Namespace        Proto Recv-Q"),
+            "{out}"
+        );
+        assert!(lines[2].starts_with("host             tcp        0      0 127.0.0.1:22"));
+        assert!(lines[3].starts_with("web?[2J          tcp "), "{out}");
+        assert!(lines[4].starts_with("host             tcp "));
     }
 
     #[test]

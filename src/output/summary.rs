@@ -86,7 +86,12 @@ impl<W: Write> Sink for Summary<W> {
         }
         *c.states.entry(state_name(s)).or_default() += 1;
         if let (Some(per), Some(ns)) = (&mut self.per_netns, s.netns) {
-            let i = match per.iter().position(|(n, _)| n.inode == ns.inode) {
+            // Rows come namespace by namespace: the last one is nearly always the one.
+            let last = per
+                .len()
+                .checked_sub(1)
+                .filter(|&l| per[l].0.inode == ns.inode);
+            let i = match last.or_else(|| per.iter().position(|(n, _)| n.inode == ns.inode)) {
                 Some(i) => i,
                 None => {
                     per.push((ns.clone(), BTreeMap::new()));
