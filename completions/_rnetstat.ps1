@@ -93,6 +93,8 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('stack', 'stack', [CompletionResultType]::ParameterValue, 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground')
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection')
             [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step')
+            [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Print the sockets as Prometheus metrics once (for cron and node_exporter''s textfile collector)')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -127,10 +129,64 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'rnetstat;metrics' {
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'One network namespace (as rnetstat -N)')
+            [CompletionResult]::new('--net', '--net', [CompletionResultType]::ParameterName, 'One network namespace (as rnetstat -N)')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Only the network namespace of container NAME or ID')
+            [CompletionResult]::new('--ports', '--ports', [CompletionResultType]::ParameterName, 'Ports that get rnetstat_connections series (comma-separated): local ports for direction="in", remote ports for direction="out". Default: every port with a listener (in) and the 20 busiest remote ports (out)')
+            [CompletionResult]::new('--max-series', '--max-series', [CompletionResultType]::ParameterName, 'Most series of each per-port family; the rest are counted in rnetstat_series_dropped_total')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to FILE (a temporary file in the same directory, then renamed over it)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to FILE (a temporary file in the same directory, then renamed over it)')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'TCP sockets')
+            [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'TCP sockets')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'UDP sockets')
+            [CompletionResult]::new('--udp', '--udp', [CompletionResultType]::ParameterName, 'UDP sockets')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'RAW sockets')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'RAW sockets')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'UNIX domain sockets')
+            [CompletionResult]::new('--unix', '--unix', [CompletionResultType]::ParameterName, 'UNIX domain sockets')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Only IPv4')
+            [CompletionResult]::new('--inet', '--inet', [CompletionResultType]::ParameterName, 'Only IPv4')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Only IPv6')
+            [CompletionResult]::new('--inet6', '--inet6', [CompletionResultType]::ParameterName, 'Only IPv6')
+            [CompletionResult]::new('--all-netns', '--all-netns', [CompletionResultType]::ParameterName, 'Every network namespace on the host')
+            [CompletionResult]::new('--openmetrics', '--openmetrics', [CompletionResultType]::ParameterName, 'OpenMetrics 1.0 text instead of Prometheus text 0.0.4')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'rnetstat;serve' {
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'One network namespace (as rnetstat -N)')
+            [CompletionResult]::new('--net', '--net', [CompletionResultType]::ParameterName, 'One network namespace (as rnetstat -N)')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Only the network namespace of container NAME or ID')
+            [CompletionResult]::new('--ports', '--ports', [CompletionResultType]::ParameterName, 'Ports that get rnetstat_connections series (comma-separated): local ports for direction="in", remote ports for direction="out". Default: every port with a listener (in) and the 20 busiest remote ports (out)')
+            [CompletionResult]::new('--max-series', '--max-series', [CompletionResultType]::ParameterName, 'Most series of each per-port family; the rest are counted in rnetstat_series_dropped_total')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address and port to listen on (loopback unless told otherwise)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds a client has to send its request, and to read the reply')
+            [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most connections served at once; more are answered 503')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'TCP sockets')
+            [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'TCP sockets')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'UDP sockets')
+            [CompletionResult]::new('--udp', '--udp', [CompletionResultType]::ParameterName, 'UDP sockets')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'RAW sockets')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'RAW sockets')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'UNIX domain sockets')
+            [CompletionResult]::new('--unix', '--unix', [CompletionResultType]::ParameterName, 'UNIX domain sockets')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Only IPv4')
+            [CompletionResult]::new('--inet', '--inet', [CompletionResultType]::ParameterName, 'Only IPv4')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Only IPv6')
+            [CompletionResult]::new('--inet6', '--inet6', [CompletionResultType]::ParameterName, 'Only IPv6')
+            [CompletionResult]::new('--all-netns', '--all-netns', [CompletionResultType]::ParameterName, 'Every network namespace on the host')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'rnetstat;help' {
             [CompletionResult]::new('stack', 'stack', [CompletionResultType]::ParameterValue, 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground')
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection')
             [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step')
+            [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Print the sockets as Prometheus metrics once (for cron and node_exporter''s textfile collector)')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -141,6 +197,12 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             break
         }
         'rnetstat;help;lab' {
+            break
+        }
+        'rnetstat;help;metrics' {
+            break
+        }
+        'rnetstat;help;serve' {
             break
         }
         'rnetstat;help;help' {

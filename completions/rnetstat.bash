@@ -25,6 +25,12 @@ _rnetstat() {
             rnetstat,lab)
                 cmd="rnetstat__subcmd__lab"
                 ;;
+            rnetstat,metrics)
+                cmd="rnetstat__subcmd__metrics"
+                ;;
+            rnetstat,serve)
+                cmd="rnetstat__subcmd__serve"
+                ;;
             rnetstat,stack)
                 cmd="rnetstat__subcmd__stack"
                 ;;
@@ -37,6 +43,12 @@ _rnetstat() {
             rnetstat__subcmd__help,lab)
                 cmd="rnetstat__subcmd__help__subcmd__lab"
                 ;;
+            rnetstat__subcmd__help,metrics)
+                cmd="rnetstat__subcmd__help__subcmd__metrics"
+                ;;
+            rnetstat__subcmd__help,serve)
+                cmd="rnetstat__subcmd__help__subcmd__serve"
+                ;;
             rnetstat__subcmd__help,stack)
                 cmd="rnetstat__subcmd__help__subcmd__stack"
                 ;;
@@ -47,7 +59,7 @@ _rnetstat() {
 
     case "${cmd}" in
         rnetstat)
-            opts="-t -u -w -x -l -a -n -p -e -o -W -4 -6 -A -c -S -0 -m -N -i -g -r -s -K -F -h -V --tcp --udp --raw --unix --listening --all --numeric --numeric-hosts --numeric-ports --numeric-users --programs --extend --timers --wide --inet --inet6 --protocol --continuous --format --json --source --stack --sctp --mptcp --packet --netlink --info --memory --net --all-netns --container --interfaces --groups --route --statistics --delta --summary --kill --filter --userspace-filter --help --version stack compare lab help"
+            opts="-t -u -w -x -l -a -n -p -e -o -W -4 -6 -A -c -S -0 -m -N -i -g -r -s -K -F -h -V --tcp --udp --raw --unix --listening --all --numeric --numeric-hosts --numeric-ports --numeric-users --programs --extend --timers --wide --inet --inet6 --protocol --continuous --format --json --source --stack --sctp --mptcp --packet --netlink --info --memory --net --all-netns --container --interfaces --groups --route --statistics --delta --summary --kill --filter --userspace-filter --help --version stack compare lab metrics serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,7 +143,7 @@ _rnetstat() {
             return 0
             ;;
         rnetstat__subcmd__help)
-            opts="stack compare lab help"
+            opts="stack compare lab metrics serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -186,6 +198,34 @@ _rnetstat() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rnetstat__subcmd__help__subcmd__metrics)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rnetstat__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rnetstat__subcmd__help__subcmd__stack)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -208,6 +248,94 @@ _rnetstat() {
             fi
             case "${prev}" in
                 --auto)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rnetstat__subcmd__metrics)
+            opts="-t -u -w -x -4 -6 -N -o -h --tcp --udp --raw --unix --inet --inet6 --net --all-netns --container --ports --max-series --output --openmetrics --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --net)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ports)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-series)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rnetstat__subcmd__serve)
+            opts="-t -u -w -x -4 -6 -N -h --tcp --udp --raw --unix --inet --inet6 --net --all-netns --container --ports --max-series --listen --timeout --max-connections --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --net)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ports)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-series)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

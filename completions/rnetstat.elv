@@ -90,6 +90,8 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand stack 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
             cand compare 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
             cand lab 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
+            cand metrics 'Print the sockets as Prometheus metrics once (for cron and node_exporter''s textfile collector)'
+            cand serve 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'rnetstat;stack'= {
@@ -120,10 +122,62 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'rnetstat;metrics'= {
+            cand -N 'One network namespace (as rnetstat -N)'
+            cand --net 'One network namespace (as rnetstat -N)'
+            cand --container 'Only the network namespace of container NAME or ID'
+            cand --ports 'Ports that get rnetstat_connections series (comma-separated): local ports for direction="in", remote ports for direction="out". Default: every port with a listener (in) and the 20 busiest remote ports (out)'
+            cand --max-series 'Most series of each per-port family; the rest are counted in rnetstat_series_dropped_total'
+            cand -o 'Write to FILE (a temporary file in the same directory, then renamed over it)'
+            cand --output 'Write to FILE (a temporary file in the same directory, then renamed over it)'
+            cand -t 'TCP sockets'
+            cand --tcp 'TCP sockets'
+            cand -u 'UDP sockets'
+            cand --udp 'UDP sockets'
+            cand -w 'RAW sockets'
+            cand --raw 'RAW sockets'
+            cand -x 'UNIX domain sockets'
+            cand --unix 'UNIX domain sockets'
+            cand -4 'Only IPv4'
+            cand --inet 'Only IPv4'
+            cand -6 'Only IPv6'
+            cand --inet6 'Only IPv6'
+            cand --all-netns 'Every network namespace on the host'
+            cand --openmetrics 'OpenMetrics 1.0 text instead of Prometheus text 0.0.4'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rnetstat;serve'= {
+            cand -N 'One network namespace (as rnetstat -N)'
+            cand --net 'One network namespace (as rnetstat -N)'
+            cand --container 'Only the network namespace of container NAME or ID'
+            cand --ports 'Ports that get rnetstat_connections series (comma-separated): local ports for direction="in", remote ports for direction="out". Default: every port with a listener (in) and the 20 busiest remote ports (out)'
+            cand --max-series 'Most series of each per-port family; the rest are counted in rnetstat_series_dropped_total'
+            cand --listen 'Address and port to listen on (loopback unless told otherwise)'
+            cand --timeout 'Seconds a client has to send its request, and to read the reply'
+            cand --max-connections 'Most connections served at once; more are answered 503'
+            cand -t 'TCP sockets'
+            cand --tcp 'TCP sockets'
+            cand -u 'UDP sockets'
+            cand --udp 'UDP sockets'
+            cand -w 'RAW sockets'
+            cand --raw 'RAW sockets'
+            cand -x 'UNIX domain sockets'
+            cand --unix 'UNIX domain sockets'
+            cand -4 'Only IPv4'
+            cand --inet 'Only IPv4'
+            cand -6 'Only IPv6'
+            cand --inet6 'Only IPv6'
+            cand --all-netns 'Every network namespace on the host'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'rnetstat;help'= {
             cand stack 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
             cand compare 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
             cand lab 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
+            cand metrics 'Print the sockets as Prometheus metrics once (for cron and node_exporter''s textfile collector)'
+            cand serve 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'rnetstat;help;stack'= {
@@ -131,6 +185,10 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
         &'rnetstat;help;compare'= {
         }
         &'rnetstat;help;lab'= {
+        }
+        &'rnetstat;help;metrics'= {
+        }
+        &'rnetstat;help;serve'= {
         }
         &'rnetstat;help;help'= {
         }

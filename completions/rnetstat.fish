@@ -76,6 +76,8 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -s V -l version -d 'Prin
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "stack" -d 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "compare" -d 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "lab" -d 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "metrics" -d 'Print the sockets as Prometheus metrics once (for cron and node_exporter\'s textfile collector)'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "serve" -d 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l device -d 'TUN device name' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l addr4 -d 'The stack\'s IPv4 address and prefix; the kernel\'s side gets the first host address' -r
@@ -95,7 +97,38 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand compare" -s h -l help 
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l auto -d 'With --step: go on by itself every DELAY seconds instead of waiting for Enter' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l step -d 'Release one packet at a time and show both sockets after each'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -s h -l help -d 'Print help'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab help" -f -a "stack" -d 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab help" -f -a "compare" -d 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab help" -f -a "lab" -d 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s N -l net -d 'One network namespace (as rnetstat -N)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -l container -d 'Only the network namespace of container NAME or ID' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -l ports -d 'Ports that get rnetstat_connections series (comma-separated): local ports for direction="in", remote ports for direction="out". Default: every port with a listener (in) and the 20 busiest remote ports (out)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -l max-series -d 'Most series of each per-port family; the rest are counted in rnetstat_series_dropped_total' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s o -l output -d 'Write to FILE (a temporary file in the same directory, then renamed over it)' -r -F
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s t -l tcp -d 'TCP sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s u -l udp -d 'UDP sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s w -l raw -d 'RAW sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s x -l unix -d 'UNIX domain sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s 4 -l inet -d 'Only IPv4'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s 6 -l inet6 -d 'Only IPv6'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -l all-netns -d 'Every network namespace on the host'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -l openmetrics -d 'OpenMetrics 1.0 text instead of Prometheus text 0.0.4'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s h -l help -d 'Print help'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s N -l net -d 'One network namespace (as rnetstat -N)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l container -d 'Only the network namespace of container NAME or ID' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l ports -d 'Ports that get rnetstat_connections series (comma-separated): local ports for direction="in", remote ports for direction="out". Default: every port with a listener (in) and the 20 busiest remote ports (out)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l max-series -d 'Most series of each per-port family; the rest are counted in rnetstat_series_dropped_total' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l listen -d 'Address and port to listen on (loopback unless told otherwise)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l timeout -d 'Seconds a client has to send its request, and to read the reply' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l max-connections -d 'Most connections served at once; more are answered 503' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s t -l tcp -d 'TCP sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s u -l udp -d 'UDP sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s w -l raw -d 'RAW sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s x -l unix -d 'UNIX domain sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s 4 -l inet -d 'Only IPv4'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s 6 -l inet6 -d 'Only IPv6'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l all-netns -d 'Every network namespace on the host'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve help" -f -a "stack" -d 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve help" -f -a "compare" -d 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve help" -f -a "lab" -d 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve help" -f -a "metrics" -d 'Print the sockets as Prometheus metrics once (for cron and node_exporter\'s textfile collector)'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve help" -f -a "serve" -d 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -246,6 +246,103 @@ pub enum Command {
     /// A self-contained lab (root): a private namespace, the stack, and kernel connections
     /// walked through the TCP life cycle, shown side by side at each step
     Lab(LabArgs),
+    /// Print the sockets as Prometheus metrics once (for cron and node_exporter's textfile
+    /// collector)
+    Metrics(MetricsArgs),
+    /// Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for
+    /// each scrape
+    Serve(ServeArgs),
+}
+
+/// What the exporter collects and how many series it may make.
+#[derive(Debug, Args)]
+pub struct ExporterArgs {
+    /// TCP sockets
+    #[arg(short = 't', long = "tcp")]
+    pub tcp: bool,
+
+    /// UDP sockets
+    #[arg(short = 'u', long = "udp")]
+    pub udp: bool,
+
+    /// RAW sockets
+    #[arg(short = 'w', long = "raw")]
+    pub raw: bool,
+
+    /// UNIX domain sockets
+    #[arg(short = 'x', long = "unix")]
+    pub unix: bool,
+
+    /// Only IPv4
+    #[arg(short = '4', long = "inet")]
+    pub inet4: bool,
+
+    /// Only IPv6
+    #[arg(short = '6', long = "inet6")]
+    pub inet6: bool,
+
+    /// One network namespace (as rnetstat -N)
+    #[arg(short = 'N', long = "net", value_name = "NS", conflicts_with_all = ["all_netns", "container"])]
+    pub net: Option<String>,
+
+    /// Every network namespace on the host
+    #[arg(long = "all-netns", conflicts_with = "container")]
+    pub all_netns: bool,
+
+    /// Only the network namespace of container NAME or ID
+    #[arg(long = "container", value_name = "NAME|ID")]
+    pub container: Option<String>,
+
+    /// Ports that get rnetstat_connections series (comma-separated): local ports for
+    /// direction="in", remote ports for direction="out". Default: every port with a
+    /// listener (in) and the 20 busiest remote ports (out)
+    #[arg(long = "ports", value_name = "LIST", value_delimiter = ',')]
+    pub ports: Vec<String>,
+
+    /// Most series of each per-port family; the rest are counted in
+    /// rnetstat_series_dropped_total
+    #[arg(long = "max-series", value_name = "N", default_value_t = 10_000)]
+    pub max_series: usize,
+
+    /// A filter in ss's language, as for the listing
+    #[arg(value_name = "FILTER")]
+    pub filter: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[command(flatten)]
+    pub exporter: ExporterArgs,
+
+    /// Write to FILE (a temporary file in the same directory, then renamed over it)
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// OpenMetrics 1.0 text instead of Prometheus text 0.0.4
+    #[arg(long = "openmetrics")]
+    pub openmetrics: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub exporter: ExporterArgs,
+
+    /// Address and port to listen on (loopback unless told otherwise)
+    #[arg(
+        long = "listen",
+        value_name = "ADDR:PORT",
+        default_value = "127.0.0.1:9977"
+    )]
+    pub listen: String,
+
+    /// Seconds a client has to send its request, and to read the reply
+    #[arg(long = "timeout", value_name = "SECS", default_value = "5")]
+    pub timeout: String,
+
+    /// Most connections served at once; more are answered 503
+    #[arg(long = "max-connections", value_name = "N", default_value_t = 256)]
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Args)]

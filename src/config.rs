@@ -7,10 +7,14 @@ use std::time::Duration;
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::cli::{Cli, CompareArgs, FormatArg, LabArgs, SourceArg, StackArg, StackArgs};
+use crate::cli::{
+    Cli, CompareArgs, ExporterArgs, FormatArg, LabArgs, MetricsArgs, ServeArgs, SourceArg,
+    StackArg, StackArgs,
+};
 use crate::error::Error;
 use crate::filter::Filter;
 use crate::output::Format;
+use crate::output::metrics::Limits as SeriesLimits;
 use crate::output::names::Numeric;
 use crate::output::netstat::TextOpts;
 use crate::output::stats::Groups;
@@ -148,20 +152,7 @@ impl Config {
         } else {
             View::Sockets
         };
-        let netns = match (&cli.net, cli.all_netns, &cli.container) {
-            (Some(n), _, _) if n.is_empty() => {
-                return Err(Error::Usage(
-                    "-N needs a namespace name, path or pid:PID".into(),
-                ));
-            }
-            (Some(n), _, _) => Target::Net(n.clone()),
-            (_, true, _) => Target::All,
-            (_, _, Some(c)) if c.is_empty() => {
-                return Err(Error::Usage("--container needs a name or id".into()));
-            }
-            (_, _, Some(c)) => Target::Container(c.clone()),
-            _ => Target::Current,
-        };
+        let netns = netns_target(&cli.net, cli.all_netns, &cli.container)?;
         let netns_column = netns != Target::Current;
         Ok(Config {
             netns,
@@ -281,6 +272,151 @@ fn seconds(flag: &str, s: &str) -> Result<Duration, Error> {
                 "{flag}: '{s}' is not a number of seconds between 0 and 86400"
             ))
         })
+}
+
+/// What `rnetstat metrics` and `rnetstat serve` collect.
+#[derive(Debug, Clone)]
+pub struct ExporterConfig {
+    pub selection: Selection,
+    pub netns: Target,
+    pub limits: SeriesLimits,
+}
+
+impl ExporterConfig {
+    pub fn from_args(a: &ExporterArgs) -> Result<ExporterConfig, Error> {
+        let (mut tcp, mut udp, mut raw, mut unix) = (a.tcp, a.udp, a.raw, a.unix);
+        let (mut inet4, mut inet6) = (a.inet4, a.inet6);
+        if !(tcp || udp || raw || unix) {
+            // netstat's default: every family, unless -4/-6 narrowed it to inet.
+            (tcp, udp, raw) = (true, true, true);
+            unix = !(inet4 || inet6);
+        }
+        if !(inet4 || inet6) {
+            (inet4, inet6) = (true, true);
+        }
+        let ports = if a.ports.is_empty() {
+            None
+        } else {
+            Some(
+                a.ports
+                    .iter()
+                    .map(|p| {
+                        p.trim().parse::<u16>().map_err(|_| {
+                            Error::Usage(format!("--ports: '{p}' is not a port number"))
+                        })
+                    })
+                    .collect::<Result<Vec<u16>, Error>>()?,
+            )
+        };
+        if a.max_series == 0 {
+            return Err(Error::Usage("--max-series must be at least 1".into()));
+        }
+        let filter = if a.filter.is_empty() {
+            None
+        } else {
+            Some(Filter::parse(&a.filter).map_err(|e| Error::Usage(e.to_string()))?)
+        };
+        let netns = netns_target(&a.net, a.all_netns, &a.container)?;
+        Ok(ExporterConfig {
+            selection: Selection {
+                tcp,
+                udp,
+                raw,
+                unix,
+                sctp: false,
+                mptcp: false,
+                packet: false,
+                netlink: false,
+                inet4,
+                inet6,
+                // Metrics count every state; a state filter narrows that.
+                listening: Listening::All,
+                source: SourcePref::Auto,
+                unix_proc_extras: false,
+                tcp_info: false,
+                memory: false,
+                filter,
+                kernel_filter: true,
+                kernel: true,
+                userspace: false,
+            },
+            netns,
+            limits: SeriesLimits {
+                ports,
+                max_series: a.max_series,
+                ..SeriesLimits::default()
+            },
+        })
+    }
+}
+
+/// `rnetstat metrics`.
+#[derive(Debug, Clone)]
+pub struct MetricsConfig {
+    pub exporter: ExporterConfig,
+    pub output: Option<std::path::PathBuf>,
+    pub openmetrics: bool,
+}
+
+impl MetricsConfig {
+    pub fn from_args(a: &MetricsArgs) -> Result<MetricsConfig, Error> {
+        Ok(MetricsConfig {
+            exporter: ExporterConfig::from_args(&a.exporter)?,
+            output: a.output.clone(),
+            openmetrics: a.openmetrics,
+        })
+    }
+}
+
+/// `rnetstat serve`.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub exporter: ExporterConfig,
+    pub listen: std::net::SocketAddr,
+    pub timeout: Duration,
+    pub max_connections: usize,
+}
+
+impl ServeConfig {
+    pub fn from_args(a: &ServeArgs) -> Result<ServeConfig, Error> {
+        let listen = a.listen.parse().map_err(|_| {
+            Error::Usage(format!(
+                "--listen: '{}' is not ADDR:PORT (e.g. 127.0.0.1:9977 or [::1]:9977)",
+                a.listen
+            ))
+        })?;
+        if a.max_connections == 0 {
+            return Err(Error::Usage("--max-connections must be at least 1".into()));
+        }
+        Ok(ServeConfig {
+            exporter: ExporterConfig::from_args(&a.exporter)?,
+            listen,
+            timeout: seconds("--timeout", &a.timeout)?,
+            max_connections: a.max_connections,
+        })
+    }
+}
+
+/// `-N`, `--all-netns`, `--container` → the namespaces a run covers.
+fn netns_target(
+    net: &Option<String>,
+    all: bool,
+    container: &Option<String>,
+) -> Result<Target, Error> {
+    Ok(match (net, all, container) {
+        (Some(n), _, _) if n.is_empty() => {
+            return Err(Error::Usage(
+                "-N needs a namespace name, path or pid:PID".into(),
+            ));
+        }
+        (Some(n), _, _) => Target::Net(n.clone()),
+        (_, true, _) => Target::All,
+        (_, _, Some(c)) if c.is_empty() => {
+            return Err(Error::Usage("--container needs a name or id".into()));
+        }
+        (_, _, Some(c)) => Target::Container(c.clone()),
+        _ => Target::Current,
+    })
 }
 
 /// `rnetstat compare`.

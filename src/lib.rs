@@ -18,6 +18,7 @@ pub mod history;
 pub mod lab;
 pub mod model;
 pub mod output;
+pub mod serve;
 pub mod source;
 pub mod stack;
 pub mod sys;

@@ -8,6 +8,8 @@ pub mod compare;
 pub mod kill;
 pub mod lab;
 pub mod list;
+pub mod metrics;
+pub mod serve;
 pub mod stack;
 pub mod stats;
 pub mod views;
@@ -31,6 +33,8 @@ pub fn dispatch(cli: &Cli) -> Result<(), Error> {
         Some(Command::Stack(a)) => stack::run(a),
         Some(Command::Compare(a)) => compare::run(a),
         Some(Command::Lab(a)) => lab::run(a),
+        Some(Command::Metrics(a)) => metrics::run(a),
+        Some(Command::Serve(a)) => serve::run(a),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod iface;
 pub mod iface_long;
 pub mod json;
 pub mod link;
+pub mod metrics;
 pub mod names;
 pub mod netns;
 pub mod netstat;

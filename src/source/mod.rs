@@ -199,17 +199,20 @@ impl Selection {
 const IPPROTO_MPTCP: u32 = 262;
 
 /// What collection could not reach: namespaces that could not be entered.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Reach {
     /// Namespaces `setns` refused (not root): told once, by the caller.
     pub refused: usize,
     /// Namespaces that were gone or failed otherwise (each already warned about).
     pub lost: usize,
+    /// The inodes of every namespace that could not be read, refused or lost.
+    pub failed: Vec<u64>,
 }
 
 impl Reach {
     /// Counts a namespace that could not be entered; warns unless it was a refusal.
-    fn note(&mut self, e: &netns::NetnsError, sink: &mut dyn Sink) {
+    fn note(&mut self, ns: &Netns, e: &netns::NetnsError, sink: &mut dyn Sink) {
+        self.failed.push(ns.inode);
         match e {
             netns::NetnsError::Refused(_) => self.refused += 1,
             e => {
@@ -323,7 +326,7 @@ impl<'s> Spaces<'s> {
                 }
                 Ok((Err(e), _)) => return Err(e.into()),
                 Err(e) => {
-                    reach.note(&e, sink);
+                    reach.note(&spaces[i].ns, &e, sink);
                     o.live[i] = false;
                     None
                 }
@@ -373,7 +376,7 @@ impl<'s> Spaces<'s> {
                 match c.table(&spaces[i], diags[i].as_ref(), fetched, proto, family, sink) {
                     Ok(()) => {}
                     Err(Skip::Netns(e)) => {
-                        reach.note(&e, sink);
+                        reach.note(&spaces[i].ns, &e, sink);
                         lost.push(i);
                     }
                     Err(Skip::Fatal(e)) => return Err(e),

@@ -10,6 +10,7 @@ mod common;
 mod container;
 mod kernel_zoo;
 mod lab;
+mod metrics;
 mod netns;
 mod procfs_fixture;
 mod routes;

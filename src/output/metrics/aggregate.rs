@@ -1,0 +1,497 @@
+//! Records → metric families. A [`Sink`]: every socket of a collection passes through once
+//! and is counted, never formatted, so a scrape of 100k sockets allocates per label set,
+//! not per socket.
+//!
+//! `rnetstat_connections` needs to know which local ports have a listener before it can say
+//! whether a connection came in or went out, and listeners may arrive after their
+//! connections (a dual-stack IPv6 listener after the IPv4 table), so connections are kept
+//! as small tuples and classified in [`Aggregate::finish`].
+
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::net::IpAddr;
+
+use crate::model::stats::Section;
+use crate::model::{Family as Fam, Netns, Proto, Socket, State};
+use crate::source::{Group, Sink};
+
+use super::{Exposition, Family, Kind, Sample, Value};
+
+/// Bounds on label cardinality.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// `--ports`: the ports that get `rnetstat_connections` series (in: local, out: remote).
+    /// `None`: every port with a listener (in) and the busiest remote ports (out).
+    pub ports: Option<Vec<u16>>,
+    /// How many remote ports per namespace and protocol get "out" series without `--ports`.
+    pub busiest: usize,
+    /// Most series of each per-port family (`rnetstat_connections`, the listen queues);
+    /// what falls out is counted in `rnetstat_series_dropped_total`.
+    pub max_series: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            ports: None,
+            busiest: 20,
+            max_series: 10_000,
+        }
+    }
+}
+
+/// A namespace's two labels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Where {
+    inode: u64,
+    netns: String,
+    container: String,
+}
+
+/// The `netns` label: the namespace's name, `host`, or `net:[INODE]`.
+pub fn netns_label(n: &Netns) -> String {
+    match &n.name {
+        Some(name) => name.clone(),
+        None if n.host => "host".into(),
+        None => format!("net:[{}]", n.inode),
+    }
+}
+
+/// The `container` label: the container's name, else its short id, else empty.
+pub fn container_label(n: &Netns) -> String {
+    n.container.as_ref().map_or(String::new(), |c| {
+        c.name
+            .clone()
+            .unwrap_or_else(|| c.id[..c.id.len().min(12)].to_string())
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Conn {
+    ns: u32,
+    proto: Proto,
+    state: &'static str,
+    local: u16,
+    remote: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Listener {
+    ns: u32,
+    proto: Proto,
+    addr: IpAddr,
+    port: u16,
+    len: u32,
+    max: u32,
+}
+
+/// What one collection gave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finished {
+    pub exposition: Exposition,
+    /// Series the limits left out.
+    pub dropped: u64,
+    /// The `netns` labels of namespaces that could not be read.
+    pub failed: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Counts records into families; see the module docs.
+#[derive(Debug)]
+pub struct Aggregate {
+    limits: Limits,
+    spaces: Vec<Where>,
+    /// The last namespace seen (records come namespace by namespace): (inode, index).
+    last: Option<(u64, u32)>,
+    sockets: HashMap<(u32, &'static str, &'static str, &'static str), u64>,
+    listeners: Vec<Listener>,
+    conns: Vec<Conn>,
+    /// (namespace, protocol) → (receive bytes, send bytes) of non-listening sockets.
+    queues: HashMap<(u32, &'static str), (u64, u64)>,
+    /// Per namespace: the kernel's counters, when read.
+    counters: Vec<Option<Vec<Section>>>,
+    /// Namespaces that could not be read this time, by index.
+    errors: Vec<u32>,
+    pub warnings: Vec<String>,
+}
+
+impl Aggregate {
+    /// For the namespaces about to be collected (all of them get counter series).
+    pub fn new(spaces: &[&Netns], limits: Limits) -> Aggregate {
+        Aggregate {
+            limits,
+            spaces: spaces
+                .iter()
+                .map(|n| Where {
+                    inode: n.inode,
+                    netns: netns_label(n),
+                    container: container_label(n),
+                })
+                .collect(),
+            last: None,
+            sockets: HashMap::new(),
+            listeners: Vec::new(),
+            conns: Vec::new(),
+            queues: HashMap::new(),
+            counters: vec![None; spaces.len()],
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn index(&mut self, inode: u64) -> u32 {
+        if let Some((i, k)) = self.last
+            && i == inode
+        {
+            return k;
+        }
+        let k = self
+            .spaces
+            .iter()
+            .position(|w| w.inode == inode)
+            .unwrap_or_else(|| {
+                self.spaces.push(Where {
+                    inode,
+                    netns: format!("net:[{inode}]"),
+                    container: String::new(),
+                });
+                self.counters.push(None);
+                self.spaces.len() - 1
+            }) as u32;
+        self.last = Some((inode, k));
+        k
+    }
+
+    /// The kernel's counters of namespace `inode` (`/proc/net/snmp`, `netstat`).
+    pub fn counters(&mut self, inode: u64, sections: Vec<Section>) {
+        let k = self.index(inode) as usize;
+        self.counters[k] = Some(sections);
+    }
+
+    /// Namespace `inode` could not be read (entered, dumped, or its counters).
+    pub fn error(&mut self, inode: u64) {
+        let k = self.index(inode);
+        if !self.errors.contains(&k) {
+            self.errors.push(k);
+        }
+    }
+
+    /// The socket families, and what the scrape-level families need.
+    pub fn finish(self) -> Finished {
+        let mut dropped = 0u64;
+        let w = |k: u32| &self.spaces[k as usize];
+        let base = |k: u32| -> Vec<(&'static str, String)> {
+            vec![
+                ("netns", w(k).netns.clone()),
+                ("container", w(k).container.clone()),
+            ]
+        };
+        let mut fams = Vec::new();
+
+        let mut socks: Vec<_> = self.sockets.iter().collect();
+        socks.sort_by(|a, b| (w(a.0.0).netns.as_str(), a.0).cmp(&(w(b.0.0).netns.as_str(), b.0)));
+        fams.push(Family {
+            name: "rnetstat_sockets",
+            kind: Kind::Gauge,
+            unit: None,
+            help: "Sockets by network namespace, container, protocol, address family and state.",
+            samples: socks
+                .into_iter()
+                .map(|(&(k, proto, family, state), &n)| {
+                    let mut l = base(k);
+                    l.extend([
+                        ("proto", proto.to_string()),
+                        ("family", family.to_string()),
+                        ("state", state.to_string()),
+                    ]);
+                    Sample {
+                        labels: l,
+                        value: Value::Int(n),
+                    }
+                })
+                .collect(),
+        });
+
+        // Listen queues: every listener, up to the cap (longest queues first).
+        let mut ls: Vec<&Listener> = self.listeners.iter().collect();
+        ls.sort_by(|a, b| b.len.cmp(&a.len).then(a.port.cmp(&b.port)));
+        if ls.len() > self.limits.max_series {
+            dropped += 2 * (ls.len() - self.limits.max_series) as u64;
+            ls.truncate(self.limits.max_series);
+        }
+        ls.sort_by(|a, b| {
+            (w(a.ns).netns.as_str(), a.proto.name(), a.port, a.addr).cmp(&(
+                w(b.ns).netns.as_str(),
+                b.proto.name(),
+                b.port,
+                b.addr,
+            ))
+        });
+        let queue = |f: fn(&Listener) -> u32| -> Vec<Sample> {
+            ls.iter()
+                .map(|l| {
+                    let mut lab = base(l.ns);
+                    lab.extend([
+                        ("proto", l.proto.name().to_string()),
+                        ("address", l.addr.to_string()),
+                        ("port", l.port.to_string()),
+                    ]);
+                    Sample {
+                        labels: lab,
+                        value: Value::Int(u64::from(f(l))),
+                    }
+                })
+                .collect()
+        };
+        fams.push(Family {
+            name: "rnetstat_listen_queue_length",
+            kind: Kind::Gauge,
+            unit: None,
+            help: "Connections waiting in a listener's accept queue (its Recv-Q).",
+            samples: queue(|l| l.len),
+        });
+        fams.push(Family {
+            name: "rnetstat_listen_queue_max",
+            kind: Kind::Gauge,
+            unit: None,
+            help: "A listener's accept queue limit, its backlog (its Send-Q).",
+            samples: queue(|l| l.max),
+        });
+
+        let (conns, conn_dropped) = self.connections();
+        dropped += conn_dropped;
+        fams.push(Family {
+            name: "rnetstat_connections",
+            kind: Kind::Gauge,
+            unit: None,
+            help: "Connections per local listening port (direction in) and per remote port (direction out), by state.",
+            samples: conns
+                .into_iter()
+                .map(|((k, proto, port, dir, state), n)| {
+                    let mut l = base(k);
+                    l.extend([
+                        ("proto", proto.to_string()),
+                        ("port", port.to_string()),
+                        ("direction", dir.to_string()),
+                        ("state", state.to_string()),
+                    ]);
+                    Sample {
+                        labels: l,
+                        value: Value::Int(n),
+                    }
+                })
+                .collect(),
+        });
+
+        let mut qs: Vec<_> = self.queues.iter().collect();
+        qs.sort_by(|a, b| (w(a.0.0).netns.as_str(), a.0.1).cmp(&(w(b.0.0).netns.as_str(), b.0.1)));
+        let mut qsamples = Vec::new();
+        for (&(k, proto), &(recv, send)) in qs {
+            for (q, v) in [("recv", recv), ("send", send)] {
+                let mut l = base(k);
+                l.extend([("proto", proto.to_string()), ("queue", q.to_string())]);
+                qsamples.push(Sample {
+                    labels: l,
+                    value: Value::Int(v),
+                });
+            }
+        }
+        fams.push(Family {
+            name: "rnetstat_socket_queue_bytes",
+            kind: Kind::Gauge,
+            unit: Some("bytes"),
+            help: "Bytes received and not yet read (recv) or sent and not yet acknowledged (send), summed over non-listening sockets.",
+            samples: qsamples,
+        });
+
+        // The kernel's counters, per namespace.
+        const COUNTERS: [(&str, &str, &str, &str); 4] = [
+            (
+                "rnetstat_tcp_listen_overflows",
+                "TcpExt",
+                "ListenOverflows",
+                "SYNs and handshake completions dropped because a listener's accept queue was full (TcpExt ListenOverflows).",
+            ),
+            (
+                "rnetstat_tcp_listen_drops",
+                "TcpExt",
+                "ListenDrops",
+                "Connection requests a listener dropped, for any reason (TcpExt ListenDrops).",
+            ),
+            (
+                "rnetstat_tcp_retransmitted_segments",
+                "Tcp",
+                "RetransSegs",
+                "TCP segments retransmitted (Tcp RetransSegs).",
+            ),
+            (
+                "rnetstat_tcp_resets_sent",
+                "Tcp",
+                "OutRsts",
+                "TCP segments sent with RST (Tcp OutRsts).",
+            ),
+        ];
+        let mut order: Vec<u32> = (0..self.spaces.len() as u32).collect();
+        order.sort_by(|a, b| w(*a).netns.cmp(&w(*b).netns));
+        for (name, section, counter, help) in COUNTERS {
+            let samples = order
+                .iter()
+                .filter_map(|&k| {
+                    let secs = self.counters[k as usize].as_ref()?;
+                    let v = secs
+                        .iter()
+                        .find(|s| s.name == section)?
+                        .counters
+                        .iter()
+                        .find(|c| c.name == counter)?
+                        .value;
+                    Some(Sample {
+                        labels: base(k),
+                        value: Value::Int(u64::try_from(v).unwrap_or(0)),
+                    })
+                })
+                .collect();
+            fams.push(Family {
+                name,
+                kind: Kind::Counter,
+                unit: None,
+                help,
+                samples,
+            });
+        }
+        Finished {
+            failed: self.errors.iter().map(|&k| w(k).netns.clone()).collect(),
+            exposition: Exposition { families: fams },
+            dropped,
+            warnings: self.warnings,
+        }
+    }
+
+    /// `rnetstat_connections`' series, capped (busiest first), then in label order.
+    #[allow(clippy::type_complexity)]
+    fn connections(
+        &self,
+    ) -> (
+        Vec<((u32, &'static str, u16, &'static str, &'static str), u64)>,
+        u64,
+    ) {
+        let listening: HashSet<(u32, Proto, u16)> = self
+            .listeners
+            .iter()
+            .map(|l| (l.ns, l.proto, l.port))
+            .collect();
+        let chosen = |p: u16| self.limits.ports.as_ref().is_none_or(|v| v.contains(&p));
+        // Without --ports, "out" is kept to the busiest remote ports of each namespace and
+        // protocol.
+        let mut busiest: HashSet<(u32, Proto, u16)> = HashSet::new();
+        if self.limits.ports.is_none() {
+            let mut per: HashMap<(u32, Proto, u16), u64> = HashMap::new();
+            for c in &self.conns {
+                if !listening.contains(&(c.ns, c.proto, c.local)) {
+                    *per.entry((c.ns, c.proto, c.remote)).or_default() += 1;
+                }
+            }
+            let mut groups: HashMap<(u32, Proto), Vec<(u16, u64)>> = HashMap::new();
+            for ((k, p, port), n) in per {
+                groups.entry((k, p)).or_default().push((port, n));
+            }
+            for ((k, p), mut v) in groups {
+                v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                busiest.extend(
+                    v.into_iter()
+                        .take(self.limits.busiest)
+                        .map(|(port, _)| (k, p, port)),
+                );
+            }
+        }
+        let mut counts: HashMap<(u32, &'static str, u16, &'static str, &'static str), u64> =
+            HashMap::new();
+        for c in &self.conns {
+            let key = if listening.contains(&(c.ns, c.proto, c.local)) {
+                if !chosen(c.local) {
+                    continue;
+                }
+                (c.ns, c.proto.name(), c.local, "in", c.state)
+            } else {
+                let keep = match &self.limits.ports {
+                    Some(v) => v.contains(&c.remote),
+                    None => busiest.contains(&(c.ns, c.proto, c.remote)),
+                };
+                if !keep {
+                    continue;
+                }
+                (c.ns, c.proto.name(), c.remote, "out", c.state)
+            };
+            *counts.entry(key).or_default() += 1;
+        }
+        let mut v: Vec<_> = counts.into_iter().collect();
+        let mut dropped = 0;
+        if v.len() > self.limits.max_series {
+            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            dropped = (v.len() - self.limits.max_series) as u64;
+            v.truncate(self.limits.max_series);
+        }
+        let w = |k: u32| self.spaces[k as usize].netns.as_str();
+        v.sort_by(|a, b| (w(a.0.0), a.0).cmp(&(w(b.0.0), b.0)));
+        (v, dropped)
+    }
+}
+
+/// The state label: the kernel's name, with NEW_SYN_RECV counted as SYN_RECV (as ss does).
+fn state_label(s: State) -> &'static str {
+    match s {
+        State::NewSynRecv => State::SynRecv.name(),
+        st => st.name(),
+    }
+}
+
+impl Sink for Aggregate {
+    fn group(&mut self, _: Group) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
+        let k = self.index(s.netns.map_or(0, |n| n.inode));
+        let state = state_label(s.state);
+        *self
+            .sockets
+            .entry((k, s.proto.name(), s.family.name(), state))
+            .or_default() += 1;
+        let inet = matches!(s.family, Fam::Inet | Fam::Inet6);
+        if !inet {
+            return Ok(());
+        }
+        if s.state == State::Listen {
+            self.listeners.push(Listener {
+                ns: k,
+                proto: s.proto,
+                addr: s.local.addr,
+                port: s.local.port,
+                len: s.recv_q,
+                max: s.send_q,
+            });
+            return Ok(());
+        }
+        let q = self.queues.entry((k, s.proto.name())).or_default();
+        q.0 += u64::from(s.recv_q);
+        q.1 += u64::from(s.send_q);
+        if matches!(s.proto, Proto::Tcp | Proto::Mptcp | Proto::Sctp) && s.remote.port != 0 {
+            self.conns.push(Conn {
+                ns: k,
+                proto: s.proto,
+                state,
+                local: s.local.port,
+                remote: s.remote.port,
+            });
+        }
+        Ok(())
+    }
+
+    fn warning(&mut self, msg: &str) {
+        self.warnings.push(msg.to_string());
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
