@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_rnetstat_global_optspecs
-    string join \n t/tcp u/udp w/raw x/unix l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide 4/inet 6/inet6 A/protocol= c/continuous= format= json source= stack= S/sctp mptcp 0/packet netlink info m/memory N/net= all-netns container= i/interfaces g/groups r/route s/statistics delta summary K/kill F/filter= userspace-filter h/help V/version
+    string join \n t/tcp u/udp w/raw x/unix 4/inet 6/inet6 l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide A/protocol= c/continuous= format= json source= stack= S/sctp mptcp 0/packet netlink info m/memory N/net= all-netns container= i/interfaces g/groups r/route s/statistics delta summary K/kill F/filter= userspace-filter h/help V/version
 end
 
 function __fish_rnetstat_needs_command
@@ -36,13 +36,15 @@ proc\t'/proc/net only'"
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l stack -d 'Which protocol stacks to list' -r -f -a "kernel\t'the kernel\'s sockets'
 user\t'the userspace stacks\' sockets (`rnetstat stack`)'
 all\t'both, with a Stack column in text'"
-complete -c rnetstat -n "__fish_rnetstat_needs_command" -s N -l net -d 'Show network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
-complete -c rnetstat -n "__fish_rnetstat_needs_command" -l container -d 'Show only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s F -l filter -d 'Read the filter expression from FILE (one or more lines; # starts a comment)' -r -F
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s t -l tcp -d 'Show TCP sockets'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s u -l udp -d 'Show UDP sockets'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s w -l raw -d 'Show RAW sockets'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s x -l unix -d 'Show UNIX domain sockets'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s 4 -l inet -d 'Only IPv4'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s 6 -l inet6 -d 'Only IPv6'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s l -l listening -d 'Show only listening sockets'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s a -l all -d 'Show listening and non-listening sockets'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s n -l numeric -d 'Don\'t resolve host, port or user names'
@@ -53,8 +55,6 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -s p -l programs -d 'Sho
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s e -l extend -d 'Show more information (User and Inode columns); -ee adds the socket cookie, cgroup, fwmark, v6only and shutdown state. With -i: the long (ifconfig) form; with -r: Metric/Ref/Use columns, -ee both layouts'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s o -l timers -d 'Show timers'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s W -l wide -d 'Don\'t truncate IP addresses'
-complete -c rnetstat -n "__fish_rnetstat_needs_command" -s 4 -l inet -d 'Only IPv4 (same as -A inet)'
-complete -c rnetstat -n "__fish_rnetstat_needs_command" -s 6 -l inet6 -d 'Only IPv6 (same as -A inet6)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l json -d 'Same as --format json'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s S -l sctp -d 'Show SCTP sockets'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l mptcp -d 'Show MPTCP sockets'
@@ -62,7 +62,7 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -s 0 -l packet -d 'Show 
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l netlink -d 'Show netlink sockets'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l info -d 'Show TCP internals (tcp_info and congestion control), like ss -i'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s m -l memory -d 'Show socket memory (skmeminfo), like ss -m'
-complete -c rnetstat -n "__fish_rnetstat_needs_command" -l all-netns -d 'Show every network namespace on the host, each once, with a column naming where each socket lives (container, /run/netns name, or net:[inode])'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s i -l interfaces -d 'Show the interface table (netstat -i): counters and flags; with -a also down ones'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s g -l groups -d 'Show IPv4 and IPv6 multicast group memberships (netstat -g)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s r -l route -d 'Show the kernel routing table (netstat -r): IPv4 unless -6; -e and -ee widen it'
@@ -97,34 +97,34 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand compare" -s h -l help 
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l auto -d 'With --step: go on by itself every DELAY seconds instead of waiting for Enter' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l step -d 'Release one packet at a time and show both sockets after each'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -s h -l help -d 'Print help'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s N -l net -d 'One network namespace (as rnetstat -N)' -r
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -l container -d 'Only the network namespace of container NAME or ID' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -l ports -d 'Ports that get rnetstat_connections series (comma-separated): local ports for direction="in", remote ports for direction="out". Default: every port with a listener (in) and the 20 busiest remote ports (out)' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -l max-series -d 'Most series of each per-port family; the rest are counted in rnetstat_series_dropped_total' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s o -l output -d 'Write to FILE (a temporary file in the same directory, then renamed over it)' -r -F
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s t -l tcp -d 'TCP sockets'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s u -l udp -d 'UDP sockets'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s w -l raw -d 'RAW sockets'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s x -l unix -d 'UNIX domain sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s t -l tcp -d 'Show TCP sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s u -l udp -d 'Show UDP sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s w -l raw -d 'Show RAW sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s x -l unix -d 'Show UNIX domain sockets'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s 4 -l inet -d 'Only IPv4'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s 6 -l inet6 -d 'Only IPv6'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -l all-netns -d 'Every network namespace on the host'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -l openmetrics -d 'OpenMetrics 1.0 text instead of Prometheus text 0.0.4'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s h -l help -d 'Print help'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s N -l net -d 'One network namespace (as rnetstat -N)' -r
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l container -d 'Only the network namespace of container NAME or ID' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l ports -d 'Ports that get rnetstat_connections series (comma-separated): local ports for direction="in", remote ports for direction="out". Default: every port with a listener (in) and the 20 busiest remote ports (out)' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l max-series -d 'Most series of each per-port family; the rest are counted in rnetstat_series_dropped_total' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l listen -d 'Address and port to listen on (loopback unless told otherwise)' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l timeout -d 'Seconds a client has to send its request, and to read the reply' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l max-connections -d 'Most connections served at once; more are answered 503' -r
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s t -l tcp -d 'TCP sockets'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s u -l udp -d 'UDP sockets'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s w -l raw -d 'RAW sockets'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s x -l unix -d 'UNIX domain sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s t -l tcp -d 'Show TCP sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s u -l udp -d 'Show UDP sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s w -l raw -d 'Show RAW sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s x -l unix -d 'Show UNIX domain sockets'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s 4 -l inet -d 'Only IPv4'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s 6 -l inet6 -d 'Only IPv6'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l all-netns -d 'Every network namespace on the host'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve help" -f -a "stack" -d 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve help" -f -a "compare" -d 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'

@@ -50,21 +50,8 @@ pub enum SourceArg {
                   limit and Recv-Q the accept-queue length, as the kernel reports them."
 )]
 pub struct Cli {
-    /// Show TCP sockets
-    #[arg(short = 't', long = "tcp")]
-    pub tcp: bool,
-
-    /// Show UDP sockets
-    #[arg(short = 'u', long = "udp")]
-    pub udp: bool,
-
-    /// Show RAW sockets
-    #[arg(short = 'w', long = "raw")]
-    pub raw: bool,
-
-    /// Show UNIX domain sockets
-    #[arg(short = 'x', long = "unix")]
-    pub unix: bool,
+    #[command(flatten)]
+    pub protocols: Protocols,
 
     /// Show only listening sockets
     #[arg(short = 'l', long = "listening")]
@@ -107,14 +94,6 @@ pub struct Cli {
     /// Don't truncate IP addresses
     #[arg(short = 'W', long = "wide")]
     pub wide: bool,
-
-    /// Only IPv4 (same as -A inet)
-    #[arg(short = '4', long = "inet")]
-    pub inet4: bool,
-
-    /// Only IPv6 (same as -A inet6)
-    #[arg(short = '6', long = "inet6")]
-    pub inet6: bool,
 
     /// Address families to show: inet, inet6, unix (comma-separated)
     #[arg(
@@ -176,20 +155,8 @@ pub struct Cli {
     #[arg(short = 'm', long = "memory")]
     pub memory: bool,
 
-    /// Show network namespace NS instead of rnetstat's own (ss -N): a name under
-    /// /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or
-    /// net:[INODE] as rnetstat prints it
-    #[arg(short = 'N', long = "net", value_name = "NS", conflicts_with_all = ["all_netns", "container"])]
-    pub net: Option<String>,
-
-    /// Show every network namespace on the host, each once, with a column naming where
-    /// each socket lives (container, /run/netns name, or net:[inode])
-    #[arg(long = "all-netns", conflicts_with = "container")]
-    pub all_netns: bool,
-
-    /// Show only the network namespace of container NAME or ID (a unique id prefix is enough)
-    #[arg(long = "container", value_name = "NAME|ID")]
-    pub container: Option<String>,
+    #[command(flatten)]
+    pub netns: NetnsArgs,
 
     /// Show the interface table (netstat -i): counters and flags; with -a also down ones
     #[arg(short = 'i', long = "interfaces", conflicts_with_all = ["groups", "statistics", "summary", "kill"])]
@@ -254,22 +221,23 @@ pub enum Command {
     Serve(ServeArgs),
 }
 
-/// What the exporter collects and how many series it may make.
+/// The socket families to show (netstat's `-t -u -w -x -4 -6`), for the listing and the
+/// exporter alike.
 #[derive(Debug, Args)]
-pub struct ExporterArgs {
-    /// TCP sockets
+pub struct Protocols {
+    /// Show TCP sockets
     #[arg(short = 't', long = "tcp")]
     pub tcp: bool,
 
-    /// UDP sockets
+    /// Show UDP sockets
     #[arg(short = 'u', long = "udp")]
     pub udp: bool,
 
-    /// RAW sockets
+    /// Show RAW sockets
     #[arg(short = 'w', long = "raw")]
     pub raw: bool,
 
-    /// UNIX domain sockets
+    /// Show UNIX domain sockets
     #[arg(short = 'x', long = "unix")]
     pub unix: bool,
 
@@ -280,18 +248,35 @@ pub struct ExporterArgs {
     /// Only IPv6
     #[arg(short = '6', long = "inet6")]
     pub inet6: bool,
+}
 
-    /// One network namespace (as rnetstat -N)
+/// Which network namespaces (docs/netns.md), for the listing and the exporter alike.
+#[derive(Debug, Args)]
+pub struct NetnsArgs {
+    /// Network namespace NS instead of rnetstat's own (ss -N): a name under
+    /// /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or
+    /// net:[INODE] as rnetstat prints it
     #[arg(short = 'N', long = "net", value_name = "NS", conflicts_with_all = ["all_netns", "container"])]
     pub net: Option<String>,
 
-    /// Every network namespace on the host
+    /// Every network namespace on the host, each once; a listing gains a column naming
+    /// where each socket lives (container, /run/netns name, or net:[inode])
     #[arg(long = "all-netns", conflicts_with = "container")]
     pub all_netns: bool,
 
-    /// Only the network namespace of container NAME or ID
+    /// Only the network namespace of container NAME or ID (a unique id prefix is enough)
     #[arg(long = "container", value_name = "NAME|ID")]
     pub container: Option<String>,
+}
+
+/// What the exporter collects and how many series it may make.
+#[derive(Debug, Args)]
+pub struct ExporterArgs {
+    #[command(flatten)]
+    pub protocols: Protocols,
+
+    #[command(flatten)]
+    pub netns: NetnsArgs,
 
     /// Ports that get rnetstat_connections series (comma-separated): local ports for
     /// direction="in", remote ports for direction="out". Default: every port with a

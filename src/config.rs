@@ -8,8 +8,8 @@ use std::time::Duration;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::cli::{
-    Cli, CompareArgs, ExporterArgs, FormatArg, LabArgs, MetricsArgs, ServeArgs, SourceArg,
-    StackArg, StackArgs,
+    Cli, CompareArgs, ExporterArgs, FormatArg, LabArgs, MetricsArgs, NetnsArgs, ServeArgs,
+    SourceArg, StackArg, StackArgs,
 };
 use crate::error::Error;
 use crate::filter::Filter;
@@ -73,7 +73,8 @@ pub struct Config {
 
 impl Config {
     pub fn from_cli(cli: &Cli) -> Result<Config, Error> {
-        let (mut inet4, mut inet6, mut unix) = (cli.inet4, cli.inet6, cli.unix);
+        let p = &cli.protocols;
+        let (mut inet4, mut inet6, mut unix) = (p.inet4, p.inet6, p.unix);
         let (mut packet, mut netlink) = (cli.packet, cli.netlink);
         for f in &cli.families {
             match f.trim() {
@@ -90,7 +91,7 @@ impl Config {
             }
         }
         let stats = stats_opts(cli, inet4, inet6, unix || packet || netlink)?;
-        let (mut tcp, mut udp, mut raw) = (cli.tcp, cli.udp, cli.raw);
+        let (mut tcp, mut udp, mut raw) = (p.tcp, p.udp, p.raw);
         let (sctp, mptcp) = (cli.sctp, cli.mptcp);
         let any_proto = tcp || udp || raw || sctp || mptcp;
         if (inet4 || inet6) && !any_proto {
@@ -152,7 +153,7 @@ impl Config {
         } else {
             View::Sockets
         };
-        let netns = netns_target(&cli.net, cli.all_netns, &cli.container)?;
+        let netns = netns_target(&cli.netns)?;
         let netns_column = netns != Target::Current;
         Ok(Config {
             netns,
@@ -242,15 +243,16 @@ fn stats_opts(cli: &Cli, v4: bool, v6: bool, other: bool) -> Result<StatsOpts, E
             "{what} for inet and inet6 only (not unix, packet or netlink)"
         )));
     }
-    let any = cli.tcp || cli.udp || cli.raw || cli.sctp;
+    let p = &cli.protocols;
+    let any = p.tcp || p.udp || p.raw || cli.sctp;
     Ok(StatsOpts {
         v4: v4 || !v6,
         v6,
         groups: if any {
             Groups {
-                raw: cli.raw,
-                tcp: cli.tcp,
-                udp: cli.udp,
+                raw: p.raw,
+                tcp: p.tcp,
+                udp: p.udp,
                 sctp: cli.sctp,
             }
         } else {
@@ -284,8 +286,9 @@ pub struct ExporterConfig {
 
 impl ExporterConfig {
     pub fn from_args(a: &ExporterArgs) -> Result<ExporterConfig, Error> {
-        let (mut tcp, mut udp, mut raw, mut unix) = (a.tcp, a.udp, a.raw, a.unix);
-        let (mut inet4, mut inet6) = (a.inet4, a.inet6);
+        let p = &a.protocols;
+        let (mut tcp, mut udp, mut raw, mut unix) = (p.tcp, p.udp, p.raw, p.unix);
+        let (mut inet4, mut inet6) = (p.inet4, p.inet6);
         if !(tcp || udp || raw || unix) {
             // netstat's default: every family, unless -4/-6 narrowed it to inet.
             (tcp, udp, raw) = (true, true, true);
@@ -316,7 +319,7 @@ impl ExporterConfig {
         } else {
             Some(Filter::parse(&a.filter).map_err(|e| Error::Usage(e.to_string()))?)
         };
-        let netns = netns_target(&a.net, a.all_netns, &a.container)?;
+        let netns = netns_target(&a.netns)?;
         Ok(ExporterConfig {
             selection: Selection {
                 tcp,
@@ -398,12 +401,8 @@ impl ServeConfig {
 }
 
 /// `-N`, `--all-netns`, `--container` → the namespaces a run covers.
-fn netns_target(
-    net: &Option<String>,
-    all: bool,
-    container: &Option<String>,
-) -> Result<Target, Error> {
-    Ok(match (net, all, container) {
+fn netns_target(a: &NetnsArgs) -> Result<Target, Error> {
+    Ok(match (&a.net, a.all_netns, &a.container) {
         (Some(n), _, _) if n.is_empty() => {
             return Err(Error::Usage(
                 "-N needs a namespace name, path or pid:PID".into(),
