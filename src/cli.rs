@@ -147,6 +147,11 @@ pub struct Cli {
     #[arg(long = "netlink")]
     pub netlink: bool,
 
+    /// Show the socket at the other end when it is on this host: unix peers, loopback and
+    /// other namespaces (searched whether or not --all-netns is given), with its process
+    #[arg(long = "peer")]
+    pub peer: bool,
+
     /// Show TCP internals (tcp_info and congestion control), like ss -i
     #[arg(long = "info")]
     pub info: bool,

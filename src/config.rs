@@ -69,6 +69,8 @@ pub struct Config {
     pub continuous: Option<Duration>,
     /// Which network namespaces (`-N`, `--all-netns`, `--container`).
     pub netns: Target,
+    /// `--peer`: find the other end of each socket on this host.
+    pub peer: bool,
 }
 
 impl Config {
@@ -155,8 +157,14 @@ impl Config {
         };
         let netns = netns_target(&cli.netns)?;
         let netns_column = netns != Target::Current;
+        if cli.peer && cli.kill {
+            return Err(Error::Usage(
+                "--peer shows sockets; it does not go with --kill".into(),
+            ));
+        }
         Ok(Config {
             netns,
+            peer: cli.peer,
             view,
             stats,
             summary: cli.summary,
@@ -203,6 +211,7 @@ impl Config {
                 wide: cli.wide,
                 stack_column: kernel && userspace,
                 netns_column,
+                peer: cli.peer,
             },
             continuous,
         })

@@ -137,7 +137,7 @@ impl Lab {
             Proto::Tcp,
             local(&c2)?,
             |k, u| {
-                u.is_some_and(|u| u.recv_q as usize == HOLD_BUFFER && u.tcp_info.and_then(|i| i.rcv_wnd) == Some(0))
+                u.is_some_and(|u| u.recv_q as usize == HOLD_BUFFER && u.tcp_info.as_ref().and_then(|i| i.rcv_wnd) == Some(0))
                     && k.is_some_and(|k| k.send_q > 0)
             },
         )?;

@@ -14,6 +14,7 @@ pub mod compare;
 pub mod config;
 pub mod error;
 pub mod filter;
+pub mod hash;
 pub mod history;
 pub mod lab;
 pub mod model;

@@ -63,6 +63,7 @@ impl Sink for Collect {
             service: None,
             cong: None,
             netns: None,
+            peer: None,
             ..s.clone()
         });
         Ok(())

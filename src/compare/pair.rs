@@ -87,8 +87,8 @@ pub fn pair<'k, 'u>(
 /// Plain-language explanations of what the two ends show together.
 pub fn notes(k: Option<&Socket<'_>>, u: Option<&Socket<'_>>) -> Vec<String> {
     let mut n = Vec::new();
-    let ki = k.and_then(|k| k.tcp_info);
-    let ui = u.and_then(|u| u.tcp_info);
+    let ki = k.and_then(|k| k.tcp_info.as_deref().copied());
+    let ui = u.and_then(|u| u.tcp_info.as_deref().copied());
     if let (Some(k), Some(u)) = (k, u) {
         if k.send_q > 0 && ui.and_then(|i| i.rcv_wnd) == Some(0) {
             n.push(format!(
@@ -203,10 +203,10 @@ mod tests {
         let mut u = sock("10.77.0.2:9999", "10.77.0.1:40000", State::Established);
         u.stack = Stack::Userspace;
         u.recv_q = 65_536;
-        u.tcp_info = Some(TcpInfo {
+        u.tcp_info = Some(Box::new(TcpInfo {
             rcv_wnd: Some(0),
             ..Default::default()
-        });
+        }));
         let listener = sock("[::]:7", "[::]:0", State::Listen);
         let kernel = vec![k, other, unrelated];
         let user = vec![u, listener];

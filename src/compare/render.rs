@@ -31,7 +31,7 @@ fn side(s: Option<&Socket<'_>>) -> String {
         (Proto::Udp, _) => "",
         (_, st) => st.name(),
     };
-    let i = s.tcp_info.unwrap_or_default();
+    let i = s.tcp_info.as_deref().copied().unwrap_or_default();
     let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
     let rtt = i.rtt.map_or("-".to_string(), |us| {
         format!("{:.3}ms", f64::from(us) / 1000.0)

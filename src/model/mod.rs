@@ -8,6 +8,7 @@
 mod extras;
 pub mod iface;
 pub mod netns;
+mod peer;
 pub mod route;
 mod state;
 pub mod stats;
@@ -15,6 +16,7 @@ mod tcp_info;
 
 pub use extras::{CongInfo, Congestion, MemInfo};
 pub use netns::{Container, Netns, Runtime};
+pub use peer::{Peer, Via};
 pub use state::{State, StateMask};
 pub use tcp_info::TcpInfo;
 
@@ -235,7 +237,8 @@ pub struct Socket<'a> {
     /// The userspace stack's service on this socket (echo, hold …).
     pub service: Option<&'a str>,
     /// TCP internals (kernel: `INET_DIAG_INFO`; userspace: the wire tap).
-    pub tcp_info: Option<TcpInfo>,
+    /// Boxed: it is most of a record's size, and most records have none.
+    pub tcp_info: Option<Box<TcpInfo>>,
     /// The congestion-control algorithm and its state (`INET_DIAG_CONG` and friends).
     pub cong: Option<Congestion<'a>>,
     /// Socket memory (`INET_DIAG_SKMEMINFO` / `UNIX_DIAG_MEMINFO`), for `-m`.
@@ -254,6 +257,8 @@ pub struct Socket<'a> {
     pub link: Option<LinkId>,
     /// The network namespace the socket was dumped from, stamped by the collector.
     pub netns: Option<&'a Netns>,
+    /// The other end, when `--peer` found it on this host.
+    pub peer: Option<Peer<'a>>,
 }
 
 /// The address of a packet or netlink socket.
@@ -337,6 +342,7 @@ impl Socket<'_> {
             v6only: None,
             link: None,
             netns: None,
+            peer: None,
         }
     }
 }

@@ -362,7 +362,7 @@ mod tests {
             sndbuf: 2_626_560,
             ..MemInfo::default()
         });
-        s.tcp_info = Some(TcpInfo {
+        s.tcp_info = Some(Box::new(TcpInfo {
             options: Some(TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK),
             snd_wscale: Some(7),
             rcv_wscale: Some(7),
@@ -378,7 +378,7 @@ mod tests {
             reordering: Some(3),
             min_rtt: Some(30),
             ..TcpInfo::default()
-        });
+        }));
         let mut cg = CgroupPaths::new();
         cg.insert(5, "/user.slice".into());
         let mut l = String::from("tcp");

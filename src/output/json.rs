@@ -62,7 +62,7 @@ pub struct JsonSocket<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     timer: Option<JsonTimer>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    tcp_info: Option<TcpInfo>,
+    tcp_info: Option<&'a TcpInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     congestion: Option<JsonCong<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -79,6 +79,26 @@ pub struct JsonSocket<'a> {
     /// `null` on the host and wherever no container is known; absent only with `netns`.
     #[serde(skip_serializing_if = "Option::is_none")]
     container: Option<Option<JsonContainer<'a>>>,
+    /// `--peer`: the other end on this host, or `null`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peer: Option<Option<JsonPeer<'a>>>,
+}
+
+/// The other end of a socket (docs/json.md).
+#[derive(Serialize)]
+struct JsonPeer<'a> {
+    via: &'static str,
+    netns: Option<JsonNetns<'a>>,
+    container: Option<JsonContainer<'a>>,
+    proto: &'static str,
+    family: &'static str,
+    state: &'static str,
+    local: Option<JsonEndpoint>,
+    remote: Option<JsonEndpoint>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+    inode: u32,
+    processes: Vec<JsonProcess<'a>>,
 }
 
 #[derive(Serialize)]
@@ -134,6 +154,16 @@ impl<'a> JsonSocket<'a> {
         owners: Option<&'a Owners>,
         extended: Option<Option<&'a CgroupPaths>>,
     ) -> JsonSocket<'a> {
+        Self::full(s, owners, extended, None)
+    }
+
+    /// With `peers`, the `peer` field, its processes looked up there.
+    pub fn full(
+        s: &'a Socket<'a>,
+        owners: Option<&'a Owners>,
+        extended: Option<Option<&'a CgroupPaths>>,
+        peers: Option<&'a Owners>,
+    ) -> JsonSocket<'a> {
         let inet = !matches!(s.proto, Proto::Unix | Proto::Packet | Proto::Netlink);
         let endpoint = |e: crate::model::Endpoint| {
             inet.then_some(JsonEndpoint {
@@ -141,15 +171,33 @@ impl<'a> JsonSocket<'a> {
                 port: e.port,
             })
         };
-        let processes = owners.map(|o| {
-            o.holders(s.inode)
-                .iter()
-                .map(|(_, h)| JsonProcess {
-                    pid: h.pid,
-                    name: o.process(h.pid).map_or("", |p| p.comm.as_str()),
-                    fd: h.fd,
-                })
-                .collect()
+        let processes = owners.map(|o| holders(o, s.inode));
+        let peer = peers.map(|o| {
+            s.peer.as_ref().map(|p| {
+                let inet = !matches!(p.proto, Proto::Unix | Proto::Packet | Proto::Netlink);
+                let ep = |e: crate::model::Endpoint| {
+                    inet.then_some(JsonEndpoint {
+                        address: e.addr,
+                        port: e.port,
+                    })
+                };
+                JsonPeer {
+                    via: p.via.name(),
+                    netns: p.netns.map(JsonNetns::new),
+                    container: p
+                        .netns
+                        .and_then(|n| n.container.as_ref())
+                        .map(JsonContainer::new),
+                    proto: p.proto.name(),
+                    family: p.family.name(),
+                    state: p.state.name(),
+                    local: ep(p.local),
+                    remote: ep(p.remote),
+                    path: if inet { None } else { p.path.map(unix_name) },
+                    inode: p.inode,
+                    processes: holders(o, p.inode),
+                }
+            })
         });
         JsonSocket {
             stack: s.stack.name(),
@@ -172,7 +220,7 @@ impl<'a> JsonSocket<'a> {
                 expires_ms: t.expires_ms,
                 retrans: t.retrans,
             }),
-            tcp_info: s.tcp_info,
+            tcp_info: s.tcp_info.as_deref(),
             congestion: s.cong.map(|c| JsonCong {
                 algorithm: c.name,
                 info: c.info,
@@ -209,8 +257,21 @@ impl<'a> JsonSocket<'a> {
             container: s
                 .netns
                 .map(|n| n.container.as_ref().map(JsonContainer::new)),
+            peer,
         }
     }
+}
+
+/// Every process holding socket `inode`, lowest pid first.
+fn holders<'a>(o: &'a Owners, inode: u32) -> Vec<JsonProcess<'a>> {
+    o.holders(inode)
+        .iter()
+        .map(|(_, h)| JsonProcess {
+            pid: h.pid,
+            name: o.process(h.pid).map_or("", |p| p.comm.as_str()),
+            fd: h.fd,
+        })
+        .collect()
 }
 
 pub struct Json<'a, W: Write> {
@@ -219,6 +280,8 @@ pub struct Json<'a, W: Write> {
     owners: Option<&'a Owners>,
     /// `-e`: the extended fields, with cgroup paths when known.
     extended: Option<Option<&'a CgroupPaths>>,
+    /// `--peer`: the owners to name peers' processes with.
+    peers: Option<&'a Owners>,
     count: usize,
     warnings: Vec<String>,
 }
@@ -231,6 +294,7 @@ impl<'a, W: Write> Json<'a, W> {
             lines,
             owners,
             extended: None,
+            peers: None,
             count: 0,
             warnings: Vec::new(),
         };
@@ -246,6 +310,12 @@ impl<'a, W: Write> Json<'a, W> {
         self
     }
 
+    /// Adds the `peer` field to every record, naming processes from `owners`.
+    pub fn with_peers(mut self, owners: Option<&'a Owners>) -> Self {
+        self.peers = owners;
+        self
+    }
+
     pub fn into_inner(self) -> W {
         self.out
     }
@@ -257,7 +327,7 @@ impl<W: Write> Sink for Json<'_, W> {
     }
 
     fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
-        let rec = JsonSocket::with(s, self.owners, self.extended);
+        let rec = JsonSocket::full(s, self.owners, self.extended, self.peers);
         if !self.lines && self.count > 0 {
             self.out.write_all(b",")?;
         }

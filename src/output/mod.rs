@@ -13,6 +13,7 @@ pub mod names;
 pub mod netns;
 pub mod netstat;
 pub mod networks;
+pub mod peer;
 pub mod route;
 pub mod sanitize;
 pub mod stats;

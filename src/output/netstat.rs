@@ -35,6 +35,8 @@ pub struct TextOpts {
     /// `-N`, `--all-netns`, `--container`: a leading Namespace column says where each
     /// socket lives.
     pub netns_column: bool,
+    /// `--peer`: a Peer column after PID/Program name.
+    pub peer: bool,
 }
 
 /// Width of the Stack column: "user/4194304" fits.
@@ -131,6 +133,14 @@ impl<'a, W: Write> NetstatText<'a, W> {
         pad_to(&mut self.line, start + 20);
     }
 
+    /// The Peer cell (`--peer`), 20 wide like PID/Program name.
+    fn push_peer(&mut self, s: &Socket<'_>) {
+        self.line.push(' ');
+        let start = self.line.len();
+        super::peer::push_cell(&mut self.line, s.peer.as_ref(), self.owners);
+        pad_to(&mut self.line, start + 20);
+    }
+
     fn inet_row(&mut self, s: &Socket<'_>) {
         let l = &mut self.line;
         l.clear();
@@ -191,6 +201,9 @@ impl<'a, W: Write> NetstatText<'a, W> {
         }
         if self.opts.programs {
             self.push_owner(s.inode);
+        }
+        if self.opts.peer {
+            self.push_peer(s);
         }
         if self.opts.timers {
             self.line.push(' ');
@@ -312,6 +325,9 @@ impl<'a, W: Write> NetstatText<'a, W> {
         if self.opts.programs {
             self.push_owner(s.inode);
         }
+        if self.opts.peer {
+            self.push_peer(s);
+        }
         self.line.push(' ');
         if let Some(p) = s.path {
             push_sanitized(&mut self.line, p);
@@ -369,6 +385,9 @@ impl<W: Write> Sink for NetstatText<'_, W> {
                 if self.opts.programs {
                     self.line.push_str(" PID/Program name    ");
                 }
+                if self.opts.peer {
+                    self.line.push_str(" Peer                ");
+                }
                 if self.opts.timers {
                     self.line.push_str(" Timer");
                 }
@@ -396,6 +415,9 @@ impl<W: Write> Sink for NetstatText<'_, W> {
                     .push_str("Proto RefCnt Flags       Type       State         I-Node  ");
                 if self.opts.programs {
                     self.line.push_str(" PID/Program name    ");
+                }
+                if self.opts.peer {
+                    self.line.push_str(" Peer                ");
                 }
                 self.line.push_str(" Path");
             }

@@ -24,6 +24,8 @@ pub struct TableOut<'a, W: Write> {
     stack_column: bool,
     /// `-N`, `--all-netns`, `--container`: a leading Namespace column in every table.
     netns_column: bool,
+    /// `--peer`: a Peer column, its processes named from these owners.
+    peers: Option<&'a Owners>,
 }
 
 impl<'a, W: Write> TableOut<'a, W> {
@@ -44,7 +46,14 @@ impl<'a, W: Write> TableOut<'a, W> {
             extend,
             stack_column,
             netns_column: false,
+            peers: None,
         }
+    }
+
+    /// A Peer column, naming processes from `owners`.
+    pub fn with_peers(mut self, owners: Option<&'a Owners>) -> Self {
+        self.peers = owners;
+        self
     }
 
     /// A leading Namespace column saying where each socket lives.
@@ -88,6 +97,9 @@ impl<'a, W: Write> TableOut<'a, W> {
         }
         if self.owners.is_some() {
             h.push("Process");
+        }
+        if self.peers.is_some() {
+            h.push("Peer");
         }
         h
     }
@@ -190,6 +202,11 @@ impl<W: Write> Sink for TableOut<'_, W> {
                     push_sanitized(&mut text, p.comm.as_bytes());
                 }
             }
+            cells.push(Cell::new(&text));
+        }
+        if let Some(o) = self.peers {
+            text.clear();
+            super::peer::push_cell(&mut text, s.peer.as_ref(), Some(o));
             cells.push(Cell::new(&text));
         }
         if let Some((_, t)) = self.table.as_mut() {

@@ -5,12 +5,14 @@
 //! no diag module for it (ENOENT), refuses netlink, or `--source proc` is given, that one
 //! table is read from `/proc/net` instead. Records stream to the sink as they are decoded.
 
+pub mod buffer;
 pub mod cgroups;
 pub mod containers;
 pub mod ifaces;
 pub mod netlink;
 pub mod netns;
 pub mod owners;
+pub mod peers;
 pub mod procfs;
 pub mod routes;
 pub mod stack;

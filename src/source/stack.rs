@@ -134,7 +134,7 @@ pub fn record<'a>(snap: &Snapshot, s: &'a StackSocket) -> Socket<'a> {
         expires_ms: t.expires_ms,
         retrans: t.retrans,
     });
-    r.tcp_info = s.tcp_info;
+    r.tcp_info = s.tcp_info.map(Box::new);
     r
 }
 

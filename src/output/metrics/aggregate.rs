@@ -7,8 +7,6 @@
 //! connections (a dual-stack IPv6 listener after the IPv4 table), so connections are kept
 //! as small tuples and classified in [`Aggregate::finish`].
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io;
 use std::net::IpAddr;
 
@@ -67,43 +65,7 @@ pub fn container_label(n: &Netns) -> String {
     })
 }
 
-/// A multiply-and-rotate hasher for the small integer and enum keys below: per-socket map
-/// updates are on the hot path of a scrape, where SipHash cost a tenth of the time.
-/// (Keys come from the kernel's dump, not from a network peer, so flooding is no concern.)
-#[derive(Default)]
-struct Quick(u64);
-
-impl Hasher for Quick {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_u8(&mut self, n: u8) {
-        self.write_u64(u64::from(n));
-    }
-    fn write_u16(&mut self, n: u16) {
-        self.write_u64(u64::from(n));
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-    fn write_isize(&mut self, n: isize) {
-        self.write_u64(n as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type Map<K, V> = HashMap<K, V, BuildHasherDefault<Quick>>;
-type Set<K> = HashSet<K, BuildHasherDefault<Quick>>;
+use crate::hash::{Map, Set};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Conn {

@@ -73,7 +73,7 @@ pub fn inet<'a>(b: &'a [u8], s: &mut Socket<'a>) {
         match kind {
             // MPTCP sends its own mptcp_info under the same type; only TCP's is tcp_info.
             INET_DIAG_INFO if s.proto == Proto::Tcp => {
-                s.tcp_info = Some(super::tcp_info::decode(v))
+                s.tcp_info = Some(Box::new(super::tcp_info::decode(v)))
             }
             INET_DIAG_CONG => {
                 let name = v.split(|&c| c == 0).next().unwrap_or(&[]);

@@ -1,0 +1,171 @@
+//! A collection held whole, for passes that need every record before any is printed
+//! (`--peer`'s join). Records are kept owned: what they borrowed from a netlink buffer
+//! (a unix path, a service name, a congestion algorithm's name) is copied into one arena,
+//! and their namespace is kept as an index into the collection's spaces. [`Buffered::get`]
+//! rebuilds a record as the sink first saw it; [`Buffered::replay`] sends them all on,
+//! group headers included.
+
+use std::io;
+use std::ops::Range;
+
+use crate::model::{CongInfo, Congestion, Socket};
+use crate::source::netns::Space;
+use crate::source::{Group, Sink};
+
+/// What a stored record borrowed, as arena ranges.
+#[derive(Debug, Clone, Default)]
+struct Borrowed {
+    /// Index into the spaces, `u32::MAX` for none.
+    ns: u32,
+    path: Option<Range<u32>>,
+    service: Option<Range<u32>>,
+    cong: Option<(Range<u32>, Option<CongInfo>)>,
+}
+
+pub struct Buffered<'n> {
+    spaces: &'n [Space],
+    recs: Vec<Socket<'static>>,
+    borrowed: Vec<Borrowed>,
+    arena: Vec<u8>,
+    /// Each group and the index of its first record.
+    groups: Vec<(usize, Group)>,
+    pub warnings: Vec<String>,
+    last: Option<(u64, u32)>,
+}
+
+impl<'n> Buffered<'n> {
+    pub fn new(spaces: &'n [Space]) -> Self {
+        Buffered {
+            spaces,
+            recs: Vec::new(),
+            borrowed: Vec::new(),
+            arena: Vec::new(),
+            groups: Vec::new(),
+            warnings: Vec::new(),
+            last: None,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+
+    /// The stored record `i` without what it borrowed (for passes over keys).
+    pub fn bare(&self, i: usize) -> &Socket<'static> {
+        &self.recs[i]
+    }
+
+    /// The index of record `i`'s namespace in the spaces (`u32::MAX`: none).
+    pub fn ns_index(&self, i: usize) -> u32 {
+        self.borrowed[i].ns
+    }
+
+    fn keep(&mut self, b: &[u8]) -> Range<u32> {
+        let start = self.arena.len() as u32;
+        self.arena.extend_from_slice(b);
+        start..self.arena.len() as u32
+    }
+
+    fn bytes(&self, r: &Range<u32>) -> &[u8] {
+        &self.arena[r.start as usize..r.end as usize]
+    }
+
+    fn text(&self, r: &Range<u32>) -> &str {
+        std::str::from_utf8(self.bytes(r)).unwrap_or("")
+    }
+
+    /// Record `i` as it was collected.
+    pub fn get(&self, i: usize) -> Socket<'_> {
+        let b = &self.borrowed[i];
+        let mut s: Socket<'_> = self.recs[i].clone();
+        s.netns = self.spaces.get(b.ns as usize).map(|sp| &sp.ns);
+        s.path = b.path.as_ref().map(|r| self.bytes(r));
+        s.service = b.service.as_ref().map(|r| self.text(r));
+        s.cong = b.cong.as_ref().map(|(r, info)| Congestion {
+            name: self.text(r),
+            info: *info,
+        });
+        s
+    }
+
+    /// Sends every record `keep` accepts on to `sink`, after `fill` has completed it, with
+    /// the group headers where they fell.
+    pub fn replay<'s>(
+        &'s self,
+        sink: &mut dyn Sink,
+        mut keep: impl FnMut(usize, &Socket<'s>) -> bool,
+        mut fill: impl FnMut(usize, &mut Socket<'s>),
+    ) -> io::Result<()> {
+        let mut groups = self.groups.iter().peekable();
+        for i in 0..self.recs.len() {
+            while let Some((_, g)) = groups.next_if(|(at, _)| *at <= i) {
+                sink.group(*g)?;
+            }
+            let mut s = self.get(i);
+            if keep(i, &s) {
+                fill(i, &mut s);
+                sink.socket(&s)?;
+            }
+        }
+        for (_, g) in groups {
+            sink.group(*g)?;
+        }
+        for w in &self.warnings {
+            sink.warning(w);
+        }
+        Ok(())
+    }
+}
+
+impl Sink for Buffered<'_> {
+    fn group(&mut self, group: Group) -> io::Result<()> {
+        self.groups.push((self.recs.len(), group));
+        Ok(())
+    }
+
+    fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
+        let ns = match s.netns {
+            None => u32::MAX,
+            Some(n) => match self.last {
+                Some((inode, k)) if inode == n.inode => k,
+                _ => {
+                    let k = self
+                        .spaces
+                        .iter()
+                        .position(|sp| sp.ns.inode == n.inode)
+                        .map_or(u32::MAX, |k| k as u32);
+                    self.last = Some((n.inode, k));
+                    k
+                }
+            },
+        };
+        let b = Borrowed {
+            ns,
+            path: s.path.map(|p| self.keep(p)),
+            service: s.service.map(|v| self.keep(v.as_bytes())),
+            cong: s.cong.map(|c| (self.keep(c.name.as_bytes()), c.info)),
+        };
+        self.borrowed.push(b);
+        self.recs.push(Socket {
+            path: None,
+            service: None,
+            cong: None,
+            netns: None,
+            peer: None,
+            ..s.clone()
+        });
+        Ok(())
+    }
+
+    fn warning(&mut self, msg: &str) {
+        self.warnings.push(msg.to_string());
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,203 @@
+//! `--peer`: which socket on this host is at the other end of each socket. A pass over a
+//! finished collection (a hash join, linear in the sockets, with no system call):
+//!
+//! - unix: the peer inode the kernel reports (`UNIX_DIAG_PEER`) names the other socket,
+//!   in whatever network namespace it was listed (unix sockets belong to none).
+//! - TCP, UDP, SCTP, MPTCP: the socket whose local and remote addresses are this one's
+//!   remote and local, first in the same namespace (`local`), else in another one
+//!   (`netns`: veth pairs and bridges, where addresses are unique). Loopback addresses exist
+//!   in every namespace, so they are only paired within one, and a tuple found in more than
+//!   one other namespace is not paired at all: a guess is worse than none.
+//!
+//! IPv4-mapped IPv6 addresses are compared as IPv4, so a `tcp6` socket pairs with its
+//! `tcp` peer.
+
+use std::net::IpAddr;
+
+use crate::hash::Map;
+use crate::model::{Endpoint, Proto, State, Via};
+
+/// What the join needs of a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub proto: Proto,
+    pub state: State,
+    pub local: Endpoint,
+    pub remote: Endpoint,
+    pub inode: u32,
+    pub peer_inode: u32,
+    /// The namespace it was listed in (any number that tells namespaces apart).
+    pub ns: u32,
+}
+
+/// Each socket's peer: (index into `keys`, how it was found).
+pub fn pair(keys: &[Key]) -> Vec<Option<(usize, Via)>> {
+    let mut unix: Map<u32, usize> = Map::default();
+    let mut here: Map<(Proto, u32, Endpoint, Endpoint), usize> = Map::default();
+    // Non-loopback tuples across namespaces: the first holder and how many there are.
+    let mut anywhere: Map<(Proto, Endpoint, Endpoint), (usize, u32)> = Map::default();
+    for (i, k) in keys.iter().enumerate() {
+        if k.proto == Proto::Unix {
+            if k.inode != 0 {
+                unix.insert(k.inode, i);
+            }
+            continue;
+        }
+        let Some((l, r)) = connected(k) else { continue };
+        here.insert((k.proto, k.ns, l, r), i);
+        if !loopback(l.addr) {
+            anywhere
+                .entry((k.proto, l, r))
+                .and_modify(|e| e.1 += 1)
+                .or_insert((i, 1));
+        }
+    }
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| {
+            if k.proto == Proto::Unix {
+                return (k.peer_inode != 0)
+                    .then(|| unix.get(&k.peer_inode))
+                    .flatten()
+                    .filter(|&&j| j != i)
+                    .map(|&j| (j, Via::Unix));
+            }
+            let (l, r) = connected(k)?;
+            if let Some(&j) = here.get(&(k.proto, k.ns, r, l)).filter(|&&j| j != i) {
+                return Some((j, Via::Local));
+            }
+            if loopback(l.addr) {
+                return None;
+            }
+            match anywhere.get(&(k.proto, r, l)) {
+                Some(&(j, 1)) if keys[j].ns != k.ns => Some((j, Via::Netns)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// A connected inet socket's (local, remote), addresses normalised; `None` for listeners
+/// and unconnected sockets.
+fn connected(k: &Key) -> Option<(Endpoint, Endpoint)> {
+    if k.state == State::Listen || k.remote.port == 0 && k.remote.addr.is_unspecified() {
+        return None;
+    }
+    Some((norm(k.local), norm(k.remote)))
+}
+
+fn norm(e: Endpoint) -> Endpoint {
+    match e.addr {
+        IpAddr::V6(a) => Endpoint {
+            addr: a.to_ipv4_mapped().map_or(e.addr, IpAddr::V4),
+            port: e.port,
+        },
+        IpAddr::V4(_) => e,
+    }
+}
+
+fn loopback(a: IpAddr) -> bool {
+    a.is_loopback()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inet(proto: Proto, local: &str, remote: &str, ns: u32) -> Key {
+        let ep = |s: &str| {
+            let a: std::net::SocketAddr = s.parse().unwrap();
+            Endpoint {
+                addr: a.ip(),
+                port: a.port(),
+            }
+        };
+        Key {
+            proto,
+            state: State::Established,
+            local: ep(local),
+            remote: ep(remote),
+            inode: 0,
+            peer_inode: 0,
+            ns,
+        }
+    }
+
+    fn unix(inode: u32, peer: u32, ns: u32) -> Key {
+        Key {
+            proto: Proto::Unix,
+            state: State::Established,
+            local: Endpoint::UNSPECIFIED,
+            remote: Endpoint::UNSPECIFIED,
+            inode,
+            peer_inode: peer,
+            ns,
+        }
+    }
+
+    #[test]
+    fn unix_pairs_by_peer_inode_across_namespaces() {
+        let keys = [
+            unix(10, 11, 0),
+            unix(11, 10, 1),
+            unix(12, 99, 0),
+            unix(13, 0, 0),
+        ];
+        let p = pair(&keys);
+        assert_eq!(p[0], Some((1, Via::Unix)));
+        assert_eq!(p[1], Some((0, Via::Unix)));
+        assert_eq!(p[2], None, "a peer that is gone");
+        assert_eq!(p[3], None);
+    }
+
+    #[test]
+    fn mirrored_tuples_same_namespace_first_then_unique_elsewhere() {
+        let keys = [
+            inet(Proto::Tcp, "127.0.0.1:40000", "127.0.0.1:80", 0),
+            inet(Proto::Tcp, "127.0.0.1:80", "127.0.0.1:40000", 0),
+            // The same loopback tuple in another namespace is another connection.
+            inet(Proto::Tcp, "127.0.0.1:80", "127.0.0.1:40001", 1),
+            inet(Proto::Tcp, "127.0.0.1:40001", "127.0.0.1:80", 2),
+            // A veth connection between namespaces 3 and 4.
+            inet(Proto::Tcp, "10.1.0.1:5000", "10.1.0.2:22", 3),
+            inet(Proto::Tcp, "10.1.0.2:22", "10.1.0.1:5000", 4),
+            // v4-mapped against IPv4; UDP apart from TCP.
+            inet(
+                Proto::Tcp,
+                "[::ffff:127.0.0.1]:81",
+                "[::ffff:127.0.0.1]:40002",
+                0,
+            ),
+            inet(Proto::Tcp, "127.0.0.1:40002", "127.0.0.1:81", 0),
+            inet(Proto::Udp, "127.0.0.1:40000", "127.0.0.1:80", 0),
+        ];
+        let p = pair(&keys);
+        assert_eq!(p[0], Some((1, Via::Local)));
+        assert_eq!(p[1], Some((0, Via::Local)));
+        assert_eq!(p[2], None, "loopback is never paired across namespaces");
+        assert_eq!(p[3], None);
+        assert_eq!(p[4], Some((5, Via::Netns)));
+        assert_eq!(p[5], Some((4, Via::Netns)));
+        assert_eq!(p[6], Some((7, Via::Local)));
+        assert_eq!(p[7], Some((6, Via::Local)));
+        assert_eq!(p[8], None);
+    }
+
+    #[test]
+    fn ambiguous_or_unconnected_is_never_guessed() {
+        let mut l = inet(Proto::Tcp, "0.0.0.0:80", "0.0.0.0:0", 0);
+        l.state = State::Listen;
+        let keys = [
+            l,
+            inet(Proto::Tcp, "10.2.0.1:5000", "10.2.0.2:22", 0),
+            // The mirror exists in two other namespaces: no answer.
+            inet(Proto::Tcp, "10.2.0.2:22", "10.2.0.1:5000", 1),
+            inet(Proto::Tcp, "10.2.0.2:22", "10.2.0.1:5000", 2),
+            inet(Proto::Udp, "0.0.0.0:53", "0.0.0.0:0", 0),
+        ];
+        let p = pair(&keys);
+        assert_eq!(p[0], None);
+        assert_eq!(p[1], None);
+        assert_eq!(p[4], None);
+    }
+}
