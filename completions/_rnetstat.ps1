@@ -69,6 +69,7 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('-0', '-0', [CompletionResultType]::ParameterName, 'Show packet sockets (AF_PACKET)')
             [CompletionResult]::new('--packet', '--packet', [CompletionResultType]::ParameterName, 'Show packet sockets (AF_PACKET)')
             [CompletionResult]::new('--netlink', '--netlink', [CompletionResultType]::ParameterName, 'Show netlink sockets')
+            [CompletionResult]::new('--peer', '--peer', [CompletionResultType]::ParameterName, 'Show the socket at the other end when it is on this host: unix peers, loopback and other namespaces (searched whether or not --all-netns is given), with its process')
             [CompletionResult]::new('--info', '--info', [CompletionResultType]::ParameterName, 'Show TCP internals (tcp_info and congestion control), like ss -i')
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Show socket memory (skmeminfo), like ss -m')
             [CompletionResult]::new('--memory', '--memory', [CompletionResultType]::ParameterName, 'Show socket memory (skmeminfo), like ss -m')

@@ -66,6 +66,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand -0 'Show packet sockets (AF_PACKET)'
             cand --packet 'Show packet sockets (AF_PACKET)'
             cand --netlink 'Show netlink sockets'
+            cand --peer 'Show the socket at the other end when it is on this host: unix peers, loopback and other namespaces (searched whether or not --all-netns is given), with its process'
             cand --info 'Show TCP internals (tcp_info and congestion control), like ss -i'
             cand -m 'Show socket memory (skmeminfo), like ss -m'
             cand --memory 'Show socket memory (skmeminfo), like ss -m'

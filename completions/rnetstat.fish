@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_rnetstat_global_optspecs
-    string join \n t/tcp u/udp w/raw x/unix 4/inet 6/inet6 l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide A/protocol= c/continuous= format= json source= stack= S/sctp mptcp 0/packet netlink info m/memory N/net= all-netns container= i/interfaces g/groups r/route s/statistics delta summary K/kill F/filter= userspace-filter h/help V/version
+    string join \n t/tcp u/udp w/raw x/unix 4/inet 6/inet6 l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide A/protocol= c/continuous= format= json source= stack= S/sctp mptcp 0/packet netlink peer info m/memory N/net= all-netns container= i/interfaces g/groups r/route s/statistics delta summary K/kill F/filter= userspace-filter h/help V/version
 end
 
 function __fish_rnetstat_needs_command
@@ -60,6 +60,7 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -s S -l sctp -d 'Show SC
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l mptcp -d 'Show MPTCP sockets'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s 0 -l packet -d 'Show packet sockets (AF_PACKET)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l netlink -d 'Show netlink sockets'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l peer -d 'Show the socket at the other end when it is on this host: unix peers, loopback and other namespaces (searched whether or not --all-netns is given), with its process'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l info -d 'Show TCP internals (tcp_info and congestion control), like ss -i'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s m -l memory -d 'Show socket memory (skmeminfo), like ss -m'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'

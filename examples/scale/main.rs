@@ -7,9 +7,10 @@
 //! It moves itself into a new network namespace for each load level (root only), so the
 //! load and every listing see only that level's sockets, and nothing leaves that
 //! namespace's loopback.
-//! Per load level it runs three groups, the commands of a group alternating round by round:
-//! `-tan` (rnetstat, ss, netstat), `-tanp` (the same three) and `--json` (rnetstat's JSON
-//! against `ss -tan`); the empty namespace before any load measures start-up cost.
+//! Per load level it runs four groups, the commands of a group alternating round by round:
+//! `-tan` (rnetstat, ss, netstat), `-tanp` (the same three), `--json` (rnetstat's JSON
+//! against `ss -tan`) and `--peer` (`rnetstat -tanp --peer` against `rnetstat -tanp`); the
+//! empty namespace before any load measures start-up cost.
 
 mod measure;
 mod pairs;
@@ -135,6 +136,14 @@ fn groups(r: &str) -> Vec<Group> {
         Group::new(
             "`--json`: rnetstat's JSON against ss's text",
             vec![argv(&format!("{r} -tan --json")), argv("ss -tan")],
+            1,
+        ),
+        Group::new(
+            "`--peer`: the other end of every socket, against -tanp alone",
+            vec![
+                argv(&format!("{r} -tanp --peer")),
+                argv(&format!("{r} -tanp")),
+            ],
             1,
         ),
     ]

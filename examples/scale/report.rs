@@ -120,6 +120,12 @@ pub fn targets(empty: &Level, top: &Level) -> String {
         1.0,
         "×",
     );
+    row(
+        "`rnetstat -tanp --peer` ≤ 1.3 × `rnetstat -tanp`",
+        ratio(top, "`--peer`", "rnetstat -tanp --peer"),
+        1.3,
+        "×",
+    );
     let rss = find(top, "`-tan`", "rnetstat -tan").zip(find(top, "`-tan`", "ss -tan"));
     row(
         "peak RSS `rnetstat -tan` ≤ `ss -tan`",

@@ -19,7 +19,6 @@ use crate::source::buffer::Buffered;
 use crate::source::containers::RuntimeFiles;
 use crate::source::netns::{self, Space, Target};
 use crate::source::owners::Owners;
-use crate::source::procfs::ProcRoot;
 use crate::source::{self, Listening, Reach, Selection, Sink, peers};
 use crate::sys;
 
@@ -33,32 +32,35 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
         .then(|| crate::source::cgroups::scan(&crate::source::cgroups::root()));
     loop {
         let spaces = super::spaces(cfg, &world.proc_root)?;
-        // --peer looks for the other end in every namespace it can enter.
-        let searched = (cfg.peer && cfg.netns != Target::All)
-            .then(|| {
-                netns::select(
-                    &Target::All,
-                    &world.proc_root,
-                    &mut RuntimeFiles::new("/"),
-                    true,
-                )
-            })
-            .transpose()?;
-        // One walk of /proc serves every namespace: socket inodes are unique host-wide.
-        let owners = (cfg.programs || cfg.peer).then(|| {
-            let o = Owners::scan(&world.proc_root);
-            owners_notice(&o);
-            o
-        });
-        let reach = once(
-            cfg,
-            world,
-            &mut names,
-            owners.as_ref(),
-            cgroups.as_ref(),
-            &spaces,
-            searched.as_deref(),
-        )?;
+        let reach = if cfg.peer {
+            with_peers(cfg, world, &mut names, cgroups.as_ref(), &spaces)?
+        } else {
+            // One walk of /proc serves every namespace: socket inodes are unique host-wide.
+            let owners = cfg.programs.then(|| {
+                let o = Owners::scan(&world.proc_root);
+                owners_notice(&o);
+                o
+            });
+            let color = super::color(world);
+            let mut sink = make_sink(
+                cfg,
+                &mut world.out,
+                &mut names,
+                owners.as_ref(),
+                cgroups.as_ref(),
+                color,
+            )?;
+            let user = userspace(cfg, sink.as_mut());
+            let reach = source::collect(
+                &cfg.selection,
+                &world.proc_root,
+                &spaces,
+                &user,
+                sink.as_mut(),
+            )?;
+            sink.finish().map_err(Error::Output)?;
+            reach
+        };
         super::refused_notice(reach.refused);
         lookup_notice(&mut names);
         match cfg.continuous {
@@ -68,21 +70,19 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
     }
 }
 
-fn once<W: Write>(
+/// The sink the format asks for. `owners` fill PID/Program name with `-p` and name the
+/// peers with `--peer`.
+fn make_sink<'a, W: Write>(
     cfg: &Config,
-    world: &mut World<W>,
-    names: &mut Names,
-    owners: Option<&Owners>,
-    cgroups: Option<&CgroupPaths>,
-    spaces: &[Space],
-    searched: Option<&[Space]>,
-) -> Result<Reach, Error> {
-    let color = super::color(world);
+    out: &'a mut W,
+    names: &'a mut Names,
+    owners: Option<&'a Owners>,
+    cgroups: Option<&'a CgroupPaths>,
+    color: bool,
+) -> Result<Box<dyn Sink + 'a>, Error> {
     let where_column = super::shows_netns(cfg);
-    // The owners fill PID/Program name only with -p; with --peer they name the peers.
     let (programs, peers) = (owners.filter(|_| cfg.programs), owners.filter(|_| cfg.peer));
-    let out = &mut world.out;
-    let mut sink: Box<dyn Sink + '_> = match cfg.format {
+    Ok(match cfg.format {
         _ if cfg.summary => Box::new(
             Summary::new(
                 out,
@@ -116,58 +116,88 @@ fn once<W: Write>(
                 j
             })
         }
-    };
-    let (user, warnings) = if cfg.selection.userspace {
-        source::stack::fetch()
-    } else {
-        Default::default()
-    };
+    })
+}
+
+/// The userspace stacks' snapshots, when `--stack` asks for them; their warnings go to
+/// `sink`.
+fn userspace(cfg: &Config, sink: &mut dyn Sink) -> Vec<crate::stack::snapshot::Snapshot> {
+    if !cfg.selection.userspace {
+        return Vec::new();
+    }
+    let (user, warnings) = source::stack::fetch();
     for w in &warnings {
         sink.warning(w);
     }
-    let reach = if cfg.peer {
-        with_peers(
-            cfg,
-            &world.proc_root,
-            spaces,
-            searched,
-            &user,
-            sink.as_mut(),
-        )?
-    } else {
-        source::collect(
-            &cfg.selection,
-            &world.proc_root,
-            spaces,
-            &user,
-            sink.as_mut(),
-        )?
-    };
-    sink.finish().map_err(Error::Output)?;
-    Ok(reach)
+    user
 }
 
-/// `--peer`: collects every socket of the selected kinds in every namespace searched (in
-/// every state and unfiltered: the other end of a shown socket need not be shown itself),
-/// joins them ([`peers::pair`]), and passes on the ones the selection shows, each with its
-/// peer.
-fn with_peers(
+/// `--peer`: collects every socket of the selected kinds in every namespace rnetstat may
+/// enter (in every state and unfiltered: the other end of a shown socket need not be shown
+/// itself), joins them ([`peers::pair`]), and prints the ones the selection shows, each
+/// with its peer. The `/proc` walk that names processes runs meanwhile, on its own thread:
+/// nothing is printed before the join anyway.
+fn with_peers<W: Write>(
     cfg: &Config,
-    proc_root: &ProcRoot,
+    world: &mut World<W>,
+    names: &mut Names,
+    cgroups: Option<&CgroupPaths>,
     spaces: &[Space],
-    searched: Option<&[Space]>,
-    user: &[crate::stack::snapshot::Snapshot],
-    sink: &mut dyn Sink,
 ) -> Result<Reach, Error> {
-    let all = searched.unwrap_or(spaces);
+    let proc_root = &world.proc_root;
+    let searched = (cfg.netns != Target::All)
+        .then(|| netns::select(&Target::All, proc_root, &mut RuntimeFiles::new("/"), true))
+        .transpose()?;
+    let all = searched.as_deref().unwrap_or(spaces);
     let wide = Selection {
         filter: None,
         listening: Listening::All,
         ..cfg.selection.clone()
     };
     let mut buf = Buffered::new(all);
-    let reach = source::collect(&wide, proc_root, all, user, &mut buf)?;
-    let keys: Vec<peers::Key> = (0..buf.len())
+    let user = userspace(cfg, &mut buf);
+    let (reach, links, owners) = std::thread::scope(|sc| {
+        let walk = sc.spawn(|| Owners::scan(proc_root));
+        let reach = source::collect(&wide, proc_root, all, &user, &mut buf);
+        let links = reach.is_ok().then(|| peers::pair(&keys(&buf)));
+        let owners = walk.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (reach, links, owners)
+    });
+    let reach = reach?;
+    let links = links.unwrap_or_default();
+    if cfg.programs {
+        owners_notice(&owners);
+    }
+    let color = super::color(world);
+    let mut sink = make_sink(cfg, &mut world.out, names, Some(&owners), cgroups, color)?;
+    let shown: Set<u64> = spaces.iter().map(|s| s.ns.inode).collect();
+    buf.replay(
+        sink.as_mut(),
+        |_, s| s.netns.is_none_or(|n| shown.contains(&n.inode)) && cfg.selection.accepts(s),
+        |i| {
+            let (j, via) = links[i]?;
+            let p = buf.bare(j);
+            Some(Peer {
+                via,
+                netns: buf.netns(j),
+                proto: p.proto,
+                family: p.family,
+                state: p.state,
+                local: p.local,
+                remote: p.remote,
+                inode: p.inode,
+                path: buf.path(j),
+            })
+        },
+    )
+    .map_err(Error::Output)?;
+    sink.finish().map_err(Error::Output)?;
+    Ok(reach)
+}
+
+/// What the join needs of each buffered record.
+fn keys(buf: &Buffered<'_>) -> Vec<peers::Key> {
+    (0..buf.len())
         .map(|i| {
             let s = buf.bare(i);
             peers::Key {
@@ -180,31 +210,7 @@ fn with_peers(
                 ns: buf.ns_index(i),
             }
         })
-        .collect();
-    let links = peers::pair(&keys);
-    let shown: Set<u64> = spaces.iter().map(|s| s.ns.inode).collect();
-    buf.replay(
-        sink,
-        |_, s| s.netns.is_none_or(|n| shown.contains(&n.inode)) && cfg.selection.accepts(s),
-        |i, s| {
-            if let Some((j, via)) = links[i] {
-                let p = buf.get(j);
-                s.peer = Some(Peer {
-                    via,
-                    netns: p.netns,
-                    proto: p.proto,
-                    family: p.family,
-                    state: p.state,
-                    local: p.local,
-                    remote: p.remote,
-                    inode: p.inode,
-                    path: p.path,
-                });
-            }
-        },
-    )
-    .map_err(Error::Output)?;
-    Ok(reach)
+        .collect()
 }
 
 /// Says once per print that name lookups ran out of time.

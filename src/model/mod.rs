@@ -257,8 +257,9 @@ pub struct Socket<'a> {
     pub link: Option<LinkId>,
     /// The network namespace the socket was dumped from, stamped by the collector.
     pub netns: Option<&'a Netns>,
-    /// The other end, when `--peer` found it on this host.
-    pub peer: Option<Peer<'a>>,
+    /// The other end, when `--peer` found it on this host (a reference: most records
+    /// have none, and the record stays small).
+    pub peer: Option<&'a Peer<'a>>,
 }
 
 /// The address of a packet or netlink socket.

@@ -8,7 +8,7 @@
 use std::io;
 use std::ops::Range;
 
-use crate::model::{CongInfo, Congestion, Socket};
+use crate::model::{CongInfo, Congestion, Peer, Socket};
 use crate::source::netns::Space;
 use crate::source::{Group, Sink};
 
@@ -22,9 +22,13 @@ struct Borrowed {
     cong: Option<(Range<u32>, Option<CongInfo>)>,
 }
 
+/// Records per chunk: storage grows by chunks, so it is never copied as it grows.
+const CHUNK: usize = 4096;
+
 pub struct Buffered<'n> {
     spaces: &'n [Space],
-    recs: Vec<Socket<'static>>,
+    recs: Vec<Vec<Socket<'static>>>,
+    len: usize,
     borrowed: Vec<Borrowed>,
     arena: Vec<u8>,
     /// Each group and the index of its first record.
@@ -38,6 +42,7 @@ impl<'n> Buffered<'n> {
         Buffered {
             spaces,
             recs: Vec::new(),
+            len: 0,
             borrowed: Vec::new(),
             arena: Vec::new(),
             groups: Vec::new(),
@@ -47,16 +52,28 @@ impl<'n> Buffered<'n> {
     }
 
     pub fn len(&self) -> usize {
-        self.recs.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.recs.is_empty()
+        self.len == 0
     }
 
     /// The stored record `i` without what it borrowed (for passes over keys).
     pub fn bare(&self, i: usize) -> &Socket<'static> {
-        &self.recs[i]
+        &self.recs[i / CHUNK][i % CHUNK]
+    }
+
+    /// Record `i`'s namespace.
+    pub fn netns(&self, i: usize) -> Option<&'n crate::model::Netns> {
+        self.spaces
+            .get(self.borrowed[i].ns as usize)
+            .map(|sp| &sp.ns)
+    }
+
+    /// Record `i`'s unix path.
+    pub fn path(&self, i: usize) -> Option<&[u8]> {
+        self.borrowed[i].path.as_ref().map(|r| self.bytes(r))
     }
 
     /// The index of record `i`'s namespace in the spaces (`u32::MAX`: none).
@@ -81,7 +98,7 @@ impl<'n> Buffered<'n> {
     /// Record `i` as it was collected.
     pub fn get(&self, i: usize) -> Socket<'_> {
         let b = &self.borrowed[i];
-        let mut s: Socket<'_> = self.recs[i].clone();
+        let mut s: Socket<'_> = self.bare(i).clone();
         s.netns = self.spaces.get(b.ns as usize).map(|sp| &sp.ns);
         s.path = b.path.as_ref().map(|r| self.bytes(r));
         s.service = b.service.as_ref().map(|r| self.text(r));
@@ -92,23 +109,26 @@ impl<'n> Buffered<'n> {
         s
     }
 
-    /// Sends every record `keep` accepts on to `sink`, after `fill` has completed it, with
-    /// the group headers where they fell.
+    /// Sends every record `keep` accepts on to `sink`, each with the peer `peer` gives it,
+    /// and the group headers where they fell.
     pub fn replay<'s>(
         &'s self,
         sink: &mut dyn Sink,
         mut keep: impl FnMut(usize, &Socket<'s>) -> bool,
-        mut fill: impl FnMut(usize, &mut Socket<'s>),
+        mut peer: impl FnMut(usize) -> Option<Peer<'s>>,
     ) -> io::Result<()> {
         let mut groups = self.groups.iter().peekable();
-        for i in 0..self.recs.len() {
+        for i in 0..self.len {
             while let Some((_, g)) = groups.next_if(|(at, _)| *at <= i) {
                 sink.group(*g)?;
             }
-            let mut s = self.get(i);
+            let s = self.get(i);
             if keep(i, &s) {
-                fill(i, &mut s);
-                sink.socket(&s)?;
+                let p = peer(i);
+                // A binding of its own, whose lifetime can shrink to the peer's.
+                let mut shown: Socket<'_> = s;
+                shown.peer = p.as_ref();
+                sink.socket(&shown)?;
             }
         }
         for (_, g) in groups {
@@ -123,7 +143,7 @@ impl<'n> Buffered<'n> {
 
 impl Sink for Buffered<'_> {
     fn group(&mut self, group: Group) -> io::Result<()> {
-        self.groups.push((self.recs.len(), group));
+        self.groups.push((self.len, group));
         Ok(())
     }
 
@@ -150,7 +170,12 @@ impl Sink for Buffered<'_> {
             cong: s.cong.map(|c| (self.keep(c.name.as_bytes()), c.info)),
         };
         self.borrowed.push(b);
-        self.recs.push(Socket {
+        if self.len.is_multiple_of(CHUNK) {
+            self.recs.push(Vec::with_capacity(CHUNK));
+        }
+        self.len += 1;
+        let chunk = self.recs.last_mut().expect("a chunk was just made");
+        chunk.push(Socket {
             path: None,
             service: None,
             cong: None,

@@ -30,12 +30,17 @@ pub struct Key {
     pub ns: u32,
 }
 
+/// An endpoint packed for hashing: the address as 128 bits (IPv4 as mapped), then the port.
+type Packed = (u128, u16);
+
 /// Each socket's peer: (index into `keys`, how it was found).
 pub fn pair(keys: &[Key]) -> Vec<Option<(usize, Via)>> {
-    let mut unix: Map<u32, usize> = Map::default();
-    let mut here: Map<(Proto, u32, Endpoint, Endpoint), usize> = Map::default();
+    let n = keys.len();
+    let mut unix: Map<u32, usize> = Map::with_capacity_and_hasher(n, Default::default());
+    let mut here: Map<(Proto, u32, Packed, Packed), usize> =
+        Map::with_capacity_and_hasher(n, Default::default());
     // Non-loopback tuples across namespaces: the first holder and how many there are.
-    let mut anywhere: Map<(Proto, Endpoint, Endpoint), (usize, u32)> = Map::default();
+    let mut anywhere: Map<(Proto, Packed, Packed), (usize, u32)> = Map::default();
     for (i, k) in keys.iter().enumerate() {
         if k.proto == Proto::Unix {
             if k.inode != 0 {
@@ -45,7 +50,7 @@ pub fn pair(keys: &[Key]) -> Vec<Option<(usize, Via)>> {
         }
         let Some((l, r)) = connected(k) else { continue };
         here.insert((k.proto, k.ns, l, r), i);
-        if !loopback(l.addr) {
+        if !loopback(l.0) {
             anywhere
                 .entry((k.proto, l, r))
                 .and_modify(|e| e.1 += 1)
@@ -66,7 +71,7 @@ pub fn pair(keys: &[Key]) -> Vec<Option<(usize, Via)>> {
             if let Some(&j) = here.get(&(k.proto, k.ns, r, l)).filter(|&&j| j != i) {
                 return Some((j, Via::Local));
             }
-            if loopback(l.addr) {
+            if loopback(l.0) {
                 return None;
             }
             match anywhere.get(&(k.proto, r, l)) {
@@ -77,27 +82,29 @@ pub fn pair(keys: &[Key]) -> Vec<Option<(usize, Via)>> {
         .collect()
 }
 
-/// A connected inet socket's (local, remote), addresses normalised; `None` for listeners
-/// and unconnected sockets.
-fn connected(k: &Key) -> Option<(Endpoint, Endpoint)> {
+/// A connected inet socket's (local, remote), packed; `None` for listeners and
+/// unconnected sockets.
+fn connected(k: &Key) -> Option<(Packed, Packed)> {
     if k.state == State::Listen || k.remote.port == 0 && k.remote.addr.is_unspecified() {
         return None;
     }
-    Some((norm(k.local), norm(k.remote)))
+    Some((pack(k.local), pack(k.remote)))
 }
 
-fn norm(e: Endpoint) -> Endpoint {
-    match e.addr {
-        IpAddr::V6(a) => Endpoint {
-            addr: a.to_ipv4_mapped().map_or(e.addr, IpAddr::V4),
-            port: e.port,
-        },
-        IpAddr::V4(_) => e,
-    }
+/// IPv4 and IPv4-mapped IPv6 pack alike, so a `tcp6` socket pairs with its `tcp` peer.
+fn pack(e: Endpoint) -> Packed {
+    let v6 = match e.addr {
+        IpAddr::V4(a) => a.to_ipv6_mapped(),
+        IpAddr::V6(a) => a,
+    };
+    (u128::from(v6), e.port)
 }
 
-fn loopback(a: IpAddr) -> bool {
-    a.is_loopback()
+/// 127.0.0.0/8 (as mapped) or ::1.
+fn loopback(a: u128) -> bool {
+    let v6 = std::net::Ipv6Addr::from(a);
+    v6.to_ipv4_mapped()
+        .map_or(v6.is_loopback(), |v4| v4.is_loopback())
 }
 
 #[cfg(test)]

@@ -287,3 +287,38 @@ pub fn same_as_netstat(args: &[&str]) {
     }
     panic!("netstat {args:?} never printed the same twice: {last:?}");
 }
+
+/// Starts `sleep` holding a duplicate of `sock` as its fd 3.
+pub fn spawn_holder<S: std::os::fd::AsRawFd>(sock: &S) -> std::process::Child {
+    use std::os::unix::process::CommandExt;
+    let fd = sock.as_raw_fd();
+    let mut cmd = Command::new("sleep");
+    cmd.arg("120");
+    // SAFETY: dup2 is async-signal-safe; it runs in the child between fork and exec.
+    #[allow(unsafe_code)]
+    unsafe {
+        cmd.pre_exec(move || {
+            // Regression: when the socket already is fd 3, dup2(3, 3) does nothing and
+            // leaves FD_CLOEXEC set, so exec closed it and the holder never held it.
+            if fd == 3 {
+                if libc::fcntl(3, libc::F_SETFD, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            } else if libc::dup2(fd, 3) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().expect("spawn sleep");
+    // Wait until the child has exec'd and its fd 3 is visible.
+    let pid = child.id();
+    eventually("the holder child's exec", 10, || {
+        std::fs::read_link(format!("/proc/{pid}/fd/3"))
+            .ok()
+            .filter(|l| l.to_string_lossy().starts_with("socket:"))
+            .and_then(|_| std::fs::read_to_string(format!("/proc/{pid}/comm")).ok())
+            .filter(|c| c.trim() == "sleep")
+    });
+    child
+}

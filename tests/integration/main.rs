@@ -12,6 +12,7 @@ mod kernel_zoo;
 mod lab;
 mod metrics;
 mod netns;
+mod peers;
 mod procfs_fixture;
 mod routes;
 mod ss_depth;

@@ -4,13 +4,13 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{self, UnixDatagram, UnixListener, UnixStream};
-use std::process::{Child, Command};
+use std::process::Child;
 use std::thread;
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use super::common::{eventually, inode};
+use super::common::{eventually, inode, spawn_holder};
 
 /// Keeps every socket alive and remembers what the tests should see.
 #[allow(dead_code)] // fields are held for their sockets' lifetimes
@@ -246,40 +246,4 @@ pub fn build() -> Zoo {
     });
     thread::sleep(Duration::from_millis(300));
     zoo
-}
-
-/// Starts `sleep` holding a duplicate of `sock` as its fd 3.
-fn spawn_holder(sock: &TcpStream) -> Child {
-    use std::os::fd::AsRawFd;
-    use std::os::unix::process::CommandExt;
-    let fd = sock.as_raw_fd();
-    let mut cmd = Command::new("sleep");
-    cmd.arg("120");
-    // SAFETY: dup2 is async-signal-safe; it runs in the child between fork and exec.
-    #[allow(unsafe_code)]
-    unsafe {
-        cmd.pre_exec(move || {
-            // Regression: when the socket already is fd 3, dup2(3, 3) does nothing and
-            // leaves FD_CLOEXEC set, so exec closed it and the holder never held it.
-            if fd == 3 {
-                if libc::fcntl(3, libc::F_SETFD, 0) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-            } else if libc::dup2(fd, 3) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let child = cmd.spawn().expect("spawn sleep");
-    // Wait until the child has exec'd and its fd 3 is visible.
-    let pid = child.id();
-    eventually("the holder child's exec", 10, || {
-        std::fs::read_link(format!("/proc/{pid}/fd/3"))
-            .ok()
-            .filter(|l| l.to_string_lossy().starts_with("socket:"))
-            .and_then(|_| std::fs::read_to_string(format!("/proc/{pid}/comm")).ok())
-            .filter(|c| c.trim() == "sleep")
-    });
-    child
 }

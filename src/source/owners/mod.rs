@@ -48,8 +48,12 @@ impl Owners {
             return &[];
         }
         let start = self.entries.partition_point(|e| e.0 < inode);
-        let end = start + self.entries[start..].partition_point(|e| e.0 == inode);
-        &self.entries[start..end]
+        // A socket has one holder or a few: walk them rather than search again.
+        let n = self.entries[start..]
+            .iter()
+            .take_while(|e| e.0 == inode)
+            .count();
+        &self.entries[start..start + n]
     }
 
     pub fn process(&self, pid: u32) -> Option<&ProcInfo> {
