@@ -7,7 +7,7 @@ use std::thread;
 use crate::config::Config;
 use crate::error::Error;
 use crate::hash::Set;
-use crate::model::Peer;
+use crate::model::{Flow, Peer};
 use crate::output::Format;
 use crate::output::detail::CgroupPaths;
 use crate::output::json::Json;
@@ -19,7 +19,7 @@ use crate::source::buffer::Buffered;
 use crate::source::containers::RuntimeFiles;
 use crate::source::netns::{self, Space, Target};
 use crate::source::owners::Owners;
-use crate::source::{self, Listening, Reach, Selection, Sink, peers};
+use crate::source::{self, Listening, Reach, Selection, Sink, conntrack, peers};
 use crate::sys;
 
 use super::World;
@@ -159,7 +159,13 @@ fn with_peers<W: Write>(
     let (reach, links, owners) = std::thread::scope(|sc| {
         let walk = sc.spawn(|| Owners::scan(proc_root));
         let reach = source::collect(&wide, proc_root, all, &user, &mut buf);
-        let links = reach.is_ok().then(|| peers::pair(&keys(&buf)));
+        let sel = &cfg.selection;
+        let flows = if sel.tcp || sel.udp || sel.sctp || sel.mptcp {
+            flows(all, proc_root, &mut buf)
+        } else {
+            Vec::new()
+        };
+        let links = reach.is_ok().then(|| peers::pair(&keys(&buf), &flows));
         let owners = walk.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
         (reach, links, owners)
     });
@@ -193,6 +199,44 @@ fn with_peers<W: Write>(
     .map_err(Error::Output)?;
     sink.finish().map_err(Error::Output)?;
     Ok(reach)
+}
+
+/// Every searched namespace's connection tracking entries, by the namespace's index:
+/// over ctnetlink, else from its `/proc/net/nf_conntrack`. When no table can be read, one
+/// warning says why: connections through NAT then have no peer.
+fn flows(
+    all: &[Space],
+    proc_root: &crate::source::procfs::ProcRoot,
+    sink: &mut dyn Sink,
+) -> Vec<(u32, Flow)> {
+    let per = netns::each(all, proc_root, |root| {
+        conntrack::dump().map_err(|e| e.to_string()).or_else(|e| {
+            let path = root.path("net/nf_conntrack");
+            std::fs::read_to_string(&path)
+                .map(|t| conntrack::parse_proc(&t))
+                .map_err(|e2| format!("ctnetlink: {e}; {}: {e2}", path.display()))
+        })
+    });
+    let mut flows = Vec::new();
+    let (mut read, mut why) = (0, None);
+    for (i, r) in per.into_iter().enumerate() {
+        match r {
+            Ok(Ok(f)) => {
+                read += 1;
+                flows.extend(f.into_iter().map(|f| (i as u32, f)));
+            }
+            Ok(Err(e)) => why = Some(e),
+            // Not entered: collection has already said so.
+            Err(_) => {}
+        }
+    }
+    if let (0, Some(why)) = (read, why) {
+        sink.warning(&format!(
+            "connection tracking could not be read ({why}); peers through NAT are not shown \
+             (it needs root, CAP_NET_ADMIN)"
+        ));
+    }
+    flows
 }
 
 /// What the join needs of each buffered record.

@@ -6,6 +6,7 @@
 //! was decoded from, so streaming a dump allocates nothing per row.
 
 mod extras;
+mod flow;
 pub mod iface;
 pub mod netns;
 mod peer;
@@ -15,6 +16,7 @@ pub mod stats;
 mod tcp_info;
 
 pub use extras::{CongInfo, Congestion, MemInfo};
+pub use flow::Flow;
 pub use netns::{Container, Netns, Runtime};
 pub use peer::{Peer, Via};
 pub use state::{State, StateMask};

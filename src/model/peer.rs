@@ -11,6 +11,8 @@ pub enum Via {
     Local,
     /// The mirrored 4-tuple in another network namespace (veth, bridge; no NAT).
     Netns,
+    /// Through NAT: the connection tracking entry that maps one end's tuple to the other's.
+    Nat,
 }
 
 impl Via {
@@ -19,6 +21,7 @@ impl Via {
             Via::Unix => "unix",
             Via::Local => "local",
             Via::Netns => "netns",
+            Via::Nat => "nat",
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod buffer;
 pub mod cgroups;
+pub mod conntrack;
 pub mod containers;
 pub mod ifaces;
 pub mod netlink;

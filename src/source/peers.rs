@@ -9,13 +9,20 @@
 //!   in every namespace, so they are only paired within one, and a tuple found in more than
 //!   one other namespace is not paired at all: a guess is worse than none.
 //!
+//! - through NAT (`nat`): a connection tracking entry whose tuples differ maps the one end's
+//!   tuple to the other's. A socket whose (local, remote) is an entry's original tuple, in
+//!   the table of its own namespace, pairs with the socket whose (local, remote) is that
+//!   entry's reply tuple; and the other way round, the reply end finds the original end in
+//!   the namespace whose table held the entry. (A host client `127.0.0.1:X → 127.0.0.1:18080`
+//!   and a container's `10.88.0.8:8080 ← 10.88.0.1:X'`.)
+//!
 //! IPv4-mapped IPv6 addresses are compared as IPv4, so a `tcp6` socket pairs with its
 //! `tcp` peer.
 
 use std::net::IpAddr;
 
 use crate::hash::Map;
-use crate::model::{Endpoint, Proto, State, Via};
+use crate::model::{Endpoint, Flow, Proto, State, Via};
 
 /// What the join needs of a socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,8 +40,9 @@ pub struct Key {
 /// An endpoint packed for hashing: the address as 128 bits (IPv4 as mapped), then the port.
 type Packed = (u128, u16);
 
-/// Each socket's peer: (index into `keys`, how it was found).
-pub fn pair(keys: &[Key]) -> Vec<Option<(usize, Via)>> {
+/// Each socket's peer: (index into `keys`, how it was found). `flows` are the connection
+/// tracking entries of each namespace (the same numbers as [`Key::ns`]).
+pub fn pair(keys: &[Key], flows: &[(u32, Flow)]) -> Vec<Option<(usize, Via)>> {
     let n = keys.len();
     let mut unix: Map<u32, usize> = Map::with_capacity_and_hasher(n, Default::default());
     let mut here: Map<(Proto, u32, Packed, Packed), usize> =
@@ -57,6 +65,28 @@ pub fn pair(keys: &[Key]) -> Vec<Option<(usize, Via)>> {
                 .or_insert((i, 1));
         }
     }
+    // Translated flows: original tuple (in its table's namespace) → reply tuple, and reply
+    // tuple → (the table's namespace, original tuple).
+    let mut forward: Map<(u8, u32, Packed, Packed), (Packed, Packed)> = Map::default();
+    let mut backward: Map<(u8, Packed, Packed), (u32, Packed, Packed)> = Map::default();
+    for (ns, f) in flows.iter().filter(|(_, f)| f.translated()) {
+        let (o, r) = (
+            (pack(f.orig.0), pack(f.orig.1)),
+            (pack(f.reply.0), pack(f.reply.1)),
+        );
+        forward.insert((f.proto, *ns, o.0, o.1), r);
+        backward.insert((f.proto, r.0, r.1), (*ns, o.0, o.1));
+    }
+    // The socket whose own (local, remote) is `t`: in `ns` first, else anywhere, once.
+    let holder = |proto: Proto, ns: u32, t: (Packed, Packed)| -> Option<usize> {
+        if let Some(&j) = here.get(&(proto, ns, t.0, t.1)) {
+            return Some(j);
+        }
+        match anywhere.get(&(proto, t.0, t.1)) {
+            Some(&(j, 1)) if !loopback(t.0.0) => Some(j),
+            _ => None,
+        }
+    };
     keys.iter()
         .enumerate()
         .map(|(i, k)| {
@@ -71,15 +101,37 @@ pub fn pair(keys: &[Key]) -> Vec<Option<(usize, Via)>> {
             if let Some(&j) = here.get(&(k.proto, k.ns, r, l)).filter(|&&j| j != i) {
                 return Some((j, Via::Local));
             }
-            if loopback(l.0) {
-                return None;
+            if !loopback(l.0)
+                && let Some(&(j, 1)) = anywhere.get(&(k.proto, r, l))
+                && keys[j].ns != k.ns
+            {
+                return Some((j, Via::Netns));
             }
-            match anywhere.get(&(k.proto, r, l)) {
-                Some(&(j, 1)) if keys[j].ns != k.ns => Some((j, Via::Netns)),
-                _ => None,
+            let num = ip_proto(k.proto)?;
+            // This end opened the connection through NAT: the reply tuple's holder.
+            if let Some(&(rs, rd)) = forward.get(&(num, k.ns, l, r)) {
+                return holder(k.proto, k.ns, (rs, rd))
+                    .filter(|&j| j != i)
+                    .map(|j| (j, Via::Nat));
             }
+            // This end was reached through NAT: the original tuple's holder, where the
+            // table was.
+            let &(ns, os, od) = backward.get(&(num, l, r))?;
+            here.get(&(k.proto, ns, os, od))
+                .filter(|&&j| j != i)
+                .map(|&j| (j, Via::Nat))
         })
         .collect()
+}
+
+/// The IP protocol number connection tracking knows a protocol by.
+fn ip_proto(p: Proto) -> Option<u8> {
+    match p {
+        Proto::Tcp | Proto::Mptcp => Some(6),
+        Proto::Udp => Some(17),
+        Proto::Sctp => Some(132),
+        _ => None,
+    }
 }
 
 /// A connected inet socket's (local, remote), packed; `None` for listeners and
@@ -150,7 +202,7 @@ mod tests {
             unix(12, 99, 0),
             unix(13, 0, 0),
         ];
-        let p = pair(&keys);
+        let p = pair(&keys, &[]);
         assert_eq!(p[0], Some((1, Via::Unix)));
         assert_eq!(p[1], Some((0, Via::Unix)));
         assert_eq!(p[2], None, "a peer that is gone");
@@ -178,7 +230,7 @@ mod tests {
             inet(Proto::Tcp, "127.0.0.1:40002", "127.0.0.1:81", 0),
             inet(Proto::Udp, "127.0.0.1:40000", "127.0.0.1:80", 0),
         ];
-        let p = pair(&keys);
+        let p = pair(&keys, &[]);
         assert_eq!(p[0], Some((1, Via::Local)));
         assert_eq!(p[1], Some((0, Via::Local)));
         assert_eq!(p[2], None, "loopback is never paired across namespaces");
@@ -202,9 +254,62 @@ mod tests {
             inet(Proto::Tcp, "10.2.0.2:22", "10.2.0.1:5000", 2),
             inet(Proto::Udp, "0.0.0.0:53", "0.0.0.0:0", 0),
         ];
-        let p = pair(&keys);
+        let p = pair(&keys, &[]);
         assert_eq!(p[0], None);
         assert_eq!(p[1], None);
         assert_eq!(p[4], None);
+    }
+
+    #[test]
+    fn through_nat_both_ways() {
+        let ep = |s: &str| {
+            let a: std::net::SocketAddr = s.parse().unwrap();
+            Endpoint {
+                addr: a.ip(),
+                port: a.port(),
+            }
+        };
+        let keys = [
+            // The host's client, to a published port on loopback (namespace 0).
+            inet(Proto::Tcp, "127.0.0.1:41234", "127.0.0.1:18080", 0),
+            // The container's accepted socket (namespace 5).
+            inet(Proto::Tcp, "10.88.0.8:8080", "10.88.0.1:41234", 5),
+            // Another host client, whose flow is not translated.
+            inet(Proto::Tcp, "127.0.0.1:41300", "127.0.0.1:9000", 0),
+        ];
+        let flows = [
+            (
+                0,
+                Flow {
+                    proto: 6,
+                    orig: (ep("127.0.0.1:41234"), ep("127.0.0.1:18080")),
+                    reply: (ep("10.88.0.8:8080"), ep("10.88.0.1:41234")),
+                },
+            ),
+            // The container's own table sees the connection untranslated.
+            (
+                5,
+                Flow {
+                    proto: 6,
+                    orig: (ep("10.88.0.1:41234"), ep("10.88.0.8:8080")),
+                    reply: (ep("10.88.0.8:8080"), ep("10.88.0.1:41234")),
+                },
+            ),
+            (
+                0,
+                Flow {
+                    proto: 6,
+                    orig: (ep("127.0.0.1:41300"), ep("127.0.0.1:9000")),
+                    reply: (ep("127.0.0.1:9000"), ep("127.0.0.1:41300")),
+                },
+            ),
+        ];
+        let p = pair(&keys, &flows);
+        assert_eq!(p[0], Some((1, Via::Nat)));
+        assert_eq!(p[1], Some((0, Via::Nat)));
+        assert_eq!(p[2], None);
+        // The same flow in another namespace's table does not pair namespace 0's socket.
+        let moved = [(3, flows[0].1)];
+        assert_eq!(pair(&keys, &moved)[0], None);
     }
 }

@@ -213,3 +213,108 @@ fn across_namespaces_over_a_veth() {
     assert_eq!(back["recv_q"], 1);
     drop(c);
 }
+
+#[test]
+fn through_nat_to_another_namespace() {
+    if !is_root() {
+        eprintln!("skipping through_nat_to_another_namespace: needs root");
+        return;
+    }
+    if Command::new("iptables").arg("--version").output().is_err() {
+        eprintln!(
+            "skipping through_nat_to_another_namespace: iptables is not installed (scripts/install-test-deps)"
+        );
+        return;
+    }
+    // A "host" namespace whose 127.0.0.1:18080 is DNAT'd to a "container" namespace's
+    // 10.215.0.2:8080 over a veth, as a published port on localhost is.
+    let pid = std::process::id();
+    let (host, ctr) = (format!("rnn{pid}h"), format!("rnn{pid}c"));
+    struct Del(Vec<String>);
+    impl Drop for Del {
+        fn drop(&mut self) {
+            for n in &self.0 {
+                let _ = Command::new("ip").args(["netns", "del", n]).status();
+            }
+        }
+    }
+    let _del = Del(vec![host.clone(), ctr.clone()]);
+    ip(&format!("netns add {host}"));
+    ip(&format!("netns add {ctr}"));
+    ip(&format!(
+        "-n {host} link add vh type veth peer name vc netns {ctr}"
+    ));
+    ip(&format!("-n {host} addr add 10.215.0.1/24 dev vh"));
+    ip(&format!("-n {ctr} addr add 10.215.0.2/24 dev vc"));
+    for (ns, dev) in [(&host, "vh"), (&ctr, "vc"), (&host, "lo"), (&ctr, "lo")] {
+        ip(&format!("-n {ns} link set {dev} up"));
+    }
+    let in_host = |args: &[&str]| {
+        let o = Command::new("ip")
+            .args(["netns", "exec", &host])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    // Loopback addresses may be routed out (and so DNAT'd), as a runtime's port map does.
+    in_host(&[
+        "sh",
+        "-c",
+        "echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet",
+    ]);
+    let dnat = "-t nat -A OUTPUT -p tcp -d 127.0.0.1 --dport 18080 -j DNAT --to-destination 10.215.0.2:8080";
+    let masq = "-t nat -A POSTROUTING -p tcp -d 10.215.0.2 --dport 8080 -j MASQUERADE";
+    for rule in [dnat, masq] {
+        let mut args = vec!["iptables"];
+        args.extend(rule.split(' '));
+        in_host(&args);
+    }
+    let enter = |name: String| {
+        let f = std::fs::File::open(format!("/run/netns/{name}")).unwrap();
+        rustix::thread::move_into_link_name_space(
+            f.as_fd(),
+            Some(rustix::thread::LinkNameSpaceType::Network),
+        )
+        .unwrap();
+    };
+    let c2 = ctr.clone();
+    let l = std::thread::spawn(move || {
+        enter(c2);
+        TcpListener::bind("0.0.0.0:8080").unwrap()
+    })
+    .join()
+    .unwrap();
+    let h2 = host.clone();
+    let c = std::thread::spawn(move || {
+        enter(h2);
+        let to = "127.0.0.1:18080".parse().unwrap();
+        TcpStream::connect_timeout(&to, std::time::Duration::from_secs(5)).unwrap()
+    })
+    .join()
+    .unwrap();
+    let (s, from) = l.accept().unwrap();
+    assert_eq!(from.ip().to_string(), "10.215.0.1", "masqueraded source");
+    let child = Killed(spawn_holder(&s));
+    let (ci, si) = (inode(&c), inode(&s));
+    drop(s);
+    // The host's client: its peer is the container's socket, through NAT.
+    let r = record(&["-tn", "-N", &host], ci);
+    held_by(&r, si, "nat", &child.0);
+    assert_eq!(r["remote"]["port"], 18080);
+    assert_eq!(r["peer"]["netns"]["name"], ctr.as_str());
+    assert_eq!(r["peer"]["local"]["address"], "10.215.0.2");
+    assert_eq!(r["peer"]["local"]["port"], 8080);
+    // And the other way: the container's socket names the host's client.
+    let back = record(&["-tn", "-N", &ctr], si);
+    assert_eq!(back["peer"]["via"], "nat");
+    assert_eq!(back["peer"]["inode"], ci);
+    assert_eq!(back["peer"]["netns"]["name"], host.as_str());
+    assert_eq!(back["peer"]["local"]["address"], "127.0.0.1");
+    assert_eq!(back["peer"]["remote"]["port"], 18080);
+    drop(c);
+}

@@ -36,10 +36,10 @@ pub const RECV_BUF: usize = 64 * 1024;
 /// `SOCK_DIAG_BY_FAMILY` (include/uapi/linux/sock_diag.h).
 pub(crate) const SOCK_DIAG_BY_FAMILY: u16 = 20;
 /// `NLM_F_REQUEST | NLM_F_DUMP`.
-pub(crate) const DUMP_FLAGS: u16 = 0x301;
+pub const DUMP_FLAGS: u16 = 0x301;
 
 /// Starts a netlink message: a `nlmsghdr` whose length [`finish`] fills in.
-pub(crate) fn message(kind: u16, flags: u16, seq: u32) -> Vec<u8> {
+pub fn message(kind: u16, flags: u16, seq: u32) -> Vec<u8> {
     let mut b = Vec::with_capacity(128);
     b.extend_from_slice(&0u32.to_ne_bytes()); // nlmsg_len, set by finish
     b.extend_from_slice(&kind.to_ne_bytes());
@@ -57,7 +57,7 @@ pub fn request_seq(req: &[u8]) -> u32 {
 }
 
 /// Sets `nlmsg_len` to the message's length.
-pub(crate) fn finish(mut b: Vec<u8>) -> Vec<u8> {
+pub fn finish(mut b: Vec<u8>) -> Vec<u8> {
     let len = b.len() as u32;
     b[0..4].copy_from_slice(&len.to_ne_bytes());
     b
