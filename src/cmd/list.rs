@@ -7,7 +7,7 @@ use std::thread;
 use crate::config::Config;
 use crate::error::Error;
 use crate::hash::Set;
-use crate::model::{Flow, Peer};
+use crate::model::{Flow, Forwarded, Peer};
 use crate::output::Format;
 use crate::output::detail::CgroupPaths;
 use crate::output::json::Json;
@@ -16,7 +16,7 @@ use crate::output::netstat::NetstatText;
 use crate::output::summary::Summary;
 use crate::output::table::TableOut;
 use crate::source::buffer::Buffered;
-use crate::source::containers::RuntimeFiles;
+use crate::source::containers::{self, RuntimeFiles};
 use crate::source::netns::{self, Space, Target};
 use crate::source::owners::Owners;
 use crate::source::{self, Listening, Reach, Selection, Sink, conntrack, peers};
@@ -165,12 +165,21 @@ fn with_peers<W: Write>(
         } else {
             Vec::new()
         };
-        let links = reach.is_ok().then(|| peers::pair(&keys(&buf), &flows));
+        let links = reach.is_ok().then(|| {
+            let keys = keys(&buf);
+            let containers: Vec<Option<&str>> = all
+                .iter()
+                .map(|s| s.ns.container.as_ref().map(|c| c.id.as_str()))
+                .collect();
+            let maps = containers::ports::mappings(std::path::Path::new("/"));
+            let fw = source::forwards::forwards(&keys, &flows, &maps, &containers);
+            (peers::pair(&keys, &flows), fw)
+        });
         let owners = walk.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
         (reach, links, owners)
     });
     let reach = reach?;
-    let links = links.unwrap_or_default();
+    let (links, forwards) = links.unwrap_or_default();
     if cfg.programs {
         owners_notice(&owners);
     }
@@ -181,19 +190,30 @@ fn with_peers<W: Write>(
         sink.as_mut(),
         |_, s| s.netns.is_none_or(|n| shown.contains(&n.inode)) && cfg.selection.accepts(s),
         |i| {
-            let (j, via) = links[i]?;
-            let p = buf.bare(j);
-            Some(Peer {
-                via,
-                netns: buf.netns(j),
-                proto: p.proto,
-                family: p.family,
-                state: p.state,
-                local: p.local,
-                remote: p.remote,
-                inode: p.inode,
-                path: buf.path(j),
-            })
+            let peer = links[i].map(|(j, via)| {
+                let p = buf.bare(j);
+                Peer {
+                    via,
+                    netns: buf.netns(j),
+                    proto: p.proto,
+                    family: p.family,
+                    state: p.state,
+                    local: p.local,
+                    remote: p.remote,
+                    inode: p.inode,
+                    path: buf.path(j),
+                }
+            });
+            let fw = forwards[i]
+                .iter()
+                .map(|f| Forwarded {
+                    netns: f.target.and_then(|t| buf.netns(t)),
+                    address: f.address,
+                    inode: f.target.map_or(0, |t| buf.bare(t).inode),
+                    source: f.source,
+                })
+                .collect();
+            (peer, fw)
         },
     )
     .map_err(Error::Output)?;

@@ -64,6 +64,7 @@ impl Sink for Collect {
             cong: None,
             netns: None,
             peer: None,
+            forwards: &[],
             ..s.clone()
         });
         Ok(())

@@ -18,7 +18,7 @@ mod tcp_info;
 pub use extras::{CongInfo, Congestion, MemInfo};
 pub use flow::Flow;
 pub use netns::{Container, Netns, Runtime};
-pub use peer::{Peer, Via};
+pub use peer::{Forwarded, Peer, Via};
 pub use state::{State, StateMask};
 pub use tcp_info::TcpInfo;
 
@@ -262,6 +262,8 @@ pub struct Socket<'a> {
     /// The other end, when `--peer` found it on this host (a reference: most records
     /// have none, and the record stays small).
     pub peer: Option<&'a Peer<'a>>,
+    /// `--peer`, for a listener that forwards (a published port): where it leads.
+    pub forwards: &'a [Forwarded<'a>],
 }
 
 /// The address of a packet or netlink socket.
@@ -346,6 +348,7 @@ impl Socket<'_> {
             link: None,
             netns: None,
             peer: None,
+            forwards: &[],
         }
     }
 }

@@ -26,6 +26,18 @@ impl Via {
     }
 }
 
+/// Where a listener that only forwards (a published port) leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Forwarded<'a> {
+    /// The namespace of the socket it reaches, when that was found.
+    pub netns: Option<&'a Netns>,
+    pub address: Endpoint,
+    /// The inode of the listener it reaches, 0 when not found.
+    pub inode: u32,
+    /// Which record said so: `"podman"`, `"docker"` or `"conntrack"`.
+    pub source: &'static str,
+}
+
 /// The peer socket, as far as a listing shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Peer<'a> {

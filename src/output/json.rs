@@ -82,6 +82,20 @@ pub struct JsonSocket<'a> {
     /// `--peer`: the other end on this host, or `null`.
     #[serde(skip_serializing_if = "Option::is_none")]
     peer: Option<Option<JsonPeer<'a>>>,
+    /// `--peer`, a listener that forwards (a published port): where it leads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    forwards_to: Option<Vec<JsonForward<'a>>>,
+}
+
+/// Where a forwarding listener leads (docs/json.md).
+#[derive(Serialize)]
+struct JsonForward<'a> {
+    container: Option<JsonContainer<'a>>,
+    netns: Option<JsonNetns<'a>>,
+    address: IpAddr,
+    port: u16,
+    processes: Vec<JsonProcess<'a>>,
+    source: &'static str,
 }
 
 /// The other end of a socket (docs/json.md).
@@ -173,7 +187,7 @@ impl<'a> JsonSocket<'a> {
         };
         let processes = owners.map(|o| holders(o, s.inode));
         let peer = peers.map(|o| {
-            s.peer.as_ref().map(|p| {
+            s.peer.map(|p| {
                 let inet = !matches!(p.proto, Proto::Unix | Proto::Packet | Proto::Netlink);
                 let ep = |e: crate::model::Endpoint| {
                     inet.then_some(JsonEndpoint {
@@ -258,6 +272,22 @@ impl<'a> JsonSocket<'a> {
                 .netns
                 .map(|n| n.container.as_ref().map(JsonContainer::new)),
             peer,
+            forwards_to: peers.filter(|_| !s.forwards.is_empty()).map(|o| {
+                s.forwards
+                    .iter()
+                    .map(|f| JsonForward {
+                        container: f
+                            .netns
+                            .and_then(|n| n.container.as_ref())
+                            .map(JsonContainer::new),
+                        netns: f.netns.map(JsonNetns::new),
+                        address: f.address.addr,
+                        port: f.address.port,
+                        processes: holders(o, f.inode),
+                        source: f.source,
+                    })
+                    .collect()
+            }),
         }
     }
 }

@@ -137,7 +137,7 @@ impl<'a, W: Write> NetstatText<'a, W> {
     fn push_peer(&mut self, s: &Socket<'_>) {
         self.line.push(' ');
         let start = self.line.len();
-        super::peer::push_cell(&mut self.line, s.peer, self.owners);
+        super::peer::push_cell(&mut self.line, s, self.owners);
         pad_to(&mut self.line, start + 20);
     }
 

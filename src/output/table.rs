@@ -206,7 +206,7 @@ impl<W: Write> Sink for TableOut<'_, W> {
         }
         if let Some(o) = self.peers {
             text.clear();
-            super::peer::push_cell(&mut text, s.peer, Some(o));
+            super::peer::push_cell(&mut text, s, Some(o));
             cells.push(Cell::new(&text));
         }
         if let Some((_, t)) = self.table.as_mut() {

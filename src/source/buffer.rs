@@ -8,7 +8,7 @@
 use std::io;
 use std::ops::Range;
 
-use crate::model::{CongInfo, Congestion, Peer, Socket};
+use crate::model::{CongInfo, Congestion, Forwarded, Peer, Socket};
 use crate::source::netns::Space;
 use crate::source::{Group, Sink};
 
@@ -109,13 +109,13 @@ impl<'n> Buffered<'n> {
         s
     }
 
-    /// Sends every record `keep` accepts on to `sink`, each with the peer `peer` gives it,
-    /// and the group headers where they fell.
+    /// Sends every record `keep` accepts on to `sink`, each with the peer and forwards
+    /// `decorate` gives it, and the group headers where they fell.
     pub fn replay<'s>(
         &'s self,
         sink: &mut dyn Sink,
         mut keep: impl FnMut(usize, &Socket<'s>) -> bool,
-        mut peer: impl FnMut(usize) -> Option<Peer<'s>>,
+        mut decorate: impl FnMut(usize) -> (Option<Peer<'s>>, Vec<Forwarded<'s>>),
     ) -> io::Result<()> {
         let mut groups = self.groups.iter().peekable();
         for i in 0..self.len {
@@ -124,10 +124,11 @@ impl<'n> Buffered<'n> {
             }
             let s = self.get(i);
             if keep(i, &s) {
-                let p = peer(i);
+                let (p, fw) = decorate(i);
                 // A binding of its own, whose lifetime can shrink to the peer's.
                 let mut shown: Socket<'_> = s;
                 shown.peer = p.as_ref();
+                shown.forwards = &fw;
                 sink.socket(&shown)?;
             }
         }
@@ -181,6 +182,7 @@ impl Sink for Buffered<'_> {
             cong: None,
             netns: None,
             peer: None,
+            forwards: &[],
             ..s.clone()
         });
         Ok(())

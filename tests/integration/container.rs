@@ -3,6 +3,8 @@
 //! own directory (`CONTAINERS_STORAGE_CONF`), the container has no network but its own
 //! namespace (`--network none`), and everything is removed on drop, also on failure.
 
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -91,17 +93,20 @@ impl Podman {
 
     /// Runs busybox httpd on port 8080 in a new container named `name`; returns its id.
     fn httpd(&mut self, name: &str) -> String {
+        self.run_httpd(name, &["--network", "none"])
+    }
+
+    /// The same, on podman's bridge network with container port 8080 published on
+    /// `host_port`.
+    fn httpd_published(&mut self, name: &str, host_port: u16) -> String {
+        let publish = format!("{host_port}:8080");
+        self.run_httpd(name, &["-p", &publish])
+    }
+
+    fn run_httpd(&mut self, name: &str, network: &[&str]) -> String {
         self.containers.push(name.to_string());
-        let mut args = vec![
-            "run",
-            "-d",
-            "--name",
-            name,
-            "--network",
-            "none",
-            "--pull",
-            "never",
-        ];
+        let mut args = vec!["run", "-d", "--name", name, "--pull", "never"];
+        args.extend(network);
         args.extend(RUN_FLAGS);
         args.extend([
             self.image.as_str(),
@@ -217,4 +222,83 @@ fn podman_container_is_attributed_and_selectable() {
     let procs = &listener_8080(&socks).unwrap()["processes"];
     assert_eq!(procs[0]["pid"].as_u64().unwrap().to_string(), pid);
     assert_eq!(procs[0]["name"], "busybox");
+}
+
+#[test]
+fn published_port_peers_and_forwarding_listener() {
+    if !is_root() {
+        eprintln!("skipping published_port_peers_and_forwarding_listener: needs root");
+        return;
+    }
+    let ok = Command::new("podman")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok || !Path::new("/bin/busybox").exists() {
+        eprintln!(
+            "skipping published_port_peers_and_forwarding_listener: podman or busybox-static \
+             is not installed (scripts/install-test-deps)"
+        );
+        return;
+    }
+    // podman runs inside a network namespace of the test's own: its bridge, port map (DNAT
+    // and conmon's listener) and the container's traffic all stay there and go with it.
+    super::common::in_netns("published_port_peers_and_forwarding_listener", || {
+        let mut p = Podman::new();
+        let name = format!("rnt-pub-{}", std::process::id());
+        let id = p.httpd_published(&name, 18080);
+        let ip = p.ok(&[
+            "inspect",
+            "--format",
+            "{{.NetworkSettings.IPAddress}}",
+            &name,
+        ]);
+        // A host client through 127.0.0.1:18080.
+        let client = super::common::eventually("the published port", 10, || {
+            let to: SocketAddr = "127.0.0.1:18080".parse().ok()?;
+            let mut c = TcpStream::connect_timeout(&to, std::time::Duration::from_secs(2)).ok()?;
+            c.write_all(b"GET / HTTP/1.0\r\n").ok()?;
+            Some(c)
+        });
+        let ci = super::common::inode(&client);
+        let peer_json = |args: &[&str]| {
+            let mut a = args.to_vec();
+            a.push("--peer");
+            json(&p, &a)
+        };
+        let socks = peer_json(&["-tn"]);
+        let c = socks.iter().find(|s| s["inode"] == ci).expect("the client");
+        let peer = &c["peer"];
+        assert_eq!(peer["via"], "nat", "{c}");
+        assert_eq!(peer["container"]["runtime"], "podman");
+        assert_eq!(peer["container"]["id"], id.as_str());
+        assert_eq!(peer["container"]["name"], name.as_str());
+        // httpd listens dual-stack: its connection is tcp6, the address v4-mapped.
+        let addr = peer["local"]["address"].as_str().unwrap();
+        assert_eq!(addr.trim_start_matches("::ffff:"), ip.as_str(), "{c}");
+        assert_eq!(peer["local"]["port"], 8080);
+        assert_eq!(peer["processes"][0]["name"], "busybox", "{c}");
+        // conmon's listener on the host port leads to the container's httpd.
+        let socks = peer_json(&["-tln"]);
+        let l = socks
+            .iter()
+            .find(|s| s["local"]["port"] == 18080)
+            .expect("the forwarding listener");
+        let f = &l["forwards_to"][0];
+        assert_eq!(f["container"]["name"], name.as_str(), "{l}");
+        assert_eq!(f["container"]["id"], id.as_str());
+        assert_eq!(f["address"], ip.as_str());
+        assert_eq!(f["port"], 8080);
+        assert_eq!(f["processes"][0]["name"], "busybox");
+        assert_eq!(f["source"], "podman");
+        // Text: the Peer column says where it leads.
+        let o = rnetstat(&p, &["-tln", "--peer"]);
+        let text = String::from_utf8_lossy(&o.stdout);
+        let row = text.lines().find(|r| r.contains(":18080 ")).unwrap();
+        assert!(
+            row.contains(&format!("→ {name} {ip}:8080 (busybox)")),
+            "{row}"
+        );
+        drop(client);
+    });
 }

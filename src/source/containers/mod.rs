@@ -8,6 +8,7 @@
 
 pub mod cgroup;
 pub mod names;
+pub mod ports;
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;
