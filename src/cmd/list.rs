@@ -156,15 +156,25 @@ fn with_peers<W: Write>(
     };
     let mut buf = Buffered::new(all);
     let user = userspace(cfg, &mut buf);
+    let sel = &cfg.selection;
+    let nat = sel.tcp || sel.udp || sel.sctp || sel.mptcp;
     let (reach, links, owners) = std::thread::scope(|sc| {
+        // The /proc walk and the connection tracking tables are read while collecting.
         let walk = sc.spawn(|| Owners::scan(proc_root));
+        let tracked = sc.spawn(|| {
+            if nat {
+                flows(all, proc_root)
+            } else {
+                (Vec::new(), None)
+            }
+        });
         let reach = source::collect(&wide, proc_root, all, &user, &mut buf);
-        let sel = &cfg.selection;
-        let flows = if sel.tcp || sel.udp || sel.sctp || sel.mptcp {
-            flows(all, proc_root, &mut buf)
-        } else {
-            Vec::new()
-        };
+        let (flows, warning) = tracked
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        if let Some(w) = warning {
+            buf.warning(&w);
+        }
         let links = reach.is_ok().then(|| {
             let keys = keys(&buf);
             let containers: Vec<Option<&str>> = all
@@ -222,14 +232,20 @@ fn with_peers<W: Write>(
 }
 
 /// Every searched namespace's connection tracking entries, by the namespace's index:
-/// over ctnetlink, else from its `/proc/net/nf_conntrack`. When no table can be read, one
-/// warning says why: connections through NAT then have no peer.
+/// over ctnetlink, else from its `/proc/net/nf_conntrack`. A namespace whose
+/// `nf_conntrack_count` is 0 is not dumped: a dump walks the whole table, which every
+/// namespace shares (0.5–10 ms each, even when empty). When no table can be read, the
+/// warning to give says why: connections through NAT then have no peer.
 fn flows(
     all: &[Space],
     proc_root: &crate::source::procfs::ProcRoot,
-    sink: &mut dyn Sink,
-) -> Vec<(u32, Flow)> {
+) -> (Vec<(u32, Flow)>, Option<String>) {
     let per = netns::each(all, proc_root, |root| {
+        // /proc/sys/net shows the namespace of the thread reading it.
+        let count = std::fs::read_to_string("/proc/sys/net/netfilter/nf_conntrack_count");
+        if count.ok().and_then(|t| t.trim().parse::<u64>().ok()) == Some(0) {
+            return Ok(Vec::new());
+        }
         conntrack::dump().map_err(|e| e.to_string()).or_else(|e| {
             let path = root.path("net/nf_conntrack");
             std::fs::read_to_string(&path)
@@ -250,13 +266,13 @@ fn flows(
             Err(_) => {}
         }
     }
-    if let (0, Some(why)) = (read, why) {
-        sink.warning(&format!(
+    let warning = (read == 0).then_some(why).flatten().map(|why| {
+        format!(
             "connection tracking could not be read ({why}); peers through NAT are not shown \
              (it needs root, CAP_NET_ADMIN)"
-        ));
-    }
-    flows
+        )
+    });
+    (flows, warning)
 }
 
 /// What the join needs of each buffered record.

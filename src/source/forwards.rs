@@ -154,22 +154,7 @@ mod tests {
     use super::*;
 
     fn key(proto: Proto, state: State, local: &str, remote: &str, ns: u32) -> Key {
-        let ep = |s: &str| {
-            let a: std::net::SocketAddr = s.parse().unwrap();
-            Endpoint {
-                addr: a.ip(),
-                port: a.port(),
-            }
-        };
-        Key {
-            proto,
-            state,
-            local: ep(local),
-            remote: ep(remote),
-            inode: 0,
-            peer_inode: 0,
-            ns,
-        }
+        Key::fixture(proto, state, local, remote, ns)
     }
 
     const ID: &str = "636e20d28002b47ba193ff438dced98aa439cbb40ea74348415cdbb63d91421a";

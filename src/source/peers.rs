@@ -37,6 +37,29 @@ pub struct Key {
     pub ns: u32,
 }
 
+#[cfg(test)]
+impl Key {
+    /// A fixture: `proto` from `local` to `remote` (socket address text) in namespace `ns`.
+    pub fn fixture(proto: Proto, state: State, local: &str, remote: &str, ns: u32) -> Key {
+        let ep = |s: &str| {
+            let a: std::net::SocketAddr = s.parse().expect("a socket address");
+            Endpoint {
+                addr: a.ip(),
+                port: a.port(),
+            }
+        };
+        Key {
+            proto,
+            state,
+            local: ep(local),
+            remote: ep(remote),
+            inode: 0,
+            peer_inode: 0,
+            ns,
+        }
+    }
+}
+
 /// An endpoint packed for hashing: the address as 128 bits (IPv4 as mapped), then the port.
 type Packed = (u128, u16);
 
@@ -164,22 +187,7 @@ mod tests {
     use super::*;
 
     fn inet(proto: Proto, local: &str, remote: &str, ns: u32) -> Key {
-        let ep = |s: &str| {
-            let a: std::net::SocketAddr = s.parse().unwrap();
-            Endpoint {
-                addr: a.ip(),
-                port: a.port(),
-            }
-        };
-        Key {
-            proto,
-            state: State::Established,
-            local: ep(local),
-            remote: ep(remote),
-            inode: 0,
-            peer_inode: 0,
-            ns,
-        }
+        Key::fixture(proto, State::Established, local, remote, ns)
     }
 
     fn unix(inode: u32, peer: u32, ns: u32) -> Key {

@@ -149,6 +149,25 @@ fn json(p: &Podman, args: &[&str]) -> Vec<Value> {
     doc["sockets"].as_array().unwrap().clone()
 }
 
+/// Root, podman and a static busybox, or a printed reason to skip `test`.
+fn podman_ready(test: &str) -> bool {
+    if !is_root() {
+        eprintln!("skipping {test}: needs root");
+        return false;
+    }
+    let ok = Command::new("podman")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok || !Path::new("/bin/busybox").exists() {
+        eprintln!(
+            "skipping {test}: podman or busybox-static is not installed (scripts/install-test-deps)"
+        );
+        return false;
+    }
+    true
+}
+
 fn listener_8080(socks: &[Value]) -> Option<&Value> {
     socks
         .iter()
@@ -157,19 +176,7 @@ fn listener_8080(socks: &[Value]) -> Option<&Value> {
 
 #[test]
 fn podman_container_is_attributed_and_selectable() {
-    if !is_root() {
-        eprintln!("skipping podman_container_is_attributed_and_selectable: needs root");
-        return;
-    }
-    let ok = Command::new("podman")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok || !Path::new("/bin/busybox").exists() {
-        eprintln!(
-            "skipping podman_container_is_attributed_and_selectable: podman or busybox-static \
-             is not installed (scripts/install-test-deps)"
-        );
+    if !podman_ready("podman_container_is_attributed_and_selectable") {
         return;
     }
     let mut p = Podman::new();
@@ -226,19 +233,7 @@ fn podman_container_is_attributed_and_selectable() {
 
 #[test]
 fn published_port_peers_and_forwarding_listener() {
-    if !is_root() {
-        eprintln!("skipping published_port_peers_and_forwarding_listener: needs root");
-        return;
-    }
-    let ok = Command::new("podman")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok || !Path::new("/bin/busybox").exists() {
-        eprintln!(
-            "skipping published_port_peers_and_forwarding_listener: podman or busybox-static \
-             is not installed (scripts/install-test-deps)"
-        );
+    if !podman_ready("published_port_peers_and_forwarding_listener") {
         return;
     }
     // podman runs inside a network namespace of the test's own: its bridge, port map (DNAT
