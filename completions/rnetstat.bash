@@ -34,6 +34,9 @@ _rnetstat() {
             rnetstat,stack)
                 cmd="rnetstat__subcmd__stack"
                 ;;
+            rnetstat,watch)
+                cmd="rnetstat__subcmd__watch"
+                ;;
             rnetstat__subcmd__help,compare)
                 cmd="rnetstat__subcmd__help__subcmd__compare"
                 ;;
@@ -52,6 +55,9 @@ _rnetstat() {
             rnetstat__subcmd__help,stack)
                 cmd="rnetstat__subcmd__help__subcmd__stack"
                 ;;
+            rnetstat__subcmd__help,watch)
+                cmd="rnetstat__subcmd__help__subcmd__watch"
+                ;;
             *)
                 ;;
         esac
@@ -59,7 +65,7 @@ _rnetstat() {
 
     case "${cmd}" in
         rnetstat)
-            opts="-t -u -w -x -4 -6 -l -a -n -p -e -o -W -A -c -S -0 -m -N -i -g -r -s -K -F -h -V --tcp --udp --raw --unix --inet --inet6 --listening --all --numeric --numeric-hosts --numeric-ports --numeric-users --programs --extend --timers --wide --protocol --continuous --format --json --source --stack --sctp --mptcp --packet --netlink --peer --info --memory --net --all-netns --container --interfaces --groups --route --statistics --delta --summary --kill --filter --userspace-filter --help --version stack compare lab metrics serve help"
+            opts="-t -u -w -x -4 -6 -l -a -n -p -e -o -W -A -c -S -0 -m -N -i -g -r -s -K -F -h -V --tcp --udp --raw --unix --inet --inet6 --listening --all --numeric --numeric-hosts --numeric-ports --numeric-users --programs --extend --timers --wide --protocol --continuous --format --json --source --stack --sctp --mptcp --packet --netlink --peer --info --memory --net --all-netns --container --interfaces --groups --route --statistics --delta --summary --kill --filter --userspace-filter --help --version stack compare lab metrics serve watch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -143,7 +149,7 @@ _rnetstat() {
             return 0
             ;;
         rnetstat__subcmd__help)
-            opts="stack compare lab metrics serve help"
+            opts="stack compare lab metrics serve watch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,6 +233,20 @@ _rnetstat() {
             return 0
             ;;
         rnetstat__subcmd__help__subcmd__stack)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rnetstat__subcmd__help__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -390,6 +410,40 @@ _rnetstat() {
                     return 0
                     ;;
                 --txqueuelen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rnetstat__subcmd__watch)
+            opts="-t -u -w -x -4 -6 -N -c -p -h --tcp --udp --raw --unix --inet --inet6 --net --all-netns --container --interval --json --programs --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --net)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -93,6 +93,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand lab 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
             cand metrics 'Print the sockets as Prometheus metrics once (for cron and node_exporter''s textfile collector)'
             cand serve 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
+            cand watch 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'rnetstat;stack'= {
@@ -173,12 +174,38 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'rnetstat;watch'= {
+            cand -N 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it'
+            cand --net 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it'
+            cand --container 'Only the network namespace of container NAME or ID (a unique id prefix is enough)'
+            cand -c 'Seconds between dumps'
+            cand --interval 'Seconds between dumps'
+            cand -t 'Show TCP sockets'
+            cand --tcp 'Show TCP sockets'
+            cand -u 'Show UDP sockets'
+            cand --udp 'Show UDP sockets'
+            cand -w 'Show RAW sockets'
+            cand --raw 'Show RAW sockets'
+            cand -x 'Show UNIX domain sockets'
+            cand --unix 'Show UNIX domain sockets'
+            cand -4 'Only IPv4'
+            cand --inet 'Only IPv4'
+            cand -6 'Only IPv6'
+            cand --inet6 'Only IPv6'
+            cand --all-netns 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
+            cand --json 'JSON lines: {"time", "event", "previous_state", "socket"}'
+            cand -p 'Name the process holding each socket (a /proc walk per dump)'
+            cand --programs 'Name the process holding each socket (a /proc walk per dump)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'rnetstat;help'= {
             cand stack 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
             cand compare 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
             cand lab 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
             cand metrics 'Print the sockets as Prometheus metrics once (for cron and node_exporter''s textfile collector)'
             cand serve 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
+            cand watch 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'rnetstat;help;stack'= {
@@ -190,6 +217,8 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
         &'rnetstat;help;metrics'= {
         }
         &'rnetstat;help;serve'= {
+        }
+        &'rnetstat;help;watch'= {
         }
         &'rnetstat;help;help'= {
         }

@@ -79,6 +79,7 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "compare" -d 'Kernel 
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "lab" -d 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "metrics" -d 'Print the sockets as Prometheus metrics once (for cron and node_exporter\'s textfile collector)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "serve" -d 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "watch" -d 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l device -d 'TUN device name' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l addr4 -d 'The stack\'s IPv4 address and prefix; the kernel\'s side gets the first host address' -r
@@ -127,9 +128,23 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s 4 -l inet -d
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s 6 -l inet6 -d 'Only IPv6'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s h -l help -d 'Print help'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve help" -f -a "stack" -d 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve help" -f -a "compare" -d 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve help" -f -a "lab" -d 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve help" -f -a "metrics" -d 'Print the sockets as Prometheus metrics once (for cron and node_exporter\'s textfile collector)'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve help" -f -a "serve" -d 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s c -l interval -d 'Seconds between dumps' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s t -l tcp -d 'Show TCP sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s u -l udp -d 'Show UDP sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s w -l raw -d 'Show RAW sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s x -l unix -d 'Show UNIX domain sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s 4 -l inet -d 'Only IPv4'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s 6 -l inet6 -d 'Only IPv6'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -l json -d 'JSON lines: {"time", "event", "previous_state", "socket"}'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s p -l programs -d 'Name the process holding each socket (a /proc walk per dump)'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s h -l help -d 'Print help'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch help" -f -a "stack" -d 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch help" -f -a "compare" -d 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch help" -f -a "lab" -d 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch help" -f -a "metrics" -d 'Print the sockets as Prometheus metrics once (for cron and node_exporter\'s textfile collector)'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch help" -f -a "serve" -d 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch help" -f -a "watch" -d 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -224,11 +224,44 @@ pub enum Command {
     /// Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for
     /// each scrape
     Serve(ServeArgs),
+    /// Print sockets as they open, change state and close: dumps every interval diffed, and
+    /// TCP closes as the kernel announces them (with their final byte counts)
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub protocols: Protocols,
+
+    #[command(flatten)]
+    pub netns: NetnsArgs,
+
+    /// Seconds between dumps
+    #[arg(
+        short = 'c',
+        long = "interval",
+        value_name = "SECS",
+        default_value = "1"
+    )]
+    pub interval: String,
+
+    /// JSON lines: {"time", "event", "previous_state", "socket"}
+    #[arg(long = "json")]
+    pub json: bool,
+
+    /// Name the process holding each socket (a /proc walk per dump)
+    #[arg(short = 'p', long = "programs")]
+    pub programs: bool,
+
+    /// A filter in ss's language, as for the listing
+    #[arg(value_name = "FILTER")]
+    pub filter: Vec<String>,
 }
 
 /// The socket families to show (netstat's `-t -u -w -x -4 -6`), for the listing and the
 /// exporter alike.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct Protocols {
     /// Show TCP sockets
     #[arg(short = 't', long = "tcp")]
@@ -256,7 +289,7 @@ pub struct Protocols {
 }
 
 /// Which network namespaces (docs/netns.md), for the listing and the exporter alike.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct NetnsArgs {
     /// Network namespace NS instead of rnetstat's own (ss -N): a name under
     /// /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or

@@ -9,7 +9,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::cli::{
     Cli, CompareArgs, ExporterArgs, FormatArg, LabArgs, MetricsArgs, NetnsArgs, ServeArgs,
-    SourceArg, StackArg, StackArgs,
+    SourceArg, StackArg, StackArgs, WatchArgs,
 };
 use crate::error::Error;
 use crate::filter::Filter;
@@ -425,6 +425,37 @@ fn netns_target(a: &NetnsArgs) -> Result<Target, Error> {
         (_, _, Some(c)) => Target::Container(c.clone()),
         _ => Target::Current,
     })
+}
+
+/// `rnetstat watch`.
+#[derive(Debug, Clone)]
+pub struct WatchConfig {
+    pub selection: Selection,
+    pub netns: Target,
+    pub interval: Duration,
+    pub json: bool,
+    pub programs: bool,
+}
+
+impl WatchConfig {
+    pub fn from_args(a: &WatchArgs) -> Result<WatchConfig, Error> {
+        let exporter = ExporterConfig::from_args(&ExporterArgs {
+            protocols: crate::cli::Protocols {
+                ..a.protocols.clone()
+            },
+            netns: NetnsArgs { ..a.netns.clone() },
+            ports: Vec::new(),
+            max_series: 1,
+            filter: a.filter.clone(),
+        })?;
+        Ok(WatchConfig {
+            selection: exporter.selection,
+            netns: exporter.netns,
+            interval: seconds("--interval", &a.interval)?,
+            json: a.json,
+            programs: a.programs,
+        })
+    }
 }
 
 /// `rnetstat compare`.

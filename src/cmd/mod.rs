@@ -13,6 +13,7 @@ pub mod serve;
 pub mod stack;
 pub mod stats;
 pub mod views;
+pub mod watch;
 
 use std::io::Write;
 
@@ -35,6 +36,7 @@ pub fn dispatch(cli: &Cli) -> Result<(), Error> {
         Some(Command::Lab(a)) => lab::run(a),
         Some(Command::Metrics(a)) => metrics::run(a),
         Some(Command::Serve(a)) => serve::run(a),
+        Some(Command::Watch(a)) => watch::run(a),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod addr;
 pub mod detail;
+pub mod events;
 pub mod groups;
 pub mod iface;
 pub mod iface_long;

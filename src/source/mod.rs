@@ -9,6 +9,7 @@ pub mod buffer;
 pub mod cgroups;
 pub mod conntrack;
 pub mod containers;
+pub mod diff;
 pub mod forwards;
 pub mod ifaces;
 pub mod netlink;

@@ -19,4 +19,5 @@ mod ss_depth;
 mod stack;
 mod stats;
 mod views;
+mod watch;
 mod zoo;

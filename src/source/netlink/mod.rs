@@ -6,6 +6,7 @@
 
 pub mod attrs;
 pub mod destroy;
+pub mod destroyed;
 mod dump;
 pub mod inet;
 pub mod link;

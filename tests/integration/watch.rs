@@ -1,0 +1,158 @@
+//! `rnetstat watch`: what it reports while sockets come and go, in a namespace of the
+//! test's own. The watcher is a child process stopped by pid; its JSON lines are read
+//! afterwards.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::net::UnixStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::common::{BIN, in_netns, inode};
+
+/// `rnetstat watch ARGS --json`, running, its output read as it comes (a pipe left unread
+/// would fill and stop the watcher).
+struct Watcher {
+    child: Child,
+    reader: std::thread::JoinHandle<String>,
+}
+
+fn watch(args: &[&str]) -> Watcher {
+    let mut child = Command::new(BIN)
+        .arg("watch")
+        .args(args)
+        .arg("--json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("rnetstat watch");
+    let mut out = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = out.read_to_string(&mut text);
+        text
+    });
+    // Subscribed and through its first dump.
+    std::thread::sleep(Duration::from_millis(800));
+    Watcher { child, reader }
+}
+
+/// Stops the watcher and returns its events.
+fn events(mut w: Watcher) -> Vec<Value> {
+    let _ = w.child.kill();
+    let _ = w.child.wait();
+    let text = w.reader.join().unwrap();
+    // Stopped by a signal, the watcher may leave its last line unfinished.
+    let lines: Vec<&str> = text.lines().collect();
+    let n = lines.len();
+    lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| match serde_json::from_str(l) {
+            Ok(v) => Some(v),
+            Err(e) if i + 1 == n => {
+                eprintln!("a cut last line: {e}");
+                None
+            }
+            Err(e) => panic!("line {i}: {e}: {l}"),
+        })
+        .collect()
+}
+
+#[test]
+fn short_connections_are_reported_with_their_final_counts() {
+    in_netns(
+        "short_connections_are_reported_with_their_final_counts",
+        || {
+            let w = watch(&["-t", "-c", "5"]);
+            let l = TcpListener::bind("127.0.0.1:7610").unwrap();
+            let mut sent = Vec::new();
+            for i in 0..200usize {
+                let n = 100 + i;
+                let mut c = TcpStream::connect("127.0.0.1:7610").unwrap();
+                let (mut s, _) = l.accept().unwrap();
+                c.write_all(&vec![b'x'; n]).unwrap();
+                let port = c.local_addr().unwrap().port();
+                drop(c);
+                let mut got = Vec::new();
+                s.read_to_end(&mut got).unwrap();
+                assert_eq!(got.len(), n);
+                drop(s);
+                sent.push((port, n as u64));
+            }
+            // All of it well inside one 5 s interval: only the kernel's announcements can tell.
+            std::thread::sleep(Duration::from_millis(500));
+            let ev = events(w);
+            let close = |local: u16, remote: u16| -> Vec<&Value> {
+                ev.iter()
+                    .filter(|e| {
+                        e["event"] == "close"
+                            && e["socket"]["local"]["port"] == local
+                            && e["socket"]["remote"]["port"] == remote
+                    })
+                    .collect()
+            };
+            for (port, n) in sent {
+                // The kernel counts the SYN and the FIN in sequence space: the client's bytes
+                // acknowledged are n + 2, the server's bytes received n + 1.
+                let c = close(port, 7610);
+                assert_eq!(c.len(), 1, "client {port}: {c:?}");
+                assert_eq!(c[0]["socket"]["tcp_info"]["bytes_acked"], n + 2, "{}", c[0]);
+                let s = close(7610, port);
+                assert_eq!(s.len(), 1, "server side of {port}");
+                assert_eq!(
+                    s[0]["socket"]["tcp_info"]["bytes_received"],
+                    n + 1,
+                    "{}",
+                    s[0]
+                );
+                assert!(s[0]["time"].as_str().unwrap().ends_with('Z'));
+            }
+            // TIME_WAIT remnants of announced closes are not reported as new sockets.
+            assert!(
+                !ev.iter()
+                    .any(|e| e["event"] == "open" && e["socket"]["state"] == "TIME_WAIT")
+            );
+            drop(l);
+        },
+    );
+}
+
+#[test]
+fn state_changes_once_and_unix_sockets_come_and_go() {
+    in_netns("state_changes_once_and_unix_sockets_come_and_go", || {
+        let w = watch(&["-t", "-x", "-c", "0.3"]);
+        let l = TcpListener::bind("127.0.0.1:7620").unwrap();
+        let c = TcpStream::connect("127.0.0.1:7620").unwrap();
+        let (s, _) = l.accept().unwrap();
+        let (a, b) = UnixStream::pair().unwrap();
+        let (ai, bi) = (inode(&a), inode(&b));
+        std::thread::sleep(Duration::from_millis(900));
+        // The client closes: the server's socket goes ESTABLISHED → CLOSE_WAIT.
+        drop(c);
+        std::thread::sleep(Duration::from_millis(900));
+        drop((a, b));
+        std::thread::sleep(Duration::from_millis(900));
+        let si = inode(&s);
+        let ev = events(w);
+        let changes: Vec<&Value> = ev
+            .iter()
+            .filter(|e| e["event"] == "state" && e["socket"]["inode"] == si)
+            .collect();
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0]["previous_state"], "ESTABLISHED");
+        assert_eq!(changes[0]["socket"]["state"], "CLOSE_WAIT");
+        for ino in [ai, bi] {
+            for kind in ["open", "close"] {
+                let n = ev
+                    .iter()
+                    .filter(|e| e["event"] == kind && e["socket"]["inode"] == ino)
+                    .count();
+                assert_eq!(n, 1, "unix {ino} {kind}");
+            }
+        }
+        drop(s);
+    });
+}
