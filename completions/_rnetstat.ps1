@@ -97,6 +97,7 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Print the sockets as Prometheus metrics once (for cron and node_exporter''s textfile collector)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)')
+            [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'Throughput per connection, process, container or port, from the kernel''s own TCP counters (no packet capture), refreshed every interval')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -209,6 +210,22 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'rnetstat;top' {
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it')
+            [CompletionResult]::new('--net', '--net', [CompletionResultType]::ParameterName, 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Only the network namespace of container NAME or ID (a unique id prefix is enough)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Seconds between refreshes; the rates cover one interval')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Seconds between refreshes; the rates cover one interval')
+            [CompletionResult]::new('--view', '--view', [CompletionResultType]::ParameterName, 'What the rows are')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Rows per frame')
+            [CompletionResult]::new('--rows', '--rows', [CompletionResultType]::ParameterName, 'Rows per frame')
+            [CompletionResult]::new('--all-netns', '--all-netns', [CompletionResultType]::ParameterName, 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])')
+            [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'Print one frame (two samples an interval apart) and exit')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document per frame')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'rnetstat;help' {
             [CompletionResult]::new('stack', 'stack', [CompletionResultType]::ParameterValue, 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground')
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection')
@@ -216,6 +233,7 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Print the sockets as Prometheus metrics once (for cron and node_exporter''s textfile collector)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)')
+            [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'Throughput per connection, process, container or port, from the kernel''s own TCP counters (no packet capture), refreshed every interval')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -235,6 +253,9 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             break
         }
         'rnetstat;help;watch' {
+            break
+        }
+        'rnetstat;help;top' {
             break
         }
         'rnetstat;help;help' {

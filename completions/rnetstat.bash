@@ -34,6 +34,9 @@ _rnetstat() {
             rnetstat,stack)
                 cmd="rnetstat__subcmd__stack"
                 ;;
+            rnetstat,top)
+                cmd="rnetstat__subcmd__top"
+                ;;
             rnetstat,watch)
                 cmd="rnetstat__subcmd__watch"
                 ;;
@@ -55,6 +58,9 @@ _rnetstat() {
             rnetstat__subcmd__help,stack)
                 cmd="rnetstat__subcmd__help__subcmd__stack"
                 ;;
+            rnetstat__subcmd__help,top)
+                cmd="rnetstat__subcmd__help__subcmd__top"
+                ;;
             rnetstat__subcmd__help,watch)
                 cmd="rnetstat__subcmd__help__subcmd__watch"
                 ;;
@@ -65,7 +71,7 @@ _rnetstat() {
 
     case "${cmd}" in
         rnetstat)
-            opts="-t -u -w -x -4 -6 -l -a -n -p -e -o -W -A -c -S -0 -m -N -i -g -r -s -K -F -h -V --tcp --udp --raw --unix --inet --inet6 --listening --all --numeric --numeric-hosts --numeric-ports --numeric-users --programs --extend --timers --wide --protocol --continuous --format --json --source --stack --sctp --mptcp --packet --netlink --peer --info --memory --net --all-netns --container --interfaces --groups --route --statistics --delta --summary --kill --filter --userspace-filter --help --version stack compare lab metrics serve watch help"
+            opts="-t -u -w -x -4 -6 -l -a -n -p -e -o -W -A -c -S -0 -m -N -i -g -r -s -K -F -h -V --tcp --udp --raw --unix --inet --inet6 --listening --all --numeric --numeric-hosts --numeric-ports --numeric-users --programs --extend --timers --wide --protocol --continuous --format --json --source --stack --sctp --mptcp --packet --netlink --peer --info --memory --net --all-netns --container --interfaces --groups --route --statistics --delta --summary --kill --filter --userspace-filter --help --version stack compare lab metrics serve watch top help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -149,7 +155,7 @@ _rnetstat() {
             return 0
             ;;
         rnetstat__subcmd__help)
-            opts="stack compare lab metrics serve watch help"
+            opts="stack compare lab metrics serve watch top help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,6 +239,20 @@ _rnetstat() {
             return 0
             ;;
         rnetstat__subcmd__help__subcmd__stack)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rnetstat__subcmd__help__subcmd__top)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -410,6 +430,52 @@ _rnetstat() {
                     return 0
                     ;;
                 --txqueuelen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rnetstat__subcmd__top)
+            opts="-N -c -n -h --net --all-netns --container --interval --once --json --view --rows --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --net)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --view)
+                    COMPREPLY=($(compgen -W "connections processes containers ports" -- "${cur}"))
+                    return 0
+                    ;;
+                --rows)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -94,6 +94,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand metrics 'Print the sockets as Prometheus metrics once (for cron and node_exporter''s textfile collector)'
             cand serve 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
             cand watch 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)'
+            cand top 'Throughput per connection, process, container or port, from the kernel''s own TCP counters (no packet capture), refreshed every interval'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'rnetstat;stack'= {
@@ -199,6 +200,21 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'rnetstat;top'= {
+            cand -N 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it'
+            cand --net 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it'
+            cand --container 'Only the network namespace of container NAME or ID (a unique id prefix is enough)'
+            cand -c 'Seconds between refreshes; the rates cover one interval'
+            cand --interval 'Seconds between refreshes; the rates cover one interval'
+            cand --view 'What the rows are'
+            cand -n 'Rows per frame'
+            cand --rows 'Rows per frame'
+            cand --all-netns 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
+            cand --once 'Print one frame (two samples an interval apart) and exit'
+            cand --json 'One JSON document per frame'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'rnetstat;help'= {
             cand stack 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
             cand compare 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
@@ -206,6 +222,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand metrics 'Print the sockets as Prometheus metrics once (for cron and node_exporter''s textfile collector)'
             cand serve 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
             cand watch 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)'
+            cand top 'Throughput per connection, process, container or port, from the kernel''s own TCP counters (no packet capture), refreshed every interval'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'rnetstat;help;stack'= {
@@ -219,6 +236,8 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
         &'rnetstat;help;serve'= {
         }
         &'rnetstat;help;watch'= {
+        }
+        &'rnetstat;help;top'= {
         }
         &'rnetstat;help;help'= {
         }

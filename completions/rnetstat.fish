@@ -80,6 +80,7 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "lab" -d 'A self-cont
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "metrics" -d 'Print the sockets as Prometheus metrics once (for cron and node_exporter\'s textfile collector)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "serve" -d 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "watch" -d 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "top" -d 'Throughput per connection, process, container or port, from the kernel\'s own TCP counters (no packet capture), refreshed every interval'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l device -d 'TUN device name' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l addr4 -d 'The stack\'s IPv4 address and prefix; the kernel\'s side gets the first host address' -r
@@ -141,10 +142,23 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -l all-netns -d
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -l json -d 'JSON lines: {"time", "event", "previous_state", "socket"}'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s p -l programs -d 'Name the process holding each socket (a /proc walk per dump)'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s h -l help -d 'Print help'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch help" -f -a "stack" -d 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch help" -f -a "compare" -d 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch help" -f -a "lab" -d 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch help" -f -a "metrics" -d 'Print the sockets as Prometheus metrics once (for cron and node_exporter\'s textfile collector)'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch help" -f -a "serve" -d 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch help" -f -a "watch" -d 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s c -l interval -d 'Seconds between refreshes; the rates cover one interval' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l view -d 'What the rows are' -r -f -a "connections\t''
+processes\t''
+containers\t''
+ports\t''"
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s n -l rows -d 'Rows per frame' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l once -d 'Print one frame (two samples an interval apart) and exit'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l json -d 'One JSON document per frame'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s h -l help -d 'Print help'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch top help" -f -a "stack" -d 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch top help" -f -a "compare" -d 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch top help" -f -a "lab" -d 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch top help" -f -a "metrics" -d 'Print the sockets as Prometheus metrics once (for cron and node_exporter\'s textfile collector)'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch top help" -f -a "serve" -d 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch top help" -f -a "watch" -d 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch top help" -f -a "top" -d 'Throughput per connection, process, container or port, from the kernel\'s own TCP counters (no packet capture), refreshed every interval'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch top help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -227,6 +227,52 @@ pub enum Command {
     /// Print sockets as they open, change state and close: dumps every interval diffed, and
     /// TCP closes as the kernel announces them (with their final byte counts)
     Watch(WatchArgs),
+    /// Throughput per connection, process, container or port, from the kernel's own TCP
+    /// counters (no packet capture), refreshed every interval
+    Top(TopArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TopView {
+    Connections,
+    Processes,
+    Containers,
+    Ports,
+}
+
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    #[command(flatten)]
+    pub netns: NetnsArgs,
+
+    /// Seconds between refreshes; the rates cover one interval
+    #[arg(
+        short = 'c',
+        long = "interval",
+        value_name = "SECS",
+        default_value = "1"
+    )]
+    pub interval: String,
+
+    /// Print one frame (two samples an interval apart) and exit
+    #[arg(long = "once")]
+    pub once: bool,
+
+    /// One JSON document per frame
+    #[arg(long = "json")]
+    pub json: bool,
+
+    /// What the rows are
+    #[arg(long = "view", value_enum, default_value_t = TopView::Connections)]
+    pub view: TopView,
+
+    /// Rows per frame
+    #[arg(short = 'n', long = "rows", value_name = "N", default_value_t = 20)]
+    pub rows: usize,
+
+    /// A filter in ss's language, as for the listing
+    #[arg(value_name = "FILTER")]
+    pub filter: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -9,7 +9,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::cli::{
     Cli, CompareArgs, ExporterArgs, FormatArg, LabArgs, MetricsArgs, NetnsArgs, ServeArgs,
-    SourceArg, StackArg, StackArgs, WatchArgs,
+    SourceArg, StackArg, StackArgs, TopArgs, WatchArgs,
 };
 use crate::error::Error;
 use crate::filter::Filter;
@@ -454,6 +454,57 @@ impl WatchConfig {
             interval: seconds("--interval", &a.interval)?,
             json: a.json,
             programs: a.programs,
+        })
+    }
+}
+
+/// `rnetstat top`.
+#[derive(Debug, Clone)]
+pub struct TopConfig {
+    pub selection: Selection,
+    pub netns: Target,
+    pub interval: Duration,
+    pub once: bool,
+    pub json: bool,
+    pub view: crate::output::top::View,
+    pub rows: usize,
+}
+
+impl TopConfig {
+    pub fn from_args(a: &TopArgs) -> Result<TopConfig, Error> {
+        use crate::cli::TopView;
+        use crate::output::top::View;
+        let exporter = ExporterConfig::from_args(&ExporterArgs {
+            protocols: crate::cli::Protocols {
+                tcp: true,
+                udp: false,
+                raw: false,
+                unix: false,
+                inet4: false,
+                inet6: false,
+            },
+            netns: a.netns.clone(),
+            ports: Vec::new(),
+            max_series: 1,
+            filter: a.filter.clone(),
+        })?;
+        let mut selection = exporter.selection;
+        // Rates come from tcp_info; listeners carry none.
+        selection.tcp_info = true;
+        selection.listening = Listening::Connected;
+        Ok(TopConfig {
+            selection,
+            netns: exporter.netns,
+            interval: seconds("--interval", &a.interval)?,
+            once: a.once,
+            json: a.json,
+            view: match a.view {
+                TopView::Connections => View::Connections,
+                TopView::Processes => View::Processes,
+                TopView::Containers => View::Containers,
+                TopView::Ports => View::Ports,
+            },
+            rows: a.rows.max(1),
         })
     }
 }

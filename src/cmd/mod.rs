@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod serve;
 pub mod stack;
 pub mod stats;
+pub mod top;
 pub mod views;
 pub mod watch;
 
@@ -37,6 +38,7 @@ pub fn dispatch(cli: &Cli) -> Result<(), Error> {
         Some(Command::Metrics(a)) => metrics::run(a),
         Some(Command::Serve(a)) => serve::run(a),
         Some(Command::Watch(a)) => watch::run(a),
+        Some(Command::Top(a)) => top::run(a),
     }
 }
 

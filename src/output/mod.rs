@@ -21,6 +21,7 @@ pub mod stats;
 pub mod stats_words;
 pub mod summary;
 pub mod table;
+pub mod top;
 pub mod view;
 
 /// The output formats.

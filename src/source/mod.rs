@@ -17,6 +17,7 @@ pub mod netns;
 pub mod owners;
 pub mod peers;
 pub mod procfs;
+pub mod rates;
 pub mod routes;
 pub mod stack;
 pub mod stats;

@@ -18,6 +18,7 @@ mod routes;
 mod ss_depth;
 mod stack;
 mod stats;
+mod top;
 mod views;
 mod watch;
 mod zoo;

@@ -1,0 +1,128 @@
+//! `rnetstat top`: throughput from the kernel's own per-socket counters. Each refresh
+//! dumps the selected namespaces' TCP sockets with `tcp_info`, and the rates are the
+//! change since the refresh before ([`rates`]), per connection or summed per process,
+//! container or local port ([`top`]). This prints plain frames (text or JSON); `--once`
+//! takes two samples an interval apart and prints one.
+
+use std::io::{self, Write};
+use std::time::{Instant, SystemTime};
+
+use crate::cli::TopArgs;
+use crate::config::TopConfig;
+use crate::error::Error;
+use crate::hash::Map;
+use crate::output::events::rfc3339;
+use crate::output::top::{self, Conn};
+use crate::source::buffer::Buffered;
+use crate::source::containers::RuntimeFiles;
+use crate::source::diff::Key;
+use crate::source::netns::{self, Space};
+use crate::source::owners::Owners;
+use crate::source::procfs::ProcRoot;
+use crate::source::rates::{Counters, rates};
+use crate::source::{self};
+
+/// One refresh: each connection's key, counters and what a row shows of it.
+struct Sample {
+    at: Instant,
+    counters: Vec<(Key, Counters)>,
+    conns: Vec<Conn>,
+}
+
+fn sample(cfg: &TopConfig, proc_root: &ProcRoot, spaces: &[Space]) -> Result<Sample, Error> {
+    let owners = Owners::scan(proc_root);
+    let mut buf = Buffered::new(spaces);
+    source::collect(&cfg.selection, proc_root, spaces, &[], &mut buf)?;
+    let at = Instant::now();
+    let mut counters = Vec::with_capacity(buf.len());
+    let mut conns = Vec::with_capacity(buf.len());
+    for i in 0..buf.len() {
+        let s = buf.bare(i);
+        let Some(info) = s.tcp_info.as_deref() else {
+            continue;
+        };
+        let ns = buf.netns(i);
+        let key = (
+            ns.map_or(0, |n| n.inode),
+            s.cookie,
+            if s.cookie == 0 { s.inode } else { 0 },
+        );
+        let (acked, received) = (
+            info.bytes_acked.unwrap_or(0),
+            info.bytes_received.unwrap_or(0),
+        );
+        counters.push((
+            key,
+            Counters {
+                acked,
+                received,
+                retrans: u64::from(info.total_retrans.unwrap_or(0)),
+            },
+        ));
+        let process = owners.holders(s.inode).first().map(|(_, h)| {
+            let name = owners
+                .process(h.pid)
+                .map_or(String::new(), |p| p.comm.clone());
+            (h.pid, name)
+        });
+        conns.push(Conn {
+            local: std::net::SocketAddr::new(s.local.addr, s.local.port),
+            remote: std::net::SocketAddr::new(s.remote.addr, s.remote.port),
+            state: s.state.name(),
+            process,
+            place: ns.map_or_else(|| "-".to_string(), |n| n.label().to_string()),
+            rate: None,
+            acked,
+            received,
+            rtt_us: info.rtt,
+            recv_q: u64::from(s.recv_q),
+            send_q: u64::from(s.send_q),
+        });
+    }
+    Ok(Sample {
+        at,
+        counters,
+        conns,
+    })
+}
+
+pub fn run(a: &TopArgs) -> Result<(), Error> {
+    let cfg = TopConfig::from_args(a)?;
+    let proc_root = ProcRoot::default();
+    let spaces = netns::select(&cfg.netns, &proc_root, &mut RuntimeFiles::new("/"), true)?;
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let mut before: Option<(Instant, Map<Key, Counters>)> = None;
+    if cfg.once {
+        let s = sample(&cfg, &proc_root, &spaces)?;
+        before = Some((s.at, s.counters.into_iter().collect()));
+        std::thread::sleep(cfg.interval);
+    }
+    loop {
+        let mut now = sample(&cfg, &proc_root, &spaces)?;
+        let seconds = before
+            .as_ref()
+            .map_or(0.0, |(t, _)| now.at.duration_since(*t).as_secs_f64());
+        let r = rates(before.as_ref().map(|(_, m)| m), &now.counters, seconds);
+        for (c, rate) in now.conns.iter_mut().zip(r) {
+            c.rate = rate;
+        }
+        let rows = top::rows(cfg.view, &now.conns);
+        top::frame(
+            &mut out,
+            cfg.json,
+            &rfc3339(SystemTime::now()),
+            seconds,
+            cfg.view,
+            &rows,
+            cfg.rows,
+        )
+        .map_err(Error::Output)?;
+        out.flush().map_err(Error::Output)?;
+        if cfg.once {
+            return Ok(());
+        }
+        before = Some((now.at, now.counters.into_iter().collect()));
+        std::thread::sleep(cfg.interval);
+    }
+}

@@ -1,0 +1,96 @@
+//! `rnetstat top`'s frames against a sender paced at a known rate, in a namespace of the
+//! test's own: the connection's rate within 10%, its totals exact, the process view summing
+//! its connections.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::common::{in_netns, run_ok};
+
+const RATE: f64 = 4.0 * 1024.0 * 1024.0;
+
+fn frame(args: &[&str]) -> Value {
+    let mut a = vec!["top", "--once", "--json"];
+    a.extend_from_slice(args);
+    serde_json::from_str(&run_ok(&a)).expect("a JSON frame")
+}
+
+fn row<'a>(f: &'a Value, has: &str) -> &'a Value {
+    f["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["label"].as_str().unwrap().contains(has))
+        .unwrap_or_else(|| panic!("no row with {has}: {f}"))
+}
+
+fn near(v: &Value, want: f64, what: &str) {
+    let got = v.as_f64().unwrap();
+    assert!(
+        (got - want).abs() <= want * 0.10,
+        "{what}: {got} against {want}"
+    );
+}
+
+#[test]
+fn rates_totals_and_process_sums() {
+    in_netns("rates_totals_and_process_sums", || {
+        let l = TcpListener::bind("127.0.0.1:7640").unwrap();
+        let mut c = TcpStream::connect("127.0.0.1:7640").unwrap();
+        let (mut s, _) = l.accept().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut buf = vec![0u8; 1 << 20];
+            let mut n = 0u64;
+            while let Ok(k) = s.read(&mut buf) {
+                if k == 0 {
+                    break;
+                }
+                n += k as u64;
+            }
+            (s, n)
+        });
+        let client_port = c.local_addr().unwrap().port();
+        // 4 MiB/s for 3 s, in 64 KiB writes.
+        let sender = std::thread::spawn(move || {
+            let chunk = vec![b'x'; 64 * 1024];
+            let start = Instant::now();
+            let mut sent = 0u64;
+            while start.elapsed() < Duration::from_secs(3) {
+                c.write_all(&chunk).unwrap();
+                sent += chunk.len() as u64;
+                let due = start + Duration::from_secs_f64(sent as f64 / RATE);
+                if let Some(d) = due.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(d);
+                }
+            }
+            (c, sent)
+        });
+        std::thread::sleep(Duration::from_millis(400));
+        let f = frame(&["-c", "1.5"]);
+        let client = row(&f, &format!("127.0.0.1:{client_port} → 127.0.0.1:7640"));
+        near(&client["out_bps"], RATE, "the sender's rate");
+        let server = row(&f, &format!("127.0.0.1:7640 → 127.0.0.1:{client_port}"));
+        near(&server["in_bps"], RATE, "the receiver's rate");
+        // The process view: this process holds both ends.
+        let p = frame(&["-c", "0.8", "--view", "processes"]);
+        let me = row(&p, &format!("{}/", std::process::id()));
+        assert_eq!(me["connections"], 2);
+        near(&me["out_bps"], RATE, "the process's out rate");
+        near(&me["in_bps"], RATE, "the process's in rate");
+        let (c, sent) = sender.join().unwrap();
+        // Everything arrived: the totals are exact (the client's SYN counts one).
+        std::thread::sleep(Duration::from_millis(200));
+        let f = frame(&["-c", "0.2"]);
+        let client = row(&f, &format!("127.0.0.1:{client_port} → 127.0.0.1:7640"));
+        assert_eq!(client["out_bytes"], sent + 1);
+        let server = row(&f, &format!("127.0.0.1:7640 → 127.0.0.1:{client_port}"));
+        assert_eq!(server["in_bytes"], sent);
+        assert!(f["note"].as_str().unwrap().contains("UDP"));
+        drop(c);
+        let (_s, got) = reader.join().unwrap();
+        assert_eq!(got, sent);
+    });
+}
