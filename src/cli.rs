@@ -245,14 +245,10 @@ pub struct TopArgs {
     #[command(flatten)]
     pub netns: NetnsArgs,
 
-    /// Seconds between refreshes; the rates cover one interval
-    #[arg(
-        short = 'c',
-        long = "interval",
-        value_name = "SECS",
-        default_value = "1"
-    )]
-    pub interval: String,
+    /// Seconds between refreshes (default 1); the rates cover one interval. Given, frames
+    /// are printed as text instead of the full screen
+    #[arg(short = 'c', long = "interval", value_name = "SECS")]
+    pub interval: Option<String>,
 
     /// Print one frame (two samples an interval apart) and exit
     #[arg(long = "once")]

@@ -466,6 +466,8 @@ pub struct TopConfig {
     pub interval: Duration,
     pub once: bool,
     pub json: bool,
+    /// Plain frames even on a terminal (`-c` given).
+    pub frames: bool,
     pub view: crate::output::top::View,
     pub rows: usize,
 }
@@ -495,9 +497,10 @@ impl TopConfig {
         Ok(TopConfig {
             selection,
             netns: exporter.netns,
-            interval: seconds("--interval", &a.interval)?,
+            interval: seconds("--interval", a.interval.as_deref().unwrap_or("1"))?,
             once: a.once,
             json: a.json,
+            frames: a.interval.is_some(),
             view: match a.view {
                 TopView::Connections => View::Connections,
                 TopView::Processes => View::Processes,

@@ -1,8 +1,9 @@
 //! `rnetstat top`: throughput from the kernel's own per-socket counters. Each refresh
 //! dumps the selected namespaces' TCP sockets with `tcp_info`, and the rates are the
 //! change since the refresh before ([`rates`]), per connection or summed per process,
-//! container or local port ([`top`]). This prints plain frames (text or JSON); `--once`
-//! takes two samples an interval apart and prints one.
+//! container or local port ([`top`]). On a terminal it is a full screen (ratatui); with
+//! `--once`, `-c`, `--json` or no terminal it prints plain frames; `--once` takes two
+//! samples an interval apart and prints one.
 
 use std::io::{self, Write};
 use std::time::{Instant, SystemTime};
@@ -23,13 +24,17 @@ use crate::source::rates::{Counters, rates};
 use crate::source::{self};
 
 /// One refresh: each connection's key, counters and what a row shows of it.
-struct Sample {
-    at: Instant,
-    counters: Vec<(Key, Counters)>,
-    conns: Vec<Conn>,
+pub(crate) struct Sample {
+    pub at: Instant,
+    pub counters: Vec<(Key, Counters)>,
+    pub conns: Vec<Conn>,
 }
 
-fn sample(cfg: &TopConfig, proc_root: &ProcRoot, spaces: &[Space]) -> Result<Sample, Error> {
+pub(crate) fn sample(
+    cfg: &TopConfig,
+    proc_root: &ProcRoot,
+    spaces: &[Space],
+) -> Result<Sample, Error> {
     let owners = Owners::scan(proc_root);
     let mut buf = Buffered::new(spaces);
     source::collect(&cfg.selection, proc_root, spaces, &[], &mut buf)?;
@@ -90,6 +95,10 @@ pub fn run(a: &TopArgs) -> Result<(), Error> {
     let cfg = TopConfig::from_args(a)?;
     let proc_root = ProcRoot::default();
     let spaces = netns::select(&cfg.netns, &proc_root, &mut RuntimeFiles::new("/"), true)?;
+    use std::io::IsTerminal;
+    if !cfg.once && !cfg.json && !cfg.frames && io::stdout().is_terminal() {
+        return super::top_screen::run(cfg, &proc_root, &spaces);
+    }
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let mut before: Option<(Instant, Map<Key, Counters>)> = None;

@@ -22,6 +22,8 @@ pub mod stats_words;
 pub mod summary;
 pub mod table;
 pub mod top;
+pub mod top_app;
+pub mod top_screen;
 pub mod view;
 
 /// The output formats.

@@ -213,8 +213,13 @@ pub fn frame(
     out.flush()
 }
 
-fn human(bps: f64) -> String {
+/// A rate in binary units: `4.0 MiB/s`.
+pub fn human_rate(bps: f64) -> String {
     format!("{}/s", bytes(bps.round() as u64))
+}
+
+fn human(bps: f64) -> String {
+    human_rate(bps)
 }
 
 fn bytes(n: u64) -> String {

@@ -94,3 +94,83 @@ fn rates_totals_and_process_sums() {
         assert_eq!(got, sent);
     });
 }
+
+#[test]
+fn full_screen_in_tmux() {
+    use std::process::Command;
+    if !super::common::require("tmux", "full_screen_in_tmux") {
+        return;
+    }
+    in_netns("full_screen_in_tmux", || {
+        let l = TcpListener::bind("127.0.0.1:7650").unwrap();
+        let _c = TcpStream::connect("127.0.0.1:7650").unwrap();
+        let (_s, _) = l.accept().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let exit = dir.path().join("exit");
+        let sock = format!("rnt{}", std::process::id());
+        // The test's own tmux server, on its own socket, stopped however the test ends.
+        struct Server(String);
+        impl Drop for Server {
+            fn drop(&mut self) {
+                let _ = Command::new("tmux")
+                    .args(["-L", &self.0, "kill-server"])
+                    .status();
+            }
+        }
+        let _server = Server(sock.clone());
+        let tmux = |args: &[&str]| {
+            let o = Command::new("tmux")
+                .args(["-L", &sock])
+                .args(args)
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&o.stdout).into_owned()
+        };
+        let cmd = format!(
+            "{} top; echo exit=$? > {}",
+            super::common::BIN,
+            exit.display()
+        );
+        tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "160",
+            "-y",
+            "40",
+            &cmd,
+        ]);
+        tmux(&["set-option", "-t", "t", "remain-on-exit", "on"]);
+        let screen = |want: &str| {
+            super::common::eventually(want, 10, || {
+                let s = tmux(&["capture-pane", "-p", "-t", "t"]);
+                s.contains(want).then_some(s)
+            })
+        };
+        let s = screen("rnetstat top: connections");
+        assert!(s.contains("127.0.0.1:7650"), "{s}");
+        assert!(s.contains("q quit"), "{s}");
+        tmux(&["send-keys", "-t", "t", "Tab"]);
+        screen("rnetstat top: processes");
+        tmux(&["send-keys", "-t", "t", "p"]);
+        screen("(paused)");
+        assert_eq!(
+            tmux(&["display", "-p", "-t", "t", "#{alternate_on}"]).trim(),
+            "1"
+        );
+        tmux(&["send-keys", "-t", "t", "q"]);
+        let code = super::common::eventually("top to exit", 10, || {
+            std::fs::read_to_string(&exit)
+                .ok()
+                .filter(|t| t.ends_with('\n'))
+        });
+        assert_eq!(code.trim(), "exit=0");
+        // The terminal is back in its normal mode: off the alternate screen.
+        assert_eq!(
+            tmux(&["display", "-p", "-t", "t", "#{alternate_on}"]).trim(),
+            "0"
+        );
+    });
+}

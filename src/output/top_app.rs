@@ -1,0 +1,166 @@
+//! `top`'s full-screen state and what each key does to it, apart from any terminal (so it
+//! is tested without one, as ratatui's examples and bottom keep it).
+
+use super::top::{Row, View};
+
+/// A key, as far as `top` cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Tab,
+    Esc,
+    Enter,
+    Backspace,
+    Up,
+    Down,
+    Char(char),
+}
+
+/// How rows are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Total,
+    In,
+    Out,
+    Label,
+}
+
+impl Sort {
+    pub fn name(self) -> &'static str {
+        match self {
+            Sort::Total => "total rate",
+            Sort::In => "in rate",
+            Sort::Out => "out rate",
+            Sort::Label => "name",
+        }
+    }
+}
+
+/// What the loop should do after a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    None,
+    Quit,
+    /// Apply this filter (ss's language) from the next refresh on; empty clears it.
+    Filter(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct App {
+    pub view: View,
+    pub sort: Sort,
+    pub paused: bool,
+    pub scroll: usize,
+    /// The filter being typed after `/`.
+    pub typing: Option<String>,
+    /// The filter in force, as typed.
+    pub filter: String,
+    /// A message for the status line (a filter that did not parse).
+    pub message: Option<String>,
+}
+
+impl App {
+    pub fn new(view: View) -> App {
+        App {
+            view,
+            sort: Sort::Total,
+            paused: false,
+            scroll: 0,
+            typing: None,
+            filter: String::new(),
+            message: None,
+        }
+    }
+
+    pub fn key(&mut self, k: Key) -> Action {
+        if let Some(t) = &mut self.typing {
+            match k {
+                Key::Enter => {
+                    let f = std::mem::take(t);
+                    self.typing = None;
+                    self.filter = f.clone();
+                    return Action::Filter(f);
+                }
+                Key::Esc => self.typing = None,
+                Key::Backspace => {
+                    t.pop();
+                }
+                Key::Char(c) => t.push(c),
+                _ => {}
+            }
+            return Action::None;
+        }
+        match k {
+            Key::Char('q') | Key::Esc => return Action::Quit,
+            Key::Tab => {
+                self.view = match self.view {
+                    View::Connections => View::Processes,
+                    View::Processes => View::Containers,
+                    View::Containers => View::Ports,
+                    View::Ports => View::Connections,
+                };
+                self.scroll = 0;
+            }
+            Key::Char('p') => self.paused = !self.paused,
+            Key::Char('s') => {
+                self.sort = match self.sort {
+                    Sort::Total => Sort::In,
+                    Sort::In => Sort::Out,
+                    Sort::Out => Sort::Label,
+                    Sort::Label => Sort::Total,
+                }
+            }
+            Key::Char('/') => {
+                self.typing = Some(self.filter.clone());
+                self.message = None;
+            }
+            Key::Up => self.scroll = self.scroll.saturating_sub(1),
+            Key::Down => self.scroll += 1,
+            _ => {}
+        }
+        Action::None
+    }
+
+    /// `rows` in this app's order.
+    pub fn sorted(&self, mut rows: Vec<Row>) -> Vec<Row> {
+        match self.sort {
+            Sort::Total => {} // rows come busiest first
+            Sort::In => rows.sort_by(|a, b| b.in_bps.total_cmp(&a.in_bps)),
+            Sort::Out => rows.sort_by(|a, b| b.out_bps.total_cmp(&a.out_bps)),
+            Sort::Label => rows.sort_by(|a, b| a.label.cmp(&b.label)),
+        }
+        rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys() {
+        let mut a = App::new(View::Connections);
+        assert_eq!(a.key(Key::Tab), Action::None);
+        assert_eq!(a.view, View::Processes);
+        a.key(Key::Char('p'));
+        assert!(a.paused);
+        a.key(Key::Char('s'));
+        assert_eq!(a.sort, Sort::In);
+        a.key(Key::Down);
+        a.key(Key::Down);
+        a.key(Key::Up);
+        assert_eq!(a.scroll, 1);
+        // Typing a filter: q is a letter then, not quit.
+        a.key(Key::Char('/'));
+        for c in "sport = :22q".chars() {
+            assert_eq!(a.key(Key::Char(c)), Action::None);
+        }
+        a.key(Key::Backspace);
+        assert_eq!(a.key(Key::Enter), Action::Filter("sport = :22".into()));
+        assert_eq!(a.filter, "sport = :22");
+        a.key(Key::Char('/'));
+        assert_eq!(a.key(Key::Esc), Action::None);
+        assert_eq!(a.typing, None);
+        assert_eq!(a.key(Key::Char('q')), Action::Quit);
+        assert_eq!(App::new(View::Ports).key(Key::Esc), Action::Quit);
+    }
+}
