@@ -7,9 +7,10 @@
 //! It moves itself into a new network namespace for each load level (root only), so the
 //! load and every listing see only that level's sockets, and nothing leaves that
 //! namespace's loopback.
-//! Per load level it runs four groups, the commands of a group alternating round by round:
+//! Per load level it runs five groups, the commands of a group alternating round by round:
 //! `-tan` (rnetstat, ss, netstat), `-tanp` (the same three), `--json` (rnetstat's JSON
-//! against `ss -tan`) and `--peer` (`rnetstat -tanp --peer` against `rnetstat -tanp`); the
+//! against `ss -tan`), `--peer` (`rnetstat -tanp --peer` against `rnetstat -tanp`) and `top`
+//! (`top --once`, two refreshes, against `rnetstat -tan --info`); the
 //! empty namespace before any load measures start-up cost.
 
 mod measure;
@@ -143,6 +144,15 @@ fn groups(r: &str) -> Vec<Group> {
             vec![
                 argv(&format!("{r} -tanp --peer")),
                 argv(&format!("{r} -tanp")),
+            ],
+            1,
+        ),
+        // `top --once` samples twice, 10 ms apart: two refreshes.
+        Group::new(
+            "`top`: two refreshes (--once) against -tan --info",
+            vec![
+                argv(&format!("{r} top --once -c 0.01 --json")),
+                argv(&format!("{r} -tan --info")),
             ],
             1,
         ),

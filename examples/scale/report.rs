@@ -126,6 +126,12 @@ pub fn targets(empty: &Level, top: &Level) -> String {
         1.3,
         "×",
     );
+    row(
+        "`rnetstat top` one refresh ≤ 1.3 × `rnetstat -tan --info` (half of `--once`)",
+        ratio(top, "`top`", "rnetstat top --once -c 0.01 --json").map(|r| r / 2.0),
+        1.3,
+        "×",
+    );
     let rss = find(top, "`-tan`", "rnetstat -tan").zip(find(top, "`-tan`", "ss -tan"));
     row(
         "peak RSS `rnetstat -tan` ≤ `ss -tan`",

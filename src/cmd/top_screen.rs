@@ -85,8 +85,10 @@ pub fn run(mut cfg: TopConfig, proc_root: &ProcRoot, spaces: &[Space]) -> Result
             conns = now.conns;
             next = Instant::now() + cfg.interval;
         }
-        let rows = app.sorted(top::rows(app.view, &conns));
-        term.draw(|f| crate::output::top_screen::draw(f, &app, &rows, seconds))
+        let height = term.size().map_or(50, |r| usize::from(r.height));
+        let rows = app.sorted(top::rows(app.view, &conns, app.scroll + height));
+        let totals = top::totals(&conns);
+        term.draw(|f| crate::output::top_screen::draw(f, &app, &rows, totals, seconds))
             .map_err(term_err)?;
         let wait = next
             .saturating_duration_since(Instant::now())

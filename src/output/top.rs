@@ -66,56 +66,99 @@ pub struct Row {
     pub send_q: u64,
 }
 
-/// The rows of `view`, busiest first (ties by label).
-pub fn rows(view: View, conns: &[Conn]) -> Vec<Row> {
-    let mut groups: BTreeMap<String, Vec<&Conn>> = BTreeMap::new();
-    for c in conns {
-        let label = match view {
-            View::Connections => format!(
-                "{} → {} {} {}",
-                c.local,
-                c.remote,
-                c.state,
-                c.process
-                    .as_ref()
-                    .map_or("-".to_string(), |(p, n)| format!("{p}/{n}"))
-            ),
-            View::Processes => c
-                .process
-                .as_ref()
-                .map_or("(no process)".to_string(), |(p, n)| format!("{p}/{n}")),
-            View::Containers => c.place.clone(),
-            View::Ports => format!("local port {}", c.local.port()),
-        };
-        groups.entry(sanitized(&label)).or_default().push(c);
-    }
-    let mut v: Vec<Row> = groups
-        .into_iter()
-        .map(|(label, cs)| {
-            let rtts: Vec<f64> = cs
+fn rate_of(c: &Conn) -> f64 {
+    c.rate.map_or(0.0, |r| r.in_bps + r.out_bps)
+}
+
+fn connection_label(c: &Conn) -> String {
+    format!(
+        "{} → {} {} {}",
+        c.local,
+        c.remote,
+        c.state,
+        c.process
+            .as_ref()
+            .map_or("-".to_string(), |(p, n)| format!("{p}/{n}"))
+    )
+}
+
+/// The sums of every connection's rates: (in, out). (`+ 0.0`: an empty sum is -0.0.)
+pub fn totals(conns: &[Conn]) -> (f64, f64) {
+    let (i, o) = conns
+        .iter()
+        .filter_map(|c| c.rate)
+        .fold((0.0, 0.0), |(i, o), r| (i + r.in_bps, o + r.out_bps));
+    (i + 0.0, o + 0.0)
+}
+
+/// The first `limit` rows of `view`, busiest first (ties by label). Connections are rows
+/// one for one, so only the busiest `limit` are labelled: a frame of 100k connections
+/// formats 20.
+pub fn rows(view: View, conns: &[Conn], limit: usize) -> Vec<Row> {
+    let row = |label: String, cs: &[&Conn]| {
+        let rtts: Vec<f64> = cs
+            .iter()
+            .filter_map(|c| c.rtt_us)
+            .map(|r| f64::from(r) / 1000.0)
+            .collect();
+        Row {
+            label: sanitized(&label),
+            connections: cs.len(),
+            in_bps: cs
                 .iter()
-                .filter_map(|c| c.rtt_us)
-                .map(|r| f64::from(r) / 1000.0)
-                .collect();
-            Row {
-                label,
-                connections: cs.len(),
-                in_bps: cs.iter().filter_map(|c| c.rate).map(|r| r.in_bps).sum(),
-                out_bps: cs.iter().filter_map(|c| c.rate).map(|r| r.out_bps).sum(),
-                in_bytes: cs.iter().map(|c| c.received).sum(),
-                out_bytes: cs.iter().map(|c| c.acked).sum(),
-                retrans_per_s: cs.iter().filter_map(|c| c.rate).map(|r| r.retrans_ps).sum(),
-                rtt_ms: (!rtts.is_empty()).then(|| rtts.iter().sum::<f64>() / rtts.len() as f64),
-                recv_q: cs.iter().map(|c| c.recv_q).sum(),
-                send_q: cs.iter().map(|c| c.send_q).sum(),
-            }
-        })
-        .collect();
+                .filter_map(|c| c.rate)
+                .map(|r| r.in_bps)
+                .sum::<f64>()
+                + 0.0,
+            out_bps: cs
+                .iter()
+                .filter_map(|c| c.rate)
+                .map(|r| r.out_bps)
+                .sum::<f64>()
+                + 0.0,
+            in_bytes: cs.iter().map(|c| c.received).sum(),
+            out_bytes: cs.iter().map(|c| c.acked).sum(),
+            retrans_per_s: cs
+                .iter()
+                .filter_map(|c| c.rate)
+                .map(|r| r.retrans_ps)
+                .sum::<f64>()
+                + 0.0,
+            rtt_ms: (!rtts.is_empty()).then(|| rtts.iter().sum::<f64>() / rtts.len() as f64),
+            recv_q: cs.iter().map(|c| c.recv_q).sum(),
+            send_q: cs.iter().map(|c| c.send_q).sum(),
+        }
+    };
+    let mut v: Vec<Row> = if view == View::Connections {
+        let mut refs: Vec<&Conn> = conns.iter().collect();
+        if refs.len() > limit {
+            refs.select_nth_unstable_by(limit, |a, b| rate_of(b).total_cmp(&rate_of(a)));
+            refs.truncate(limit);
+        }
+        refs.into_iter()
+            .map(|c| row(connection_label(c), &[c]))
+            .collect()
+    } else {
+        let mut groups: BTreeMap<String, Vec<&Conn>> = BTreeMap::new();
+        for c in conns {
+            let label = match view {
+                View::Processes => c
+                    .process
+                    .as_ref()
+                    .map_or("(no process)".to_string(), |(p, n)| format!("{p}/{n}")),
+                View::Containers => c.place.clone(),
+                _ => format!("local port {}", c.local.port()),
+            };
+            groups.entry(label).or_default().push(c);
+        }
+        groups.into_iter().map(|(l, cs)| row(l, &cs)).collect()
+    };
     v.sort_by(|a, b| {
         (b.in_bps + b.out_bps)
             .total_cmp(&(a.in_bps + a.out_bps))
             .then_with(|| a.label.cmp(&b.label))
     });
+    v.truncate(limit);
     v
 }
 
@@ -146,13 +189,13 @@ pub fn frame(
     seconds: f64,
     view: View,
     rows: &[Row],
-    limit: usize,
+    totals: (f64, f64),
 ) -> io::Result<()> {
     let total = Total {
-        in_bps: rows.iter().map(|r| r.in_bps).sum(),
-        out_bps: rows.iter().map(|r| r.out_bps).sum(),
+        in_bps: totals.0,
+        out_bps: totals.1,
     };
-    let shown = &rows[..rows.len().min(limit)];
+    let shown = rows;
     if json {
         let f = Frame {
             time,
@@ -268,20 +311,26 @@ mod tests {
             conn("127.0.0.1:5001", 7, 300.0, "host"),
             conn("127.0.0.1:5002", 9, 1000.0, "web1"),
         ];
-        let p = rows(View::Processes, &cs);
+        let p = rows(View::Processes, &cs, 10);
         assert_eq!(p[0].label, "9/app");
         assert_eq!(
             (p[1].label.as_str(), p[1].out_bps, p[1].connections),
             ("7/app", 400.0, 2)
         );
         assert_eq!(p[1].out_bytes, 20);
-        let c = rows(View::Containers, &cs);
+        let c = rows(View::Containers, &cs, 10);
         assert_eq!((c[0].label.as_str(), c[1].label.as_str()), ("web1", "host"));
-        assert_eq!(rows(View::Connections, &cs).len(), 3);
-        assert_eq!(rows(View::Ports, &cs)[0].label, "local port 5002");
+        assert_eq!(rows(View::Connections, &cs, 10).len(), 3);
+        // Only the busiest are kept (and labelled).
+        let two = rows(View::Connections, &cs, 2);
+        assert_eq!(two.len(), 2);
+        assert!(two[0].label.starts_with("127.0.0.1:5002"));
+        assert!(two[1].label.starts_with("127.0.0.1:5001"));
+        assert_eq!(rows(View::Ports, &cs, 10)[0].label, "local port 5002");
+        assert_eq!(totals(&cs), (0.0, 1400.0));
         assert_eq!(bytes(5 * 1024 * 1024), "5.0 MiB");
         let mut out = Vec::new();
-        frame(&mut out, true, "t", 1.0, View::Processes, &p, 10).unwrap();
+        frame(&mut out, true, "t", 1.0, View::Processes, &p, totals(&cs)).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["total"]["out_bps"], 1400.0);
         assert_eq!(v["rows"][1]["connections"], 2);

@@ -10,16 +10,14 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row as TRow, Table};
 use super::top::{NOTE, Row, human_rate};
 use super::top_app::App;
 
-pub fn draw(f: &mut Frame<'_>, app: &App, rows: &[Row], seconds: f64) {
+pub fn draw(f: &mut Frame<'_>, app: &App, rows: &[Row], totals: (f64, f64), seconds: f64) {
     let [head, body, status] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(3),
         Constraint::Length(1),
     ])
     .areas(f.area());
-    let (tin, tout): (f64, f64) = rows
-        .iter()
-        .fold((0.0, 0.0), |(i, o), r| (i + r.in_bps, o + r.out_bps));
+    let (tin, tout) = totals;
     let title = format!(
         "rnetstat top: {}{} | in {} out {} | over {:.1} s | sorted by {}",
         app.view.name(),
