@@ -65,7 +65,7 @@ impl crate::source::Sink for Taker {
             return Ok(());
         };
         let ns = s.netns.map_or(0, |n| n.inode);
-        let key = (ns, s.cookie, if s.cookie == 0 { s.inode } else { 0 });
+        let key = crate::source::diff::key(ns, s);
         let (acked, received) = (
             info.bytes_acked.unwrap_or(0),
             info.bytes_received.unwrap_or(0),

@@ -20,18 +20,12 @@ use crate::model::{Endpoint, Family, Socket, State};
 use crate::output::events::{Event, Events};
 use crate::source::buffer::Buffered;
 use crate::source::containers::RuntimeFiles;
-use crate::source::diff::{Change, Key, diff};
+use crate::source::diff::{Change, Key, diff, key};
 use crate::source::netlink::destroyed::Destroyed;
 use crate::source::netns::{self, Space};
 use crate::source::owners::Owners;
 use crate::source::procfs::ProcRoot;
 use crate::source::{self, Selection};
-
-/// A socket's key: its namespace and cookie (the inode only for records without one; a
-/// destroyed socket reports inode 0).
-fn key(ns: u64, s: &Socket<'_>) -> Key {
-    (ns, s.cookie, if s.cookie == 0 { s.inode } else { 0 })
-}
 
 /// One dump, and each record's key and state.
 struct Dump<'n> {
@@ -86,17 +80,8 @@ fn listen(mut subs: Vec<(usize, Destroyed)>, tx: mpsc::Sender<Closed>) {
             let (ns, sub) = &mut subs[k];
             let now = SystemTime::now();
             let mut gone = Vec::new();
-            if let Err(e) = sub.recv(|s| {
-                gone.push(Socket {
-                    path: None,
-                    service: None,
-                    cong: None,
-                    netns: None,
-                    peer: None,
-                    forwards: &[],
-                    ..s.clone()
-                })
-            }) && e.raw_os_error() == Some(libc::ENOBUFS)
+            if let Err(e) = sub.recv(|s| gone.push(s.detached()))
+                && e.raw_os_error() == Some(libc::ENOBUFS)
             {
                 eprintln!(
                     "rnetstat: warning: closes came faster than they were read; some were lost"

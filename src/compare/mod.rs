@@ -57,16 +57,7 @@ impl Sink for Collect {
         Ok(())
     }
     fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
-        // Inet records borrow nothing: the borrowed fields are left empty.
-        self.sockets.push(Socket {
-            path: None,
-            service: None,
-            cong: None,
-            netns: None,
-            peer: None,
-            forwards: &[],
-            ..s.clone()
-        });
+        self.sockets.push(s.detached());
         Ok(())
     }
     fn warning(&mut self, msg: &str) {

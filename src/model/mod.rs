@@ -281,6 +281,21 @@ pub enum LinkId {
 }
 
 impl Socket<'_> {
+    /// An owned copy without what the record borrows (a unix path, a service name, a
+    /// congestion algorithm's name, its namespace, peer and forwards), for keeping past the
+    /// buffer it was decoded from.
+    pub fn detached(&self) -> Socket<'static> {
+        Socket {
+            path: None,
+            service: None,
+            cong: None,
+            netns: None,
+            peer: None,
+            forwards: &[],
+            ..self.clone()
+        }
+    }
+
     /// A blank inet record to fill in; the type follows from the protocol.
     pub fn inet(proto: Proto, family: Family) -> Socket<'static> {
         let sock_type = match proto {

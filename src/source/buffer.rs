@@ -176,15 +176,7 @@ impl Sink for Buffered<'_> {
         }
         self.len += 1;
         let chunk = self.recs.last_mut().expect("a chunk was just made");
-        chunk.push(Socket {
-            path: None,
-            service: None,
-            cong: None,
-            netns: None,
-            peer: None,
-            forwards: &[],
-            ..s.clone()
-        });
+        chunk.push(s.detached());
         Ok(())
     }
 

@@ -9,6 +9,12 @@ use crate::model::State;
 /// What identifies a socket across collections.
 pub type Key = (u64, u64, u32);
 
+/// A socket's key in namespace `ns`: its cookie, or its inode when it has none (read from
+/// `/proc`). A destroyed socket reports inode 0, so the inode is not part of a cookie's key.
+pub fn key(ns: u64, s: &crate::model::Socket<'_>) -> Key {
+    (ns, s.cookie, if s.cookie == 0 { s.inode } else { 0 })
+}
+
 /// One change, by index into the collection it is seen in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
