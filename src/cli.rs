@@ -455,6 +455,59 @@ pub struct StackArgs {
     /// Plain TUN frames: no virtio-net header, no GSO/checksum offload
     #[arg(long)]
     pub no_vnet_hdr: bool,
+
+    #[command(flatten)]
+    pub impair: ImpairArgs,
+}
+
+/// Impairment of the TUN link, as netem does it, for `stack` and `lab`.
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Link impairment (both directions unless --to-stack or --to-kernel)")]
+pub struct ImpairArgs {
+    /// Drop this percentage of packets, at random
+    #[arg(long, value_name = "PCT")]
+    pub loss: Option<String>,
+
+    /// Delay every packet by MS milliseconds, ± a uniform JITTER
+    #[arg(long, value_name = "MS[:JITTER]")]
+    pub delay: Option<String>,
+
+    /// Send this percentage of packets out of order (held back so the next overtakes)
+    #[arg(long, value_name = "PCT")]
+    pub reorder: Option<String>,
+
+    /// Send this percentage of packets twice
+    #[arg(long, value_name = "PCT")]
+    pub duplicate: Option<String>,
+
+    /// A token bucket of KBIT kilobits per second that delays, never drops
+    #[arg(long, value_name = "KBIT")]
+    pub rate: Option<String>,
+
+    /// Drop the Nth segment of a KIND (any, syn, syn-ack, data, ack, fin); repeatable
+    #[arg(long = "drop", value_name = "KIND:N")]
+    pub drop: Vec<String>,
+
+    /// Hold the Nth segment of a KIND for MS milliseconds; repeatable
+    #[arg(long = "delay-segment", value_name = "KIND:N:MS")]
+    pub delay_segment: Vec<String>,
+
+    /// Send the Nth segment of a KIND twice; repeatable
+    #[arg(long = "duplicate-segment", value_name = "KIND:N")]
+    pub duplicate_segment: Vec<String>,
+
+    /// Impair only packets from the kernel to the stack
+    #[arg(long = "to-stack", conflicts_with = "to_kernel")]
+    pub to_stack: bool,
+
+    /// Impair only packets from the stack to the kernel
+    #[arg(long = "to-kernel")]
+    pub to_kernel: bool,
+
+    /// Seed of the random impairments (and of smoltcp's sequence numbers): the same seed
+    /// drops the same packets
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -474,9 +527,47 @@ pub struct LabArgs {
     #[arg(long)]
     pub step: bool,
 
-    /// With --step: go on by itself every DELAY seconds instead of waiting for Enter
+    /// With --step: go on by itself every DELAY seconds (0: no pause) instead of waiting
+    /// for Enter
     #[arg(long, value_name = "DELAY", requires = "step")]
     pub auto: Option<String>,
+
+    /// Run a built-in scenario both ways (kernel sending to the stack, then the stack to
+    /// the kernel); see --list
+    #[arg(long, value_name = "NAME", conflicts_with = "script")]
+    pub scenario: Option<String>,
+
+    /// Run a scenario from a file in the lab's script format (docs/lab-scripts.md)
+    #[arg(long, value_name = "FILE")]
+    pub script: Option<std::path::PathBuf>,
+
+    /// List the built-in scenarios and exit
+    #[arg(long)]
+    pub list: bool,
+
+    /// Run only one way: `kernel` (the kernel is side a) or `stack` (the stack is side a)
+    #[arg(long, value_name = "SIDE", value_parser = ["kernel", "stack"])]
+    pub way: Option<String>,
+
+    /// Congestion control of the stack's socket
+    #[arg(long, value_name = "CC", value_parser = ["reno", "cubic", "none"], default_value = "cubic")]
+    pub cc: String,
+
+    /// Write every packet on the link to FILE as pcapng, each with a comment holding the
+    /// scenario step and both sockets' state after it
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<std::path::PathBuf>,
+
+    /// Draw the exchange as a ladder diagram (kernel and stack time lines) after each run
+    #[arg(long)]
+    pub ladder: bool,
+
+    /// Write the ladder diagram as SVG to FILE (one file; both ways side by side)
+    #[arg(long = "ladder-svg", value_name = "FILE")]
+    pub ladder_svg: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub impair: ImpairArgs,
 }
 
 /// The clap command, for the man page and completions.

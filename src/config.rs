@@ -8,7 +8,7 @@ use std::time::Duration;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::cli::{
-    Cli, CompareArgs, ExporterArgs, FormatArg, LabArgs, MetricsArgs, NetnsArgs, ServeArgs,
+    Cli, CompareArgs, ExporterArgs, FormatArg, ImpairArgs, LabArgs, MetricsArgs, NetnsArgs, ServeArgs,
     SourceArg, StackArg, StackArgs, TopArgs, WatchArgs,
 };
 use crate::error::Error;
@@ -21,6 +21,9 @@ use crate::output::stats::Groups;
 use crate::source::netns::Target;
 use crate::source::{Listening, Selection, SourcePref};
 use crate::stack::StackConfig;
+use crate::stack::driven::Cc;
+use crate::stack::impair::Impairment;
+use crate::stack::tap::Dir;
 use crate::stack::engine::Addrs;
 use crate::stack::services::Limits;
 
@@ -532,25 +535,110 @@ impl CompareConfig {
     }
 }
 
+/// Which scenario the lab runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScenarioSource {
+    Builtin(String),
+    File(std::path::PathBuf),
+}
+
 /// `rnetstat lab`.
 #[derive(Debug, Clone)]
 pub struct LabConfig {
     pub step: bool,
-    /// With `--step`: the pause between packets, or `None` to wait for Enter.
+    /// With `--step`: the pause between packets (zero: none), or `None` to wait for Enter.
     pub auto: Option<Duration>,
+    pub scenario: Option<ScenarioSource>,
+    pub list: bool,
+    /// `Some(true)`: only the run where the kernel is side a; `Some(false)`: only the stack.
+    pub kernel_first: Option<bool>,
+    pub cc: Cc,
+    pub pcap: Option<std::path::PathBuf>,
+    pub ladder: bool,
+    pub ladder_svg: Option<std::path::PathBuf>,
+    /// Command-line impairment, added to the scenario's own.
+    pub impair: Impairment,
 }
 
 impl LabConfig {
     pub fn from_args(a: &LabArgs) -> Result<LabConfig, Error> {
+        let scenario = match (&a.scenario, &a.script) {
+            (Some(n), _) => Some(ScenarioSource::Builtin(n.clone())),
+            (None, Some(f)) => Some(ScenarioSource::File(f.clone())),
+            (None, None) => None,
+        };
+        let scripted = a.pcap.is_some() || a.ladder || a.ladder_svg.is_some() || a.way.is_some();
+        if scenario.is_none() && scripted {
+            return Err(Error::Usage(
+                "--pcap, --ladder, --ladder-svg and --way need --scenario or --script".into(),
+            ));
+        }
         Ok(LabConfig {
             step: a.step,
             auto: a
                 .auto
                 .as_deref()
-                .map(|v| seconds("--auto", v))
+                .map(|v| match v.parse::<f64>() {
+                    Ok(z) if z == 0.0 => Ok(Duration::ZERO),
+                    _ => seconds("--auto", v),
+                })
                 .transpose()?,
+            scenario,
+            list: a.list,
+            kernel_first: a.way.as_deref().map(|w| w == "kernel"),
+            cc: a.cc.parse().map_err(Error::Usage)?,
+            pcap: a.pcap.clone(),
+            ladder: a.ladder,
+            ladder_svg: a.ladder_svg.clone(),
+            impair: impairment(&a.impair)?,
         })
     }
+}
+
+/// The link impairment the flags describe.
+pub fn impairment(a: &ImpairArgs) -> Result<Impairment, Error> {
+    let mut words: Vec<Vec<String>> = Vec::new();
+    let mut plain = |name: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            words.push(vec![name.into(), v.clone()]);
+        }
+    };
+    plain("loss", &a.loss);
+    plain("delay", &a.delay);
+    plain("reorder", &a.reorder);
+    plain("duplicate", &a.duplicate);
+    plain("rate", &a.rate);
+    for (name, list, parts) in [
+        ("drop", &a.drop, 2),
+        ("delay", &a.delay_segment, 3),
+        ("duplicate", &a.duplicate_segment, 2),
+    ] {
+        for v in list {
+            let mut w = vec![name.to_string()];
+            w.extend(v.splitn(parts, ':').map(String::from));
+            words.push(w);
+        }
+    }
+    let mut imp = Impairment {
+        seed: a.seed.unwrap_or(1),
+        ..Impairment::default()
+    };
+    for w in &words {
+        let w: Vec<&str> = w.iter().map(String::as_str).collect();
+        for (dir, on) in [(Dir::In, !a.to_kernel), (Dir::Out, !a.to_stack)] {
+            if on {
+                imp.rules_mut(dir)
+                    .add(&w)
+                    .map_err(|e| Error::Usage(format!("--{}: {e}", w[0])))?;
+            }
+        }
+    }
+    if (a.to_stack || a.to_kernel) && words.is_empty() {
+        return Err(Error::Usage(
+            "--to-stack and --to-kernel say which way an impairment applies; give one (e.g. --loss 10)".into(),
+        ));
+    }
+    Ok(imp)
 }
 
 /// `ADDR/PREFIX` for one family.
@@ -632,6 +720,8 @@ pub fn stack_config(a: &StackArgs) -> Result<StackConfig, Error> {
         },
         hold_port: a.hold_port,
         step: false,
+        impair: impairment(&a.impair)?,
+        seed: a.impair.seed,
     })
 }
 

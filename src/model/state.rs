@@ -70,6 +70,13 @@ impl State {
     }
 }
 
+impl State {
+    /// The state named as [`State::name`] prints it.
+    pub fn from_name(n: &str) -> Option<State> {
+        State::ALL.into_iter().find(|s| s.name() == n)
+    }
+}
+
 impl fmt::Display for State {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

@@ -31,6 +31,18 @@ const IO_TIMEOUT: Duration = Duration::from_secs(2);
 /// What a client thread asks of the poll loop.
 pub enum Request {
     Snapshot(SyncSender<Snapshot>),
+    /// In-process only (the lab): a command for the driven socket. Never read from the
+    /// control socket.
+    Drive(
+        super::driven::Command,
+        SyncSender<Result<super::driven::Counts, String>>,
+    ),
+    /// In-process only (the lab): a link rule for one direction, from now on.
+    Impair(
+        super::tap::Dir,
+        Vec<String>,
+        SyncSender<Result<(), String>>,
+    ),
 }
 
 /// The directories a stack's control socket may be in, most specific first.

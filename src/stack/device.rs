@@ -8,8 +8,12 @@
 //!   super-packets (`gso`), so the kernel takes a window's worth in one write.
 //! - Every packet in both directions goes through the wire tap before smoltcp (receive) or
 //!   after it (transmit).
-//! - In step mode (the lab's `--step`) packets are not delivered but held in a queue; the
-//!   engine releases them one at a time.
+//! - With a [`Line`] (impairment, or the lab) every packet goes onto the impaired link
+//!   (`impair`) instead of straight through: the device delivers each when it is due, or,
+//!   in manual mode (the lab), the lab releases them one at a time so it can look at both
+//!   sockets between packets. The stack's own segments are shown to the tap as they are
+//!   sent, before the link, so a lost one still counts as sent and its resend as a
+//!   retransmission.
 
 use std::collections::VecDeque;
 use std::os::fd::{AsFd, OwnedFd};
@@ -18,6 +22,7 @@ use smoltcp::phy::{self, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
 
 use super::gso::Batch;
+use super::impair::{Impairment, Link, Pending};
 use super::tap::{Dir, Tap};
 
 /// `sizeof(struct virtio_net_hdr)` without `num_buffers`.
@@ -39,12 +44,23 @@ pub struct DevStats {
     pub rx_gso: u64,
 }
 
-/// Packets held back in step mode, oldest first.
-#[derive(Default)]
-pub struct Gate {
-    pub held: VecDeque<(Dir, Vec<u8>)>,
-    /// A released inbound packet waiting for smoltcp to take it.
-    ready_in: Option<Vec<u8>>,
+/// The link between the kernel and smoltcp when it is impaired or stepped.
+pub struct Line {
+    pub link: Link,
+    /// The lab releases due packets itself, one at a time; otherwise the device does.
+    pub manual: bool,
+    /// Released inbound packets waiting for smoltcp to take them.
+    ready_in: VecDeque<Vec<u8>>,
+}
+
+impl Line {
+    pub fn new(imp: &Impairment, manual: bool) -> Line {
+        Line {
+            link: Link::new(imp),
+            manual,
+            ready_in: VecDeque::new(),
+        }
+    }
 }
 
 pub struct TunDevice {
@@ -57,7 +73,7 @@ pub struct TunDevice {
     /// Microseconds since the stack started; the engine sets it before each poll.
     pub now_us: u64,
     pub stats: DevStats,
-    pub gate: Option<Gate>,
+    pub line: Option<Line>,
     /// Segments being merged into one GSO write (vnet header only).
     batch: Batch,
 }
@@ -79,7 +95,7 @@ impl TunDevice {
             tap,
             now_us: 0,
             stats: DevStats::default(),
-            gate: None,
+            line: None,
             batch: Batch::default(),
         }
     }
@@ -120,28 +136,44 @@ impl TunDevice {
         }
     }
 
-    /// Step mode: moves everything the kernel has sent into the gate.
-    pub fn hold_incoming(&mut self) {
+    /// With a line: moves everything the kernel has sent onto the link.
+    pub fn take_incoming(&mut self) {
+        if self.line.is_none() {
+            return;
+        }
         while let Some(r) = self.read_one() {
             let pkt = self.rx[r].to_vec();
-            if let Some(g) = self.gate.as_mut() {
-                g.held.push_back((Dir::In, pkt));
+            if let Some(l) = self.line.as_mut() {
+                l.link.push(Dir::In, pkt, self.now_us);
             }
         }
     }
 
-    /// Step mode: delivers the oldest held packet (to smoltcp or to the kernel).
-    pub fn release_one(&mut self) -> Option<(Dir, Vec<u8>)> {
-        let g = self.gate.as_mut()?;
-        let (dir, pkt) = g.held.pop_front()?;
-        match dir {
-            Dir::In => g.ready_in = Some(pkt.clone()),
-            Dir::Out => {
-                self.tap.observe(Dir::Out, &pkt, self.now_us);
-                write_packet(&self.fd, self.vnet, &mut self.tx, &pkt, &mut self.stats);
+    /// Takes the earliest packet due on the link and delivers it (to smoltcp or to the
+    /// kernel) unless the link dropped it. Returns it with its fate.
+    pub fn release_one(&mut self) -> Option<Pending> {
+        let line = self.line.as_mut()?;
+        let p = line.link.pop_due(self.now_us)?;
+        if p.fate.delivered() {
+            match p.dir {
+                Dir::In => line.ready_in.push_back(p.pkt.clone()),
+                Dir::Out => write_packet(&self.fd, self.vnet, &mut self.tx, &p.pkt, &mut self.stats),
             }
         }
-        Some((dir, pkt))
+        Some(p)
+    }
+
+    /// Automatic mode: delivers every packet that is due.
+    pub fn pump(&mut self) {
+        if self.line.as_ref().is_some_and(|l| !l.manual) {
+            self.take_incoming();
+            while self.release_one().is_some() {}
+        }
+    }
+
+    /// When the link next has a packet due (µs since start).
+    pub fn next_due(&self) -> Option<u64> {
+        self.line.as_ref().and_then(|l| l.link.next_due())
     }
 }
 
@@ -231,7 +263,7 @@ pub struct TxToken<'a> {
     tap: &'a mut Tap,
     now_us: u64,
     stats: &'a mut DevStats,
-    gate: Option<&'a mut Gate>,
+    line: Option<&'a mut Line>,
     /// Present when segments may be merged (vnet header, not step mode).
     batch: Option<&'a mut Batch>,
 }
@@ -242,10 +274,10 @@ impl phy::TxToken for TxToken<'_> {
         self.buf.clear();
         self.buf.resize(off + len, 0);
         let r = f(&mut self.buf[off..]);
-        match self.gate {
-            Some(g) => g.held.push_back((Dir::Out, self.buf[off..].to_vec())),
+        self.tap.observe(Dir::Out, &self.buf[off..], self.now_us);
+        match self.line {
+            Some(l) => l.link.push(Dir::Out, self.buf[off..].to_vec(), self.now_us),
             None => {
-                self.tap.observe(Dir::Out, &self.buf[off..], self.now_us);
                 match self.batch {
                     Some(b) => {
                         if !b.try_add(&self.buf[off..], off) {
@@ -268,9 +300,12 @@ impl phy::Device for TunDevice {
     type TxToken<'a> = TxToken<'a>;
 
     fn receive(&mut self, _: Instant) -> Option<(RxToken<'_>, TxToken<'_>)> {
-        let range = match self.gate.as_mut() {
-            Some(g) => {
-                let pkt = g.ready_in.take()?;
+        if self.line.is_some() {
+            self.pump();
+        }
+        let range = match self.line.as_mut() {
+            Some(l) => {
+                let pkt = l.ready_in.pop_front()?;
                 let n = pkt.len().min(self.rx.len());
                 self.rx[..n].copy_from_slice(&pkt[..n]);
                 0..n
@@ -285,11 +320,11 @@ impl phy::Device for TunDevice {
             tap,
             now_us,
             stats,
-            gate,
+            line,
             batch,
             ..
         } = self;
-        let batching = *vnet && gate.is_none();
+        let batching = *vnet && line.is_none();
         tap.observe(Dir::In, &rx[range.clone()], *now_us);
         Some((
             RxToken { buf: &rx[range] },
@@ -300,14 +335,14 @@ impl phy::Device for TunDevice {
                 tap,
                 now_us: *now_us,
                 stats,
-                gate: gate.as_mut(),
+                line: line.as_mut(),
                 batch: batching.then_some(batch),
             },
         ))
     }
 
     fn transmit(&mut self, _: Instant) -> Option<TxToken<'_>> {
-        let batching = self.vnet && self.gate.is_none();
+        let batching = self.vnet && self.line.is_none();
         Some(TxToken {
             fd: &self.fd,
             vnet: self.vnet,
@@ -315,7 +350,7 @@ impl phy::Device for TunDevice {
             tap: &mut self.tap,
             now_us: self.now_us,
             stats: &mut self.stats,
-            gate: self.gate.as_mut(),
+            line: self.line.as_mut(),
             batch: batching.then_some(&mut self.batch),
         })
     }

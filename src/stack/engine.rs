@@ -14,6 +14,7 @@ use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr, IpEndpoint};
 use crate::model::{State, TimerKind};
 
 use super::device::TunDevice;
+use super::driven::{Command, Counts, Driven};
 use super::services::{Limits, Service, Services};
 use super::snapshot::{SnapTimer, Snapshot, StackSocket, VERSION};
 
@@ -42,6 +43,10 @@ pub struct Engine {
     device: String,
     mtu: u32,
     vnet: bool,
+    /// The lab's socket, while it exists.
+    driven: Option<Driven>,
+    /// The driven socket's counts, kept after it is gone.
+    counts: Counts,
 }
 
 impl Engine {
@@ -75,6 +80,8 @@ impl Engine {
             device,
             mtu: caps.max_transmission_unit as u32,
             vnet,
+            driven: None,
+            counts: Counts::default(),
         }
     }
 
@@ -92,7 +99,8 @@ impl Engine {
             let changed = self.iface.poll(ts, &mut self.dev, &mut self.sockets)
                 == smoltcp::iface::PollResult::SocketStateChanged;
             self.dev.flush();
-            let served = self.services.run(&mut self.sockets, now);
+            let mut served = self.drive_run();
+            served |= self.services.run(&mut self.sockets, now);
             any |= changed | served;
             if !served {
                 break;
@@ -102,12 +110,79 @@ impl Engine {
         any
     }
 
-    /// How long the loop may sleep before smoltcp needs polling again.
+    /// How long the loop may sleep before smoltcp needs polling again, or a packet on
+    /// an impaired link is due.
     pub fn delay(&mut self) -> Option<Duration> {
-        let ts = Instant::from_micros(self.now_us() as i64);
-        self.iface
+        let now = self.now_us();
+        let ts = Instant::from_micros(now as i64);
+        let smol = self
+            .iface
             .poll_delay(ts, &self.sockets)
-            .map(|d| Duration::from_micros(d.total_micros()))
+            .map(|d| Duration::from_micros(d.total_micros()));
+        let link = self
+            .dev
+            .next_due()
+            .filter(|_| self.dev.line.as_ref().is_some_and(|l| !l.manual))
+            .map(|due| Duration::from_micros(due.saturating_sub(now)));
+        match (smol, link) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Carries out one of the lab's commands on its socket.
+    pub fn drive(&mut self, cmd: Command) -> Result<Counts, String> {
+        let r = self.drive_one(cmd);
+        if let Some(d) = self.driven.as_ref() {
+            self.counts = Counts {
+                read: d.read,
+                written: d.written,
+            };
+        }
+        r.map(|()| self.counts)
+    }
+
+    fn drive_one(&mut self, cmd: Command) -> Result<(), String> {
+        let live = self
+            .driven
+            .as_ref()
+            .is_some_and(|d| self.services.service_of(d.handle).is_some());
+        match cmd {
+            Command::Status => Ok(()),
+            Command::Listen { .. } | Command::Connect { .. } => {
+                if live {
+                    return Err("the stack's socket is already open".into());
+                }
+                let d = Driven::open(cmd, &mut self.sockets, self.iface.context())?;
+                self.services.adopt(d.handle, Service::Lab);
+                self.driven = Some(d);
+                Ok(())
+            }
+            _ => {
+                let d = self
+                    .driven
+                    .as_mut()
+                    .filter(|_| live)
+                    .ok_or("the stack has no open socket (closed, reset or never opened)")?;
+                d.command(cmd, self.sockets.get_mut::<tcp::Socket>(d.handle))
+            }
+        }
+    }
+
+    /// Moves the driven socket's owed bytes; forgets it once the set has removed it.
+    fn drive_run(&mut self) -> bool {
+        let Some(d) = self.driven.as_mut() else {
+            return false;
+        };
+        if self.services.service_of(d.handle).is_none() {
+            self.counts = Counts {
+                read: d.read,
+                written: d.written,
+            };
+            self.driven = None;
+            return false;
+        }
+        d.run(self.sockets.get_mut::<tcp::Socket>(d.handle))
     }
 
     /// Runs after every poll, so it allocates nothing in the common case. Every live handle

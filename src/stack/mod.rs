@@ -9,10 +9,12 @@
 
 pub mod control;
 pub mod device;
+pub mod driven;
 pub mod engine;
 pub mod foreground;
 pub mod fuzz;
 pub mod gso;
+pub mod impair;
 pub mod packet;
 pub mod services;
 pub mod snapshot;
@@ -33,9 +35,10 @@ use crate::sys::net as netdev;
 
 use control::{ControlServer, Request};
 use device::TunDevice;
+use impair::{Impairment, Pending};
 use engine::{Addrs, Engine};
 use services::{Limits, Service};
-use tap::{Dir, Tap};
+use tap::Tap;
 
 /// Everything `rnetstat stack` can be told.
 #[derive(Debug, Clone)]
@@ -51,8 +54,11 @@ pub struct StackConfig {
     pub vnet_hdr: bool,
     pub limits: Limits,
     pub hold_port: u16,
-    /// Hold every packet until released (the lab's `--step`).
+    /// Hold every packet until the caller releases it (the lab).
     pub step: bool,
+    /// What the link does to packets each way, and the seed (also smoltcp's, when given).
+    pub impair: Impairment,
+    pub seed: Option<u64>,
 }
 
 impl Default for StackConfig {
@@ -79,6 +85,8 @@ impl Default for StackConfig {
             },
             hold_port: 9999,
             step: false,
+            impair: Impairment::default(),
+            seed: None,
         }
     }
 }
@@ -95,8 +103,8 @@ impl StackConfig {
     }
 }
 
-/// A packet released in step mode, with the way it went.
-pub type Released = Option<(Dir, Vec<u8>)>;
+/// A packet released from the link, with the way it went and what the link did to it.
+pub type Released = Option<Pending>;
 
 /// A running stack.
 pub struct StackHandle {
@@ -133,7 +141,29 @@ impl StackHandle {
         rx.recv_timeout(Duration::from_secs(2)).ok()
     }
 
-    /// Step mode: releases the oldest held packet, returning it with its direction.
+    /// A command for the lab's driven socket, carried out by the loop.
+    pub fn drive(&self, cmd: driven::Command) -> Result<driven::Counts, String> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.requests
+            .send(Request::Drive(cmd, tx))
+            .map_err(|_| "the stack has stopped".to_string())?;
+        let _ = (&self.wake).write(&[1]);
+        rx.recv_timeout(Duration::from_secs(2))
+            .map_err(|_| "the stack did not answer".to_string())?
+    }
+
+    /// Adds a link rule for one direction (the lab's `impair` lines).
+    pub fn impair(&self, dir: tap::Dir, words: &[String]) -> Result<(), String> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.requests
+            .send(Request::Impair(dir, words.to_vec(), tx))
+            .map_err(|_| "the stack has stopped".to_string())?;
+        let _ = (&self.wake).write(&[1]);
+        rx.recv_timeout(Duration::from_secs(2))
+            .map_err(|_| "the stack did not answer".to_string())?
+    }
+
+    /// Step mode: releases the earliest packet due on the link, if any.
     pub fn release(&self) -> Released {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.steps.as_ref()?.send(tx).ok()?;
@@ -160,7 +190,10 @@ impl Drop for StackHandle {
 /// Creates and configures the TUN device, binds the control socket and starts the loop.
 pub fn start(cfg: &StackConfig) -> io::Result<StackHandle> {
     let offload = netdev::TUN_F_CSUM | netdev::TUN_F_TSO4 | netdev::TUN_F_TSO6;
-    let tun = netdev::tun_open(&cfg.device, cfg.vnet_hdr, offload).map_err(|e| {
+    // An impaired or stepped link acts on single segments, so the kernel must not hand
+    // over GSO super-packets: no virtio header then.
+    let line = cfg.step || !cfg.impair.is_empty();
+    let tun = netdev::tun_open(&cfg.device, cfg.vnet_hdr && !line, offload).map_err(|e| {
         io::Error::new(
             e.kind(),
             format!("cannot create TUN device {}: {e}", cfg.device),
@@ -171,14 +204,16 @@ pub fn start(cfg: &StackConfig) -> io::Result<StackHandle> {
         .map_err(|e| io::Error::new(e.kind(), format!("cannot create the control socket: {e}")))?;
     let control_path = control.path.clone();
     let mut dev = TunDevice::new(tun.fd, tun.vnet_hdr, cfg.mtu as usize, Tap::new(4096));
-    if cfg.step {
-        dev.gate = Some(device::Gate::default());
+    if line {
+        dev.line = Some(device::Line::new(&cfg.impair, cfg.step));
     }
     // smoltcp draws initial sequence numbers and ports from this seed.
     let clock = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    let seed = u64::from(std::process::id()).rotate_left(32) ^ clock;
+    let seed = cfg
+        .seed
+        .unwrap_or(u64::from(std::process::id()).rotate_left(32) ^ clock);
     let engine = Engine::new(
         dev,
         tun.name.clone(),
@@ -242,9 +277,7 @@ fn run_loop(mut engine: Engine, ctx: LoopCtx) -> io::Result<()> {
     let mut closing: Option<Instant> = None;
     let mut drain = [0u8; 64];
     loop {
-        if engine.dev.gate.is_some() {
-            engine.dev.hold_incoming();
-        }
+        engine.dev.take_incoming();
         let busy = engine.poll();
         while let Ok(n) = (&ctx.wake_rx).read(&mut drain) {
             if n == 0 {
@@ -256,11 +289,24 @@ fn run_loop(mut engine: Engine, ctx: LoopCtx) -> io::Result<()> {
                 Request::Snapshot(reply) => {
                     let _ = reply.try_send(engine.snapshot());
                 }
+                Request::Impair(dir, words, reply) => {
+                    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+                    let r = match engine.dev.line.as_mut() {
+                        Some(l) => l.link.add_rule(dir, &words),
+                        None => Err("the link is not impaired or stepped".into()),
+                    };
+                    let _ = reply.try_send(r);
+                }
+                Request::Drive(cmd, reply) => {
+                    let r = engine.drive(cmd);
+                    engine.poll();
+                    let _ = reply.try_send(r);
+                }
             }
         }
         while let Ok(reply) = ctx.steps.try_recv() {
-            engine.dev.hold_incoming();
             engine.dev.now_us = engine.now_us();
+            engine.dev.take_incoming();
             let released = engine.dev.release_one();
             engine.poll();
             let _ = reply.try_send(released);
@@ -268,7 +314,9 @@ fn run_loop(mut engine: Engine, ctx: LoopCtx) -> io::Result<()> {
         ctx.control.accept_all(&ctx.requests_tx, &ctx.wake);
         if ctx.stop.load(Ordering::SeqCst) && closing.is_none() {
             engine.close_all();
-            engine.dev.gate = None;
+            if let Some(l) = engine.dev.line.as_mut() {
+                l.manual = false;
+            }
             closing = Some(Instant::now());
         }
         if let Some(t) = closing

@@ -27,6 +27,8 @@ pub enum Service {
     Qotd,
     /// RFC 864: an endless stream of characters.
     Chargen,
+    /// The lab's driven socket (`driven`): the script reads and writes it.
+    Lab,
 }
 
 impl Service {
@@ -37,6 +39,7 @@ impl Service {
             Service::Hold => "hold",
             Service::Qotd => "qotd",
             Service::Chargen => "chargen",
+            Service::Lab => "lab",
         }
     }
 }
@@ -106,6 +109,21 @@ impl Services {
 
     pub fn socket_count(&self) -> usize {
         self.conns.len() + usize::from(self.udp_echo.is_some())
+    }
+
+    /// Takes a socket made elsewhere (the lab's) into the set's bookkeeping, so it is
+    /// snapshotted, timed in TIME_WAIT, closed at shutdown and removed once closed.
+    pub fn adopt(&mut self, h: SocketHandle, service: Service) {
+        self.conns.insert(
+            h,
+            Conn {
+                service,
+                port: 0,
+                quoted: false,
+                peer_closed_at: None,
+                chargen_pos: 0,
+            },
+        );
     }
 
     /// Opens the UDP echo socket and the first listeners.
@@ -231,7 +249,7 @@ fn serve(c: &mut Conn, s: &mut tcp::Socket<'_>, scratch: &mut [u8], now_us: u64)
                 busy |= s.recv(|b| (b.len(), !b.is_empty())).unwrap_or(false);
             }
         }
-        Service::Hold => {}
+        Service::Hold | Service::Lab => {}
     }
     match c.service {
         Service::Qotd if s.may_send() && !c.quoted => {
@@ -266,6 +284,8 @@ fn serve(c: &mut Conn, s: &mut tcp::Socket<'_>, scratch: &mut [u8], now_us: u64)
                 now_us.saturating_sub(at) >= HOLD_LINGER.as_micros() as u64
             }
             Service::Echo => !s.can_recv(),
+            // The script decides when the lab's socket closes.
+            Service::Lab => false,
             _ => true,
         };
         if linger_over {

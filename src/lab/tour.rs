@@ -1,4 +1,5 @@
-//! `rnetstat lab`: the TCP life cycle watched from both ends.
+//! `rnetstat lab` without a scenario: the TCP life cycle watched from both ends, against the
+//! stack's built-in services.
 //!
 //! The lab enters a private network namespace (so nothing it sends can leave it), starts the
 //! userspace stack there on a TUN device, and opens kernel sockets that walk through a
@@ -206,9 +207,9 @@ impl Lab {
                 return;
             }
             if self.cfg.step
-                && let Some((dir, pkt)) = self.handle.release()
+                && let Some(p) = self.handle.release()
             {
-                let (arrow, desc) = describe(dir, &pkt);
+                let (arrow, desc) = describe(p.dir, &p.pkt);
                 println!("   (connecting: {arrow} {desc})");
             }
             std::thread::sleep(Duration::from_millis(10));
@@ -289,7 +290,8 @@ impl Lab {
         let mut reached = false;
         while Instant::now() < end {
             match self.handle.release() {
-                Some((dir, pkt)) => {
+                Some(p) => {
+                    let (dir, pkt) = (p.dir, p.pkt);
                     quiet_since = Instant::now();
                     let (arrow, desc) = describe(dir, &pkt);
                     let ours = match packet::parse(&pkt) {

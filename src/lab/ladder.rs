@@ -1,0 +1,214 @@
+//! The exchange as a ladder diagram: the kernel's time line on the left, the stack's on
+//! the right, one slanted arrow per packet (a staircase in the terminal) labelled with its
+//! flags, sequence and acknowledgment numbers relative to each side's initial sequence
+//! number (as Wireshark shows them), payload length and raw window field. Dropped packets
+//! end in ✕ halfway; each side's state changes are written beside its own line.
+//! `svg` draws the same items.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use crate::model::State;
+use crate::stack::impair::Fate;
+use crate::stack::packet::{self, Packet, flags};
+use crate::stack::tap::Dir;
+
+use super::record::Run;
+
+/// One thing on the ladder.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Arrow {
+        at: Duration,
+        /// Kernel → stack.
+        rightward: bool,
+        label: String,
+        dropped: Option<String>,
+        note: Option<String>,
+        transit_us: u64,
+    },
+    /// A state change on one side (`None`: the socket is gone).
+    State {
+        kernel: bool,
+        state: Option<State>,
+    },
+    Step(String),
+}
+
+fn flag_names(f: u8) -> String {
+    let mut v = Vec::new();
+    for (bit, n) in [
+        (flags::SYN, "SYN"),
+        (flags::FIN, "FIN"),
+        (flags::RST, "RST"),
+        (flags::PSH, "PSH"),
+        (flags::ACK, "ACK"),
+    ] {
+        if f & bit != 0 {
+            v.push(n);
+        }
+    }
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(",")
+    }
+}
+
+/// The run as ladder items, in order.
+pub fn items(r: &Run) -> Vec<Item> {
+    let mut out = Vec::new();
+    let (mut k, mut s) = (r.first.kernel.state, r.first.stack.state);
+    out.push(Item::State {
+        kernel: true,
+        state: k,
+    });
+    out.push(Item::State {
+        kernel: false,
+        state: s,
+    });
+    // Initial sequence numbers: [kernel, stack].
+    let mut isn: [Option<u32>; 2] = [None, None];
+    let mut step = String::new();
+    for p in &r.packets {
+        if p.step != step {
+            step = p.step.clone();
+            out.push(Item::Step(step.clone()));
+        }
+        let rightward = p.dir == Dir::In;
+        let label = match packet::parse(&p.bytes) {
+            Ok(Packet::Tcp(t)) => {
+                let (me, them) = if rightward { (0, 1) } else { (1, 0) };
+                if t.has(flags::SYN) {
+                    isn[me] = Some(t.seq);
+                }
+                let rel = |v: u32, i: usize| isn[i].map_or(v, |b| v.wrapping_sub(b));
+                let mut l = format!("{} seq={}", flag_names(t.flags), rel(t.seq, me));
+                if t.has(flags::ACK) {
+                    l += &format!(" ack={}", rel(t.ack, them));
+                }
+                if t.len > 0 {
+                    l += &format!(" len={}", t.len);
+                }
+                l + &format!(" win={}", t.window)
+            }
+            // The kernel's own IPv6 chatter (router solicitations, MLD) crosses too.
+            Ok(other) => other.to_string(),
+            Err(e) => format!("undecodable: {e}"),
+        };
+        let (dropped, note) = match &p.fate {
+            Fate::Delivered => (None, None),
+            Fate::Dropped(w) => (Some(w.clone()), None),
+            Fate::Impaired(w) => (None, Some(w.clone())),
+        };
+        {
+            out.push(Item::Arrow {
+            at: p.at,
+            rightward,
+            label,
+            dropped,
+            note,
+            transit_us: p.transit_us,
+            });
+        }
+        if p.after.kernel.state != k {
+            k = p.after.kernel.state;
+            out.push(Item::State {
+                kernel: true,
+                state: k,
+            });
+        }
+        if p.after.stack.state != s {
+            s = p.after.stack.state;
+            out.push(Item::State {
+                kernel: false,
+                state: s,
+            });
+        }
+    }
+    out
+}
+
+const LANE: usize = 60;
+const TIME_W: usize = 10;
+const STATE_W: usize = 12;
+
+fn state_name(s: Option<State>) -> &'static str {
+    s.map_or("(gone)", |s| s.name())
+}
+
+/// Draws one run.
+pub fn draw(out: &mut impl Write, r: &Run) -> io::Result<()> {
+    let (left, right) = if r.kernel_is_a {
+        ("kernel (a)", "stack (b)")
+    } else {
+        ("kernel (b)", "stack (a)")
+    };
+    writeln!(out, "Ladder: {} ({})", r.scenario, r.label())?;
+    let pad = " ".repeat(TIME_W + STATE_W + 1);
+    writeln!(
+        out,
+        "{:>TIME_W$}{:>STATE_W$} {left:<w$}{right}",
+        "time (s)",
+        "",
+        w = LANE + 2
+    )?;
+    let bar = |inner: &str| format!("│{inner}│");
+    for it in items(r) {
+        match it {
+            Item::Step(t) => writeln!(out, "{pad}{}  ── {t}", bar(&" ".repeat(LANE)))?,
+            Item::State { kernel: true, state } => writeln!(
+                out,
+                "{:TIME_W$}{:>STATE_W$} {}",
+                "",
+                state_name(state),
+                bar(&" ".repeat(LANE))
+            )?,
+            Item::State {
+                kernel: false,
+                state,
+            } => writeln!(out, "{pad}{} {}", bar(&" ".repeat(LANE)), state_name(state))?,
+            Item::Arrow {
+                at,
+                rightward,
+                label,
+                dropped,
+                note,
+                transit_us,
+            } => {
+                let half = LANE / 2;
+                let label: String = label.chars().take(LANE - 4).collect();
+                writeln!(out, "{pad}{}", bar(&format!("  {label:<w$}", w = LANE - 2)))?;
+                let time = format!("{:>TIME_W$.3}{:STATE_W$} ", at.as_secs_f64(), "");
+                let mut extra = String::new();
+                if let Some(d) = &dropped {
+                    extra = format!("  ✕ dropped: {d}");
+                } else if let Some(n) = &note {
+                    extra = format!("  {n}");
+                }
+                if transit_us > 0 {
+                    extra += &format!(" (+{:.1} ms on the link)", transit_us as f64 / 1000.0);
+                }
+                let dash = |n: usize| "─".repeat(n);
+                if rightward {
+                    writeln!(out, "{time}├{}╮{}│", dash(half - 1), " ".repeat(LANE - half))?;
+                    let tail = if dropped.is_some() {
+                        format!("╰{}✕{}", dash(LANE / 4 - 1), " ".repeat(LANE - half - LANE / 4))
+                    } else {
+                        format!("╰{}▶", dash(LANE - half - 1))
+                    };
+                    writeln!(out, "{pad}│{}{tail}│{extra}", " ".repeat(half - 1))?;
+                } else {
+                    writeln!(out, "{time}│{}╭{}┤", " ".repeat(half), dash(LANE - half - 1))?;
+                    let head = if dropped.is_some() {
+                        format!("{}✕{}╯", " ".repeat(half - LANE / 4), dash(LANE / 4 - 1))
+                    } else {
+                        format!("◀{}╯", dash(half - 1))
+                    };
+                    writeln!(out, "{pad}│{head}{}│{extra}", " ".repeat(LANE - half - 1))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! `rnetstat lab`: TCP from both ends in a private network namespace.
+//!
+//! Without a scenario it walks the stack's built-in services through the life cycle
+//! (`tour`, the original eight steps). With `--scenario NAME` or `--script FILE` it runs a
+//! scenario (`script`) twice, once with the kernel as side a and once with the stack, on an
+//! impaired link (`stack::impair`), and prints both runs' outcomes side by side; it exits 1
+//! when an expected behaviour was not observed. `--pcap`, `--ladder` and `--ladder-svg`
+//! write what crossed the link.
+//!
+//! Layout: `script` (the format), `builtin` (the scenarios), `run` (one run),
+//! `kernel_side` (the kernel's socket), `look` (both sockets at one moment), `record` (what a
+//! run leaves), `report` (side by side), `pcapng`, `ladder` and `svg` (outputs), `tour`.
+
+pub mod builtin;
+pub mod kernel_side;
+pub mod ladder;
+pub mod look;
+pub mod pcapng;
+pub mod record;
+pub mod report;
+pub mod run;
+pub mod script;
+pub mod svg;
+pub mod tour;
+
+use std::io;
+
+use crate::config::{LabConfig, ScenarioSource};
+use crate::error::Error;
+use crate::sys::net as netdev;
+
+pub fn run(cfg: &LabConfig) -> Result<(), Error> {
+    if cfg.list {
+        for (name, text) in builtin::SCENARIOS {
+            let title = script::parse(text).map(|s| s.title).unwrap_or_default();
+            println!("{name:<20} {title}");
+        }
+        return Ok(());
+    }
+    let Some(source) = &cfg.scenario else {
+        return tour::run(cfg);
+    };
+    let (text, origin) = match source {
+        ScenarioSource::Builtin(n) => (
+            builtin::find(n)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = builtin::SCENARIOS.iter().map(|(n, _)| *n).collect();
+                    Error::Usage(format!(
+                        "--scenario: no scenario '{n}' (built in: {})",
+                        names.join(", ")
+                    ))
+                })?
+                .to_string(),
+            format!("scenario {n}"),
+        ),
+        ScenarioSource::File(p) => (
+            std::fs::read_to_string(p)
+                .map_err(|e| Error::Usage(format!("--script {}: {e}", p.display())))?,
+            p.display().to_string(),
+        ),
+    };
+    let script = script::parse(&text).map_err(|e| Error::Usage(format!("{origin}: {e}")))?;
+    if crate::sys::geteuid() != 0 {
+        return Err(Error::Permission(
+            "rnetstat lab needs root (CAP_SYS_ADMIN for a network namespace, CAP_NET_ADMIN for the TUN device)".into(),
+        ));
+    }
+    netdev::unshare_netns().map_err(Error::Stack)?;
+    netdev::link_up("lo", None, None).map_err(Error::Stack)?;
+    println!("rnetstat lab: {} — {}", script.name, script.title);
+    println!("{}", report::wrap(&script.about, "  "));
+    let ways: Vec<bool> = match cfg.kernel_first {
+        Some(k) => vec![k],
+        None => vec![true, false],
+    };
+    let mut runs = Vec::new();
+    for (i, kernel_is_a) in ways.into_iter().enumerate() {
+        let r = run::run(&script, cfg, kernel_is_a, i as u16 + 1).map_err(Error::Stack)?;
+        if cfg.ladder {
+            println!();
+            ladder::draw(&mut io::stdout().lock(), &r).map_err(Error::Stack)?;
+        }
+        runs.push(r);
+    }
+    report::side_by_side(&mut io::stdout().lock(), &runs).map_err(Error::Stack)?;
+    if let Some(p) = &cfg.pcap {
+        pcapng::write_file(p, &runs)
+            .map_err(|e| Error::Stack(io::Error::new(e.kind(), format!("{}: {e}", p.display()))))?;
+        println!("pcapng: {} ({} packets)", p.display(), runs.iter().map(|r| r.packets.len()).sum::<usize>());
+    }
+    if let Some(p) = &cfg.ladder_svg {
+        std::fs::write(p, svg::render(&runs))
+            .map_err(|e| Error::Stack(io::Error::new(e.kind(), format!("{}: {e}", p.display()))))?;
+        println!("ladder: {}", p.display());
+    }
+    let failed: Vec<String> = runs
+        .iter()
+        .filter(|r| !r.passed())
+        .map(|r| r.label().to_string())
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Stack(io::Error::other(format!(
+            "{}: the expected behaviour was not observed ({})",
+            script.name,
+            failed.join("; ")
+        ))))
+    }
+}
