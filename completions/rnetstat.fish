@@ -92,13 +92,46 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l backlog -d '
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l max-sockets -d 'Most sockets the stack holds at once (bounds memory under a SYN flood)' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l hold-port -d 'Port of the hold service (accepts, never reads)' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l txqueuelen -d 'Transmit queue length of the device' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l loss -d 'Drop this percentage of packets, at random' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l delay -d 'Delay every packet by MS milliseconds, ± a uniform JITTER' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l reorder -d 'Send this percentage of packets out of order (held back so the next overtakes)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l duplicate -d 'Send this percentage of packets twice' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l rate -d 'A token bucket of KBIT kilobits per second that delays, never drops' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l drop -d 'Drop the Nth segment of a KIND (any, syn, syn-ack, data, ack, fin); repeatable' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l delay-segment -d 'Hold the Nth segment of a KIND for MS milliseconds; repeatable' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l duplicate-segment -d 'Send the Nth segment of a KIND twice; repeatable' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l seed -d 'Seed of the random impairments (and of smoltcp\'s sequence numbers): the same seed drops the same packets' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l no-vnet-hdr -d 'Plain TUN frames: no virtio-net header, no GSO/checksum offload'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l to-stack -d 'Impair only packets from the kernel to the stack'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l to-kernel -d 'Impair only packets from the stack to the kernel'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -s h -l help -d 'Print help'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand compare" -s c -l continuous -d 'Refresh every SECS seconds (default 1) until interrupted' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand compare" -l json -d 'Output one JSON document'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand compare" -s h -l help -d 'Print help'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l auto -d 'With --step: go on by itself every DELAY seconds instead of waiting for Enter' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l auto -d 'With --step: go on by itself every DELAY seconds (0: no pause) instead of waiting for Enter' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l scenario -d 'Run a built-in scenario both ways (kernel sending to the stack, then the stack to the kernel); see --list' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l script -d 'Run a scenario from a file in the lab\'s script format (docs/lab-scripts.md)' -r -F
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l way -d 'Run only one way: `kernel` (the kernel is side a) or `stack` (the stack is side a)' -r -f -a "kernel\t''
+stack\t''"
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l cc -d 'Congestion control of the stack\'s socket' -r -f -a "reno\t''
+cubic\t''
+none\t''"
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l pcap -d 'Write every packet on the link to FILE as pcapng, each with a comment holding the scenario step and both sockets\' state after it' -r -F
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l ladder-svg -d 'Write the ladder diagram as SVG to FILE (one file; both ways side by side)' -r -F
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l loss -d 'Drop this percentage of packets, at random' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l delay -d 'Delay every packet by MS milliseconds, ± a uniform JITTER' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l reorder -d 'Send this percentage of packets out of order (held back so the next overtakes)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l duplicate -d 'Send this percentage of packets twice' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l rate -d 'A token bucket of KBIT kilobits per second that delays, never drops' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l drop -d 'Drop the Nth segment of a KIND (any, syn, syn-ack, data, ack, fin); repeatable' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l delay-segment -d 'Hold the Nth segment of a KIND for MS milliseconds; repeatable' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l duplicate-segment -d 'Send the Nth segment of a KIND twice; repeatable' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l seed -d 'Seed of the random impairments (and of smoltcp\'s sequence numbers): the same seed drops the same packets' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l step -d 'Release one packet at a time and show both sockets after each'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l list -d 'List the built-in scenarios and exit'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l ladder -d 'Draw the exchange as a ladder diagram (kernel and stack time lines) after each run'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l to-stack -d 'Impair only packets from the kernel to the stack'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l to-kernel -d 'Impair only packets from the stack to the kernel'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -s h -l help -d 'Print help'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand metrics" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r

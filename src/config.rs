@@ -8,8 +8,8 @@ use std::time::Duration;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::cli::{
-    Cli, CompareArgs, ExporterArgs, FormatArg, ImpairArgs, LabArgs, MetricsArgs, NetnsArgs, ServeArgs,
-    SourceArg, StackArg, StackArgs, TopArgs, WatchArgs,
+    Cli, CompareArgs, ExporterArgs, FormatArg, ImpairArgs, LabArgs, MetricsArgs, NetnsArgs,
+    ServeArgs, SourceArg, StackArg, StackArgs, TopArgs, WatchArgs,
 };
 use crate::error::Error;
 use crate::filter::Filter;
@@ -22,10 +22,10 @@ use crate::source::netns::Target;
 use crate::source::{Listening, Selection, SourcePref};
 use crate::stack::StackConfig;
 use crate::stack::driven::Cc;
-use crate::stack::impair::Impairment;
-use crate::stack::tap::Dir;
 use crate::stack::engine::Addrs;
+use crate::stack::impair::Impairment;
 use crate::stack::services::Limits;
+use crate::stack::tap::Dir;
 
 /// Which of netstat's views a run prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -579,7 +579,7 @@ impl LabConfig {
                 .auto
                 .as_deref()
                 .map(|v| match v.parse::<f64>() {
-                    Ok(z) if z == 0.0 => Ok(Duration::ZERO),
+                    Ok(0.0) => Ok(Duration::ZERO),
                     _ => seconds("--auto", v),
                 })
                 .transpose()?,

@@ -6,11 +6,17 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("lost-syn", include_str!("scenarios/lost-syn.lab")),
     ("lost-synack", include_str!("scenarios/lost-synack.lab")),
     ("lost-data", include_str!("scenarios/lost-data.lab")),
-    ("fast-retransmit", include_str!("scenarios/fast-retransmit.lab")),
+    (
+        "fast-retransmit",
+        include_str!("scenarios/fast-retransmit.lab"),
+    ),
     ("zero-window", include_str!("scenarios/zero-window.lab")),
     ("nagle", include_str!("scenarios/nagle.lab")),
     ("reorder", include_str!("scenarios/reorder.lab")),
-    ("simultaneous-close", include_str!("scenarios/simultaneous-close.lab")),
+    (
+        "simultaneous-close",
+        include_str!("scenarios/simultaneous-close.lab"),
+    ),
 ];
 
 pub fn find(name: &str) -> Option<&'static str> {

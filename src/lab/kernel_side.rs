@@ -31,6 +31,12 @@ pub struct KernelSide {
     pub written: u64,
 }
 
+impl Default for KernelSide {
+    fn default() -> KernelSide {
+        KernelSide::new()
+    }
+}
+
 impl KernelSide {
     pub fn new() -> KernelSide {
         KernelSide {
@@ -76,7 +82,8 @@ impl KernelSide {
         match act {
             Act::Listen => {
                 let s = self.socket().map_err(|x| e("socket", x))?;
-                s.set_reuse_address(true).map_err(|x| e("SO_REUSEADDR", x))?;
+                s.set_reuse_address(true)
+                    .map_err(|x| e("SO_REUSEADDR", x))?;
                 s.bind(&SockAddr::from(local)).map_err(|x| e("bind", x))?;
                 s.listen(1).map_err(|x| e("listen", x))?;
                 self.listener = Some(s);

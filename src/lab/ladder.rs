@@ -103,12 +103,12 @@ pub fn items(r: &Run) -> Vec<Item> {
         };
         {
             out.push(Item::Arrow {
-            at: p.at,
-            rightward,
-            label,
-            dropped,
-            note,
-            transit_us: p.transit_us,
+                at: p.at,
+                rightward,
+                label,
+                dropped,
+                note,
+                transit_us: p.transit_us,
             });
         }
         if p.after.kernel.state != k {
@@ -157,7 +157,10 @@ pub fn draw(out: &mut impl Write, r: &Run) -> io::Result<()> {
     for it in items(r) {
         match it {
             Item::Step(t) => writeln!(out, "{pad}{}  ── {t}", bar(&" ".repeat(LANE)))?,
-            Item::State { kernel: true, state } => writeln!(
+            Item::State {
+                kernel: true,
+                state,
+            } => writeln!(
                 out,
                 "{:TIME_W$}{:>STATE_W$} {}",
                 "",
@@ -191,15 +194,29 @@ pub fn draw(out: &mut impl Write, r: &Run) -> io::Result<()> {
                 }
                 let dash = |n: usize| "─".repeat(n);
                 if rightward {
-                    writeln!(out, "{time}├{}╮{}│", dash(half - 1), " ".repeat(LANE - half))?;
+                    writeln!(
+                        out,
+                        "{time}├{}╮{}│",
+                        dash(half - 1),
+                        " ".repeat(LANE - half)
+                    )?;
                     let tail = if dropped.is_some() {
-                        format!("╰{}✕{}", dash(LANE / 4 - 1), " ".repeat(LANE - half - LANE / 4))
+                        format!(
+                            "╰{}✕{}",
+                            dash(LANE / 4 - 1),
+                            " ".repeat(LANE - half - LANE / 4)
+                        )
                     } else {
                         format!("╰{}▶", dash(LANE - half - 1))
                     };
                     writeln!(out, "{pad}│{}{tail}│{extra}", " ".repeat(half - 1))?;
                 } else {
-                    writeln!(out, "{time}│{}╭{}┤", " ".repeat(half), dash(LANE - half - 1))?;
+                    writeln!(
+                        out,
+                        "{time}│{}╭{}┤",
+                        " ".repeat(half),
+                        dash(LANE - half - 1)
+                    )?;
                     let head = if dropped.is_some() {
                         format!("{}✕{}╯", " ".repeat(half - LANE / 4), dash(LANE / 4 - 1))
                     } else {

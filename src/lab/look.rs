@@ -117,9 +117,10 @@ pub fn look(handle: &StackHandle, port: u16) -> io::Result<Look> {
         &mut k,
     )
     .map_err(|e| io::Error::other(e.to_string()))?;
-    let ours = k.sockets.iter().filter(|s| {
-        s.proto == Proto::Tcp && (s.local.port == port || s.remote.port == port)
-    });
+    let ours = k
+        .sockets
+        .iter()
+        .filter(|s| s.proto == Proto::Tcp && (s.local.port == port || s.remote.port == port));
     let kernel = ours
         .clone()
         .find(|s| s.state != State::Listen && s.state != State::Close)

@@ -86,7 +86,11 @@ pub fn run(cfg: &LabConfig) -> Result<(), Error> {
     if let Some(p) = &cfg.pcap {
         pcapng::write_file(p, &runs)
             .map_err(|e| Error::Stack(io::Error::new(e.kind(), format!("{}: {e}", p.display()))))?;
-        println!("pcapng: {} ({} packets)", p.display(), runs.iter().map(|r| r.packets.len()).sum::<usize>());
+        println!(
+            "pcapng: {} ({} packets)",
+            p.display(),
+            runs.iter().map(|r| r.packets.len()).sum::<usize>()
+        );
     }
     if let Some(p) = &cfg.ladder_svg {
         std::fs::write(p, svg::render(&runs))

@@ -52,7 +52,11 @@ pub fn encode(runs: &[Run]) -> Vec<u8> {
     b.extend_from_slice(&1u16.to_le_bytes()); // major
     b.extend_from_slice(&0u16.to_le_bytes()); // minor
     b.extend_from_slice(&(-1i64).to_le_bytes()); // section length: not given
-    option(&mut b, OPT_COMMENT, b"rnetstat lab: the kernel and the userspace stack on one TUN link");
+    option(
+        &mut b,
+        OPT_COMMENT,
+        b"rnetstat lab: the kernel and the userspace stack on one TUN link",
+    );
     option(&mut b, OPT_END, &[]);
     block(&mut out, SHB, &b);
     for r in runs {

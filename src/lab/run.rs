@@ -149,7 +149,11 @@ impl Runner<'_> {
                 Line::Note(t) => println!("   note: {t}"),
                 Line::Impair(way, words) => {
                     let dir = self.run.dir(*way == Way::AtoB);
-                    println!("   [{:>8.3} s] impair {way} {}", self.t0.elapsed().as_secs_f64(), words.join(" "));
+                    println!(
+                        "   [{:>8.3} s] impair {way} {}",
+                        self.t0.elapsed().as_secs_f64(),
+                        words.join(" ")
+                    );
                     self.handle.impair(dir, words).map_err(at)?;
                 }
                 Line::Expect(check, within) => {
@@ -268,7 +272,8 @@ impl Runner<'_> {
             stack::tap::Dir::In => "kernel → stack",
             stack::tap::Dir::Out => "stack → kernel",
         };
-        let desc = packet::parse(pkt).map_or_else(|e| format!("undecodable: {e}"), |p| p.to_string());
+        let desc =
+            packet::parse(pkt).map_or_else(|e| format!("undecodable: {e}"), |p| p.to_string());
         let fate = match fate {
             crate::stack::impair::Fate::Delivered => String::new(),
             crate::stack::impair::Fate::Dropped(w) => format!("   ✕ DROPPED ({w})"),

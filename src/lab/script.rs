@@ -292,9 +292,9 @@ pub fn parse(text: &str) -> Result<Script, ParseError> {
                 s.about.push_str(rest);
             }
             "impair" => {
-                let (way, rule) = words
-                    .split_first()
-                    .ok_or_else(|| err("impair needs a direction (a>b or b>a) and a rule".into()))?;
+                let (way, rule) = words.split_first().ok_or_else(|| {
+                    err("impair needs a direction (a>b or b>a) and a rule".into())
+                })?;
                 let way = match *way {
                     "a>b" => Way::AtoB,
                     "b>a" => Way::BtoA,
@@ -321,7 +321,8 @@ pub fn parse(text: &str) -> Result<Script, ParseError> {
                     "b" => Who::B,
                     _ => Who::Both,
                 };
-                s.lines.push((no, Line::Do(who, action(&words).map_err(err)?)));
+                s.lines
+                    .push((no, Line::Do(who, action(&words).map_err(err)?)));
             }
             other => {
                 return Err(err(format!(
@@ -510,7 +511,10 @@ mod tests {
         assert_eq!(s.about, "one two");
         assert_eq!(
             s.lines[0],
-            (5, Line::Impair(Way::AtoB, vec!["drop".into(), "syn".into(), "1".into()]))
+            (
+                5,
+                Line::Impair(Way::AtoB, vec!["drop".into(), "syn".into(), "1".into()])
+            )
         );
         let s = Script {
             lines: s.lines[1..].to_vec(),
@@ -540,11 +544,24 @@ mod tests {
         });
         assert!(matches!(
             s.lines[5].1,
-            Line::Expect(Check::Side { want: Want::Num(300), .. }, _)
+            Line::Expect(
+                Check::Side {
+                    want: Want::Num(300),
+                    ..
+                },
+                _
+            )
         ));
         assert!(matches!(
             s.lines[6].1,
-            Line::Expect(Check::Side { op: Op::Eq, want: Want::State(Some(State::Listen)), .. }, _)
+            Line::Expect(
+                Check::Side {
+                    op: Op::Eq,
+                    want: Want::State(Some(State::Listen)),
+                    ..
+                },
+                _
+            )
         ));
         assert_eq!(s.lines[7].1, Line::Do(Who::A, Act::Write(65536)));
     }
@@ -552,12 +569,20 @@ mod tests {
     #[test]
     fn errors_point_at_the_line() {
         for (text, line, needle) in [
-            ("name x\nexpect a state ESTABLISHED\na jump\n", 3, "not an action"),
+            (
+                "name x\nexpect a state ESTABLISHED\na jump\n",
+                3,
+                "not an action",
+            ),
             ("name x\nimpair a<b loss 5\n", 2, "not a direction"),
             ("name x\nexpect a state DANCING\n", 2, "not a TCP state"),
             ("name x\nexpect a colour == 3\n", 2, "not a field"),
             ("name x\nexpect a recv_q ~ 3\n", 2, "not a comparison"),
-            ("name x\nexpect link a>b urg == 1\n", 2, "not a segment kind"),
+            (
+                "name x\nexpect link a>b urg == 1\n",
+                2,
+                "not a segment kind",
+            ),
             ("name x\nexpect a state > ESTABLISHED\n", 2, "== or !="),
             ("name x\nwobble\n", 2, "unknown keyword"),
             ("expect a read == 1\n", 1, "no 'name'"),

@@ -38,11 +38,7 @@ pub enum Request {
         SyncSender<Result<super::driven::Counts, String>>,
     ),
     /// In-process only (the lab): a link rule for one direction, from now on.
-    Impair(
-        super::tap::Dir,
-        Vec<String>,
-        SyncSender<Result<(), String>>,
-    ),
+    Impair(super::tap::Dir, Vec<String>, SyncSender<Result<(), String>>),
 }
 
 /// The directories a stack's control socket may be in, most specific first.

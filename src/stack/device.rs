@@ -157,7 +157,9 @@ impl TunDevice {
         if p.fate.delivered() {
             match p.dir {
                 Dir::In => line.ready_in.push_back(p.pkt.clone()),
-                Dir::Out => write_packet(&self.fd, self.vnet, &mut self.tx, &p.pkt, &mut self.stats),
+                Dir::Out => {
+                    write_packet(&self.fd, self.vnet, &mut self.tx, &p.pkt, &mut self.stats)
+                }
             }
         }
         Some(p)
@@ -277,19 +279,17 @@ impl phy::TxToken for TxToken<'_> {
         self.tap.observe(Dir::Out, &self.buf[off..], self.now_us);
         match self.line {
             Some(l) => l.link.push(Dir::Out, self.buf[off..].to_vec(), self.now_us),
-            None => {
-                match self.batch {
-                    Some(b) => {
+            None => match self.batch {
+                Some(b) => {
+                    if !b.try_add(&self.buf[off..], off) {
+                        flush_batch(self.fd, b, self.stats);
                         if !b.try_add(&self.buf[off..], off) {
-                            flush_batch(self.fd, b, self.stats);
-                            if !b.try_add(&self.buf[off..], off) {
-                                send(self.fd, self.buf, self.stats);
-                            }
+                            send(self.fd, self.buf, self.stats);
                         }
                     }
-                    None => send(self.fd, self.buf, self.stats),
                 }
-            }
+                None => send(self.fd, self.buf, self.stats),
+            },
         }
         r
     }

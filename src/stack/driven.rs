@@ -48,7 +48,9 @@ impl std::str::FromStr for Cc {
             "none" => Ok(Cc::None),
             "reno" => Ok(Cc::Reno),
             "cubic" => Ok(Cc::Cubic),
-            _ => Err(format!("'{s}' is not a congestion control (reno, cubic, none)")),
+            _ => Err(format!(
+                "'{s}' is not a congestion control (reno, cubic, none)"
+            )),
         }
     }
 }
@@ -76,8 +78,15 @@ impl Default for Opts {
 /// What the lab asks of the driven socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
-    Listen { port: u16, opts: Opts },
-    Connect { remote: SocketAddr, local_port: u16, opts: Opts },
+    Listen {
+        port: u16,
+        opts: Opts,
+    },
+    Connect {
+        remote: SocketAddr,
+        local_port: u16,
+        opts: Opts,
+    },
     /// Owe `n` more bytes to the peer.
     Write(usize),
     /// Read `n` more bytes as they come, or everything from now on.

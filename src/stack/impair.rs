@@ -64,9 +64,7 @@ impl Kind {
             Kind::Syn => has(flags::SYN) && !has(flags::ACK),
             Kind::SynAck => has(flags::SYN) && has(flags::ACK),
             Kind::Data => len > 0,
-            Kind::Ack => {
-                has(flags::ACK) && len == 0 && !has(flags::SYN | flags::FIN | flags::RST)
-            }
+            Kind::Ack => has(flags::ACK) && len == 0 && !has(flags::SYN | flags::FIN | flags::RST),
             Kind::Fin => has(flags::FIN),
         }
     }
@@ -434,7 +432,9 @@ impl Link {
                 } else {
                     0
                 };
-                due = (due + r.delay_us + j).saturating_sub(r.jitter_us).max(now_us);
+                due = (due + r.delay_us + j)
+                    .saturating_sub(r.jitter_us)
+                    .max(now_us);
             }
             if self.rng.chance(r.reorder) {
                 due = if r.delay_us > 0 {

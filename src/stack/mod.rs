@@ -35,8 +35,8 @@ use crate::sys::net as netdev;
 
 use control::{ControlServer, Request};
 use device::TunDevice;
-use impair::{Impairment, Pending};
 use engine::{Addrs, Engine};
+use impair::{Impairment, Pending};
 use services::{Limits, Service};
 use tap::Tap;
 

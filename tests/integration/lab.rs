@@ -75,7 +75,8 @@ fn lab_step_mode_shows_each_packet() {
         eprintln!("skipping lab_step_mode_shows_each_packet: the lab needs root");
         return;
     }
-    let out = lab(&["--step", "--auto", "0.001"]);
+    // `--auto 0`: no pause at all (it used to be refused).
+    let out = lab(&["--step", "--auto", "0"]);
     check(&out);
     // The handshake, packet by packet: SYN in, SYN-ACK out, then SYN_RECV → ESTABLISHED.
     let s1: Vec<&str> = out[..out.find("== Step 2/8").unwrap()].lines().collect();

@@ -10,6 +10,7 @@ mod common;
 mod container;
 mod kernel_zoo;
 mod lab;
+mod lab_scenarios;
 mod metrics;
 mod netns;
 mod peers;

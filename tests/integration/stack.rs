@@ -466,3 +466,46 @@ fn icmp_echo_and_stack_columns() {
         );
     });
 }
+
+/// `rnetstat stack` with an impaired link: a named delay holds the SYN-ACK exactly as long
+/// as asked, and with random loss both ways (seeded) TCP still delivers every byte, with
+/// retransmissions the kernel counts.
+#[test]
+fn impaired_link_delays_and_loses_but_tcp_delivers() {
+    in_netns("impaired_link_delays_and_loses_but_tcp_delivers", || {
+        let _stack = Stack::start(&["--delay-segment", "syn-ack:1:300", "--to-kernel"]);
+        let t = std::time::Instant::now();
+        let mut k = connect(7);
+        let took = t.elapsed();
+        assert!(
+            took >= Duration::from_millis(300) && took < Duration::from_secs(2),
+            "connect took {took:?}"
+        );
+        k.write_all(b"ping").unwrap();
+        let mut back = [0u8; 4];
+        k.read_exact(&mut back).unwrap();
+        assert_eq!(&back, b"ping");
+    });
+    in_netns(
+        "impaired_link_delays_and_loses_but_tcp_delivers (loss)",
+        || {
+            let stack = Stack::start(&["--loss", "5", "--seed", "7"]);
+            let mut k = connect(7);
+            k.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            let msg: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+            let writer = {
+                let mut w = k.try_clone().unwrap();
+                let msg = msg.clone();
+                std::thread::spawn(move || w.write_all(&msg).unwrap())
+            };
+            let mut back = vec![0u8; msg.len()];
+            k.read_exact(&mut back).unwrap();
+            writer.join().unwrap();
+            assert!(back == msg, "the echo differs");
+            let local = k.local_addr().unwrap();
+            let p = pair_of(&stack.compare(), local).expect("the pair");
+            let retrans = p["kernel"]["tcp_info"]["total_retrans"].as_u64().unwrap();
+            assert!(retrans > 0, "5% loss, yet no retransmission: {p}");
+        },
+    );
+}
