@@ -8,7 +8,7 @@
 use std::io;
 
 use crate::compare::{self, Collect};
-use crate::model::{Proto, State, TcpInfo, TimerKind};
+use crate::model::{Proto, Socket, State, TcpInfo, TimerKind};
 use crate::source::netns::Space;
 use crate::source::{self, procfs::ProcRoot};
 use crate::stack::StackHandle;
@@ -104,9 +104,8 @@ pub struct Look {
     pub stack: Side,
 }
 
-/// Reads the kernel socket on `port` (the connection, or the listener while there is no
-/// connection) and the stack's driven socket.
-pub fn look(handle: &StackHandle, port: u16) -> io::Result<Look> {
+/// Every kernel TCP and UDP socket of the lab's namespace, with `tcp_info`, right now.
+pub fn kernel_sockets() -> io::Result<Vec<Socket<'static>>> {
     let mut k = Collect::default();
     let root = ProcRoot::default();
     source::collect(
@@ -117,8 +116,14 @@ pub fn look(handle: &StackHandle, port: u16) -> io::Result<Look> {
         &mut k,
     )
     .map_err(|e| io::Error::other(e.to_string()))?;
-    let ours = k
-        .sockets
+    Ok(k.sockets)
+}
+
+/// Reads the kernel socket on `port` (the connection, or the listener while there is no
+/// connection) and the stack's driven socket.
+pub fn look(handle: &StackHandle, port: u16) -> io::Result<Look> {
+    let sockets = kernel_sockets()?;
+    let ours = sockets
         .iter()
         .filter(|s| s.proto == Proto::Tcp && (s.local.port == port || s.remote.port == port));
     let kernel = ours

@@ -29,6 +29,22 @@ use crate::config::{LabConfig, ScenarioSource};
 use crate::error::Error;
 use crate::sys::net as netdev;
 
+/// Step mode's pause between packets: `auto`'s delay (zero: none), or Enter. A closed
+/// stdin carries on without waiting.
+pub fn pause(auto: Option<std::time::Duration>, indent: &str) -> io::Result<()> {
+    use std::io::{BufRead, Write};
+    match auto {
+        Some(d) => std::thread::sleep(d),
+        None => {
+            print!("{indent}[Enter for the next packet] ");
+            io::stdout().flush()?;
+            let mut line = String::new();
+            io::stdin().lock().read_line(&mut line)?;
+        }
+    }
+    Ok(())
+}
+
 pub fn run(cfg: &LabConfig) -> Result<(), Error> {
     if cfg.list {
         for (name, text) in builtin::SCENARIOS {

@@ -4,7 +4,7 @@
 //! them), so it can look at both sockets after each one; that look is what the pcapng
 //! comments, the ladder's state lines and the `--step` view show.
 
-use std::io::{self, BufRead, Write};
+use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -282,16 +282,7 @@ impl Runner<'_> {
         println!("   -> {arrow}: {desc}{fate}");
         println!("      kernel: {}", after.kernel.brief());
         println!("      stack:  {}", after.stack.brief());
-        match self.cfg.auto {
-            Some(d) => std::thread::sleep(d),
-            None => {
-                print!("      [Enter for the next packet] ");
-                io::stdout().flush()?;
-                let mut line = String::new();
-                io::stdin().lock().read_line(&mut line)?;
-            }
-        }
-        Ok(())
+        super::pause(self.cfg.auto, "      ")
     }
 
     fn expect(&mut self, line: usize, check: &Check, within: Duration) -> io::Result<Outcome> {

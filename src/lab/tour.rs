@@ -9,18 +9,17 @@
 //! time, printing it and both sockets after each. The namespace and the device vanish when
 //! the lab's process ends.
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use socket2::{Domain, SockAddr, Socket as Sock, Type};
 
-use crate::compare::{self, Collect, pair, render};
+use crate::compare::{pair, render};
 use crate::config::LabConfig;
 use crate::error::Error;
 use crate::model::{Proto, Socket, State};
-use crate::source::netns::Space;
-use crate::source::{self, procfs::ProcRoot};
+use crate::source;
 use crate::stack::tap::Dir;
 use crate::stack::{self, StackConfig, StackHandle, packet};
 use crate::sys::net as netdev;
@@ -218,21 +217,12 @@ impl Lab {
 
     /// The step's kernel socket(s) and the stack's sockets facing it, right now.
     fn focus(&self, proto: Proto, local: SocketAddr) -> io::Result<Focus> {
-        let mut k = Collect::default();
-        let root = ProcRoot::default();
-        source::collect(
-            &compare::kernel_selection(),
-            &root,
-            &[Space::here(&root)],
-            &[],
-            &mut k,
-        )
-        .map_err(|e| io::Error::other(e.to_string()))?;
-        k.sockets.retain(|s| {
+        let mut kernel = super::look::kernel_sockets()?;
+        kernel.retain(|s| {
             s.proto == proto && s.local.port == local.port() && s.state != State::Listen
         });
         Ok(Focus {
-            kernel: k.sockets,
+            kernel,
             snaps: self.handle.snapshot().into_iter().collect(),
             proto,
             port: local.port(),
@@ -333,19 +323,7 @@ impl Lab {
     }
 
     fn pause(&self) -> io::Result<()> {
-        match self.cfg.auto {
-            Some(d) => std::thread::sleep(d),
-            None => {
-                print!("   [Enter for the next packet] ");
-                io::stdout().flush()?;
-                let mut line = String::new();
-                if io::stdin().lock().read_line(&mut line)? == 0 {
-                    // stdin closed: carry on without waiting.
-                    return Ok(());
-                }
-            }
-        }
-        Ok(())
+        super::pause(self.cfg.auto, "   ")
     }
 }
 
