@@ -18,8 +18,9 @@ use smoltcp::wire::IpListenEndpoint;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Cc {
     None,
-    #[default]
     Reno,
+    /// Linux's default since 2.6.19, so the default here too.
+    #[default]
     Cubic,
 }
 

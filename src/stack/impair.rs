@@ -405,7 +405,11 @@ impl Link {
                 }
             }
         }
-        let r = st.rules.clone();
+        // The scalars only: no per-packet copy of the event list.
+        let r = Rules {
+            events: Vec::new(),
+            ..st.rules
+        };
         let mut due = now_us;
         let mut fate = Fate::Delivered;
         let mut copies = 1;
