@@ -24,6 +24,10 @@ pub use tcp_info::TcpInfo;
 
 use std::net::{IpAddr, Ipv4Addr};
 
+/// cgroup v2 id → path below the cgroup2 mount (for `-ee`): `source::cgroups` fills it, the
+/// renderers read it.
+pub type CgroupPaths = std::collections::HashMap<u64, String>;
+
 /// Which protocol stack holds the socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stack {

@@ -3,7 +3,6 @@
 //! people who read `ss -tiem` read this too. Times are printed in milliseconds as ss does;
 //! the JSON form keeps microseconds.
 
-use std::collections::HashMap;
 use std::fmt::Write;
 
 use crate::model::{CongInfo, Congestion, Socket, TcpInfo};
@@ -26,8 +25,7 @@ impl Detail {
     }
 }
 
-/// cgroup v2 id → path below the cgroup2 mount, for `-ee`.
-pub type CgroupPaths = HashMap<u64, String>;
+use crate::model::CgroupPaths;
 
 /// Appends `\t…` for `s`, or nothing when there is nothing to say.
 pub fn push(l: &mut String, s: &Socket<'_>, d: Detail, cgroups: Option<&CgroupPaths>) {

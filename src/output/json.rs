@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use crate::model::{CongInfo, LinkId, MemInfo, Proto, Socket, TcpInfo};
 
-use super::detail::CgroupPaths;
 use super::netns::{JsonContainer, JsonNetns};
+use crate::model::CgroupPaths;
 use crate::source::owners::Owners;
 use crate::source::{Group, Sink};
 

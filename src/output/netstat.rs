@@ -12,10 +12,11 @@ use crate::source::owners::Owners;
 use crate::source::{Group, Listening, Sink};
 
 use super::addr::push_u64;
-use super::detail::{self, CgroupPaths, Detail};
+use super::detail::{self, Detail};
 use super::link;
 use super::names::Names;
 use super::sanitize::push_sanitized;
+use crate::model::CgroupPaths;
 
 /// Text options that change the columns.
 #[derive(Debug, Clone, Copy, Default)]

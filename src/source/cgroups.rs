@@ -6,7 +6,7 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::output::detail::CgroupPaths;
+use crate::model::CgroupPaths;
 
 /// Where cgroup2 is mounted: `/sys/fs/cgroup` on unified systems, `/sys/fs/cgroup/unified`
 /// on hybrid ones (from `/proc/self/mounts`).
