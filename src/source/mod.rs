@@ -258,7 +258,7 @@ pub fn collect(
     // The userspace stacks' sockets are shown as the current namespace's.
     let here = spaces.iter().find(|s| s.is_current()).map(|s| &s.ns);
     let mut group = None;
-    for (proto, family) in tables {
+    for (k, &(proto, family)) in tables.iter().enumerate() {
         let g = match proto {
             Proto::Unix => Group::Unix,
             Proto::Packet => Group::Packet,
@@ -270,7 +270,12 @@ pub fn collect(
             group = Some(g);
         }
         if sel.kernel {
-            open.table(&mut c, proto, family, &mut reach, sink)?;
+            let v6_next = tables.get(k + 1) == Some(&(Proto::Tcp, Family::Inet6));
+            if proto == Proto::Tcp && family == Family::Inet && v6_next {
+                open.tcp_both(&mut c, &mut reach, sink)?;
+            } else {
+                open.table(&mut c, proto, family, &mut reach, sink)?;
+            }
         }
         if sel.userspace {
             c.ns = here;
@@ -291,6 +296,9 @@ struct Spaces<'s> {
     counts: Vec<TcpCounts>,
     /// False once a namespace could not be entered.
     live: Vec<bool>,
+    /// The IPv6 TCP dump (its request's sequence number and its reply), already received
+    /// beside the IPv4 one ([`Spaces::tcp_both`]).
+    early6: Option<(u32, netlink::spill::Spill)>,
 }
 
 impl<'s> Spaces<'s> {
@@ -307,6 +315,7 @@ impl<'s> Spaces<'s> {
             diags: Vec::with_capacity(n),
             counts: vec![TcpCounts::default(); n],
             live: vec![true; n],
+            early6: None,
         };
         if !sel.kernel || sel.source == SourcePref::Proc {
             o.diags.resize_with(n, || None);
@@ -341,6 +350,46 @@ impl<'s> Spaces<'s> {
         Ok(o)
     }
 
+    /// The IPv4 TCP table, with the IPv6 one dumped at the same time on a second socket
+    /// and core when both are big and there is one namespace, the current one: the two
+    /// walks of the kernel's hash then run side by side. The IPv6 reply waits for its turn
+    /// in a temporary file (netlink::spill says why not in memory), so the output order
+    /// does not change.
+    fn tcp_both(
+        &mut self,
+        c: &mut Collector<'s>,
+        reach: &mut Reach,
+        sink: &mut dyn Sink,
+    ) -> Result<(), Error> {
+        let single = self.spaces.len() == 1 && self.spaces[0].is_current() && self.live[0];
+        let both = single
+            && self.diags[0].is_some()
+            && netlink::ahead::pays(self.counts[0].rows(Family::Inet6))
+            && netlink::ahead::pays(self.counts[0].rows(Family::Inet));
+        let second = if both {
+            DiagSocket::open().ok().zip(netlink::spill::tmpfile())
+        } else {
+            None
+        };
+        let req = second
+            .as_ref()
+            .and_then(|_| c.first_request(Proto::Tcp, Family::Inet6));
+        let (Some((sock6, file)), Some(req)) = (second, req) else {
+            return self.table(c, Proto::Tcp, Family::Inet, reach, sink);
+        };
+        let seq = netlink::request_seq(&req);
+        std::thread::scope(|s| {
+            let v6 = s.spawn(move || {
+                let mut buf = vec![0u8; netlink::RECV_BUF];
+                netlink::spill::fetch(&sock6, &req, &mut buf, file)
+            });
+            let r = self.table(c, Proto::Tcp, Family::Inet, reach, sink);
+            // A failed spill is not fatal: the IPv6 table is then dumped in its turn.
+            self.early6 = v6.join().ok().and_then(Result::ok).map(|sp| (seq, sp));
+            r
+        })
+    }
+
     /// One table from every namespace, in order. With several namespaces over sock_diag,
     /// worker threads run the dumps and this thread decodes them (netlink::start says why).
     fn table(
@@ -366,7 +415,11 @@ impl<'s> Spaces<'s> {
         let prefetch = requests.len() == todo.len() && requests.len() > 1;
         let workers = netns::workers();
         let pace = netlink::start::Pace::new(2 * workers);
-        let (spaces, diags) = (self.spaces, &self.diags);
+        // One big table in one namespace: receive it on a second core (netlink::ahead).
+        let ahead = todo.len() == 1
+            && proto == Proto::Tcp
+            && netlink::ahead::pays(self.counts[todo[0]].rows(family));
+        let (spaces, diags, early6) = (self.spaces, &self.diags, &mut self.early6);
         let mut lost = Vec::new();
         std::thread::scope(|scope| -> Result<(), Error> {
             let rx = prefetch.then(|| netlink::start::fetch_all(scope, &requests, &pace, workers));
@@ -379,7 +432,16 @@ impl<'s> Spaces<'s> {
                     .and_then(|rx| netlink::start::wait_for(rx, &mut early, k));
                 pace.read(k + 1);
                 c.ns = Some(&spaces[i].ns);
-                match c.table(&spaces[i], diags[i].as_ref(), fetched, proto, family, sink) {
+                let early = (proto == Proto::Tcp && family == Family::Inet6)
+                    .then(|| early6.take())
+                    .flatten();
+                let how = match (fetched, early) {
+                    (Some(f), _) => Receive::Fetched(f),
+                    (None, Some((seq, sp))) => Receive::Spilled(seq, sp),
+                    (None, None) if ahead => Receive::Ahead,
+                    (None, None) => Receive::Here,
+                };
+                match c.table(&spaces[i], diags[i].as_ref(), how, proto, family, sink) {
                     Ok(()) => {}
                     Err(Skip::Netns(e)) => {
                         reach.note(&spaces[i].ns, &e, sink);
@@ -395,6 +457,19 @@ impl<'s> Spaces<'s> {
         }
         Ok(())
     }
+}
+
+/// How a table's dump is received.
+enum Receive {
+    /// In this thread.
+    Here,
+    /// Already fetched by a worker (many namespaces).
+    Fetched(netlink::start::Fetched),
+    /// By a receive thread, one step ahead of this one (one big table).
+    Ahead,
+    /// Already received into a temporary file, beside another table (its request's
+    /// sequence number, and the file).
+    Spilled(u32, netlink::spill::Spill),
 }
 
 /// Why one namespace's table was not read.
@@ -427,7 +502,7 @@ impl<'a> Collector<'a> {
         &mut self,
         space: &Space,
         diag: Option<&DiagSocket>,
-        fetched: Option<netlink::start::Fetched>,
+        how: Receive,
         proto: Proto,
         family: Family,
         sink: &mut dyn Sink,
@@ -445,14 +520,31 @@ impl<'a> Collector<'a> {
         let refcnt = extras.as_ref().map(|e| &e.refcnt);
         let has_diag = diag.is_some();
         let done = match diag {
-            Some(mut d) => {
-                let started = fetched.as_ref().map(|f| f.seq);
-                let mut t = netlink::start::Replay {
-                    inner: &mut d,
-                    fetched,
-                };
-                self.dump_netlink(&mut t, started, proto, family, refcnt, sink)?
-            }
+            Some(mut d) => match how {
+                Receive::Ahead => std::thread::scope(|s| {
+                    let mut t = netlink::ahead::Ahead::new(s, d);
+                    self.dump_netlink(&mut t, None, proto, family, refcnt, sink)
+                })?,
+                Receive::Spilled(seq, sp) => {
+                    let mut t = netlink::spill::Replay {
+                        inner: &mut d,
+                        spill: Some(sp),
+                    };
+                    self.dump_netlink(&mut t, Some(seq), proto, family, refcnt, sink)?
+                }
+                Receive::Here | Receive::Fetched(_) => {
+                    let fetched = match how {
+                        Receive::Fetched(f) => Some(f),
+                        _ => None,
+                    };
+                    let started = fetched.as_ref().map(|f| f.seq);
+                    let mut t = netlink::start::Replay {
+                        inner: &mut d,
+                        fetched,
+                    };
+                    self.dump_netlink(&mut t, started, proto, family, refcnt, sink)?
+                }
+            },
             None => false,
         };
         if !done {

@@ -20,6 +20,7 @@ mod ss_depth;
 mod stack;
 mod stats;
 mod top;
+mod two_cores;
 mod views;
 mod watch;
 mod zoo;

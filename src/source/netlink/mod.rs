@@ -4,6 +4,7 @@
 //! NLMSG_DONE, NLMSG_ERROR, truncation, NLM_F_DUMP_INTR, foreign sequence numbers) are
 //! tested on byte fixtures without a kernel.
 
+pub mod ahead;
 pub mod attrs;
 pub mod destroy;
 pub mod destroyed;
@@ -11,6 +12,7 @@ mod dump;
 pub mod inet;
 pub mod link;
 pub mod route;
+pub mod spill;
 pub mod start;
 pub mod tcp_info;
 pub mod unix;

@@ -138,7 +138,7 @@ fn fetch(sock: &DiagSocket, req: &[u8], buf: &mut [u8]) -> Fetched {
 
 /// Whether a datagram holds the dump's last message (`NLMSG_DONE` or `NLMSG_ERROR` with
 /// its sequence number), or cannot be walked (the dump loop will say why).
-fn ends_dump(mut b: &[u8], seq: u32) -> bool {
+pub(crate) fn ends_dump(mut b: &[u8], seq: u32) -> bool {
     while b.len() >= 16 {
         let len = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]) as usize;
         let kind = u16::from_ne_bytes([b[4], b[5]]);

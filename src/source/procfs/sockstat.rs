@@ -50,6 +50,17 @@ impl TcpCounts {
         };
         inuse == Some(0) && self.tw == Some(0)
     }
+
+    /// About how many rows the family's TCP dump has (TIME_WAIT counted with either
+    /// family: sockstat does not split it); 0 when unknown.
+    pub fn rows(&self, family: Family) -> u64 {
+        let inuse = match family {
+            Family::Inet => self.inuse4,
+            Family::Inet6 => self.inuse6,
+            _ => None,
+        };
+        inuse.unwrap_or(0) + self.tw.unwrap_or(0)
+    }
 }
 
 #[cfg(test)]
