@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! scale [--pairs 1000,10000,50000] [--runs 10] [--rnetstat PATH] [--write FILE]
-//! scale worker v4|v6 COUNT      (internal: one load process, see pairs.rs)
+//! scale worker v4|v6 COUNT INDEX   (internal: one load process, see pairs.rs)
 //! ```
 //! It moves itself into a new network namespace for each load level (root only), so the
 //! load and every listing see only that level's sockets, and nothing leaves that
@@ -35,8 +35,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("worker") {
         let count = args.get(2).and_then(|c| c.parse().ok());
-        return match (args.get(1), count) {
-            (Some(f), Some(n)) => match pairs::worker(f, n) {
+        let index = args.get(3).and_then(|c| c.parse().ok());
+        return match (args.get(1), count, index) {
+            (Some(f), Some(n), Some(k)) => match pairs::worker(f, n, k) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     // The harness reads this line as the failure.
@@ -44,7 +45,7 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             },
-            _ => usage("worker needs FAMILY COUNT"),
+            _ => usage("worker needs FAMILY COUNT INDEX"),
         };
     }
     let opts = match parse(&args) {
@@ -113,7 +114,26 @@ fn argv(s: &str) -> Vec<String> {
     s.split_whitespace().map(String::from).collect()
 }
 
-/// The three comparisons, with `r` as the rnetstat binary.
+/// At a million sockets: rnetstat's listings beside `ss -tan`, one group, fewer tools
+/// (netstat and `ss -tanp` take minutes there; ss's inode table is superlinear).
+fn groups_big(r: &str) -> Vec<Group> {
+    vec![Group::new(
+        "`-tan`, `-tanp`, `--json` and `--summary` beside `ss -tan`",
+        vec![
+            argv(&format!("{r} -tan")),
+            argv(&format!("{r} -tanp")),
+            argv(&format!("{r} -tan --json")),
+            argv(&format!("{r} -tan --summary")),
+            argv("ss -tan"),
+        ],
+        4,
+    )]
+}
+
+/// Loads from this many pairs on get [`groups_big`].
+const BIG: usize = 250_000;
+
+/// The comparisons, with `r` as the rnetstat binary.
 fn groups(r: &str) -> Vec<Group> {
     vec![
         Group::new(
@@ -144,6 +164,19 @@ fn groups(r: &str) -> Vec<Group> {
             vec![
                 argv(&format!("{r} -tanp --peer")),
                 argv(&format!("{r} -tanp")),
+            ],
+            1,
+        ),
+        Group::new(
+            "`--summary`: every row decoded, none printed, against ss's text",
+            vec![argv(&format!("{r} -tan --summary")), argv("ss -tan")],
+            1,
+        ),
+        Group::new(
+            "`-tan` on one core (`taskset -c 0`)",
+            vec![
+                argv(&format!("taskset -c 0 {r} -tan")),
+                argv("taskset -c 0 ss -tan"),
             ],
             1,
         ),
@@ -193,7 +226,11 @@ fn bench(o: &Opts) -> Result<(), String> {
         let floor_kib = measure::run(&argv("true"))
             .map_err(|e| e.to_string())?
             .max_rss_kib;
-        let mut groups = groups(&o.rnetstat);
+        let mut groups = if pairs >= BIG {
+            groups_big(&o.rnetstat)
+        } else {
+            groups(&o.rnetstat)
+        };
         for g in &mut groups {
             g.measure(o.runs).map_err(|e| e.to_string())?;
         }
@@ -208,12 +245,13 @@ fn bench(o: &Opts) -> Result<(), String> {
         levels.push(level);
         drop(load);
     }
-    let (empty, top) = (&levels[0], &levels[levels.len() - 1]);
+    let (empty, top) = (&levels[0], report::reference(&levels));
     let mut doc = format!(
         "{machine}\nEach command ran {} times after one warm-up round, the commands of a group alternating round by round (the order rotates); times are medians of wall time, stdout to /dev/null; RSS is the largest `ru_maxrss` over the runs.\n",
         o.runs
     );
-    let summary = report::targets(empty, top) + &report::growth(&levels);
+    let summary =
+        report::targets(empty, top) + &report::growth(&levels) + &report::linearity(&levels);
     println!("{summary}");
     doc.push_str(&summary);
     for l in &levels {

@@ -134,12 +134,18 @@ impl Group {
             .unwrap_or(0)
     }
 
-    /// A command as a person would type it (the binary's file name, then its arguments).
+    /// A command as a person would type it.
     pub fn label(&self, i: usize) -> String {
-        let c = &self.commands[i];
-        let name = c[0].rsplit('/').next().unwrap_or(&c[0]);
-        std::iter::once(name)
-            .chain(c[1..].iter().map(String::as_str))
+        // Programs by their file names (`taskset -c 0 /…/rnetstat` reads `taskset -c 0 rnetstat`).
+        self.commands[i]
+            .iter()
+            .map(|a| {
+                if a.starts_with('/') {
+                    a.rsplit('/').next().unwrap_or(a)
+                } else {
+                    a
+                }
+            })
             .collect::<Vec<_>>()
             .join(" ")
     }

@@ -78,6 +78,64 @@ pub fn level_section(l: &Level) -> String {
     s
 }
 
+/// The level the targets are checked at: the largest below a million-socket load (those
+/// run fewer groups), or the largest there is.
+pub fn reference(levels: &[Level]) -> &Level {
+    levels
+        .iter()
+        .rev()
+        .find(|l| l.groups.len() > 1)
+        .unwrap_or(&levels[levels.len() - 1])
+}
+
+/// The first group of a level that ran `label`, and its index there.
+fn find_any<'a>(l: &'a Level, label: &str) -> Option<(&'a Group, usize)> {
+    l.groups.iter().find_map(|g| {
+        (0..g.commands.len())
+            .find(|&i| g.label(i) == label)
+            .map(|i| (g, i))
+    })
+}
+
+/// µs per socket of each listing at the reference level and at the largest, and whether
+/// the largest stays within 10% (linear time) and its RSS within 10% (flat memory).
+pub fn linearity(levels: &[Level]) -> String {
+    let (base, big) = (reference(levels), &levels[levels.len() - 1]);
+    if std::ptr::eq(base, big) {
+        return String::new();
+    }
+    let mut s = format!(
+        "\n### Linear at {} sockets?\n\nµs per socket and peak RSS at {} and at {} sockets.\n\n| command | µs / socket at {} | µs / socket at {} | ratio | RSS MiB at {} | RSS MiB at {} |\n|---|---:|---:|---:|---:|---:|\n",
+        thousands(big.sockets),
+        thousands(base.sockets),
+        thousands(big.sockets),
+        thousands(base.sockets),
+        thousands(big.sockets),
+        thousands(base.sockets),
+        thousands(big.sockets),
+    );
+    for label in [
+        "rnetstat -tan",
+        "rnetstat -tanp",
+        "rnetstat -tan --json",
+        "rnetstat -tan --summary",
+        "ss -tan",
+    ] {
+        if let (Some((g, i)), Some((h, j))) = (find_any(base, label), find_any(big, label)) {
+            let a = ms(g, i) * 1e3 / base.sockets as f64;
+            let b = ms(h, j) * 1e3 / big.sockets as f64;
+            let _ = writeln!(
+                s,
+                "| `{label}` | {a:.2} | {b:.2} | {:.2}× | {:.1} | {:.1} |",
+                b / a,
+                mib(g.peak_rss_kib(i)),
+                mib(h.peak_rss_kib(j))
+            );
+        }
+    }
+    s
+}
+
 /// Finds the group whose title starts with `title` and the index of the command `label`.
 fn find<'a>(l: &'a Level, title: &str, label: &str) -> Option<(&'a Group, usize)> {
     let g = l.groups.iter().find(|g| g.title.starts_with(title))?;
@@ -143,6 +201,37 @@ pub fn targets(empty: &Level, top: &Level) -> String {
         "start-up `rnetstat -tan` ≤ `ss -tan` (empty namespace)",
         ratio(empty, "`-tan`", "rnetstat -tan"),
         1.0,
+        "×",
+    );
+    // «Past the single-thread floor»: both cores.
+    row(
+        "`rnetstat -tan` ≤ 0.35 × `ss -tan` (both cores)",
+        ratio(top, "`-tan`", "rnetstat -tan"),
+        0.35,
+        "×",
+    );
+    row(
+        "`rnetstat -tan --json` ≤ 0.45 × `ss -tan`",
+        ratio(top, "`--json`", "rnetstat -tan --json"),
+        0.45,
+        "×",
+    );
+    row(
+        "`rnetstat -tan --summary` ≤ 0.3 × `ss -tan`",
+        ratio(top, "`--summary`", "rnetstat -tan --summary"),
+        0.3,
+        "×",
+    );
+    row(
+        "peak RSS `rnetstat -tan` ≤ 0.5 × `ss -tan`",
+        rss.map(|((g, i), (h, j))| g.peak_rss_kib(i) as f64 / h.peak_rss_kib(j) as f64),
+        0.5,
+        "×",
+    );
+    row(
+        "one core: `rnetstat -tan` ≤ 0.59 × `ss -tan`, both pinned (the ratio before two cores)",
+        ratio(top, "`-tan` on one core", "taskset -c 0 rnetstat -tan"),
+        0.59,
         "×",
     );
     s

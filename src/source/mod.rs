@@ -378,11 +378,10 @@ impl<'s> Spaces<'s> {
             return self.table(c, Proto::Tcp, Family::Inet, reach, sink);
         };
         let seq = netlink::request_seq(&req);
+        // Made here: the thread then never calls malloc (no arena of its own).
+        let mut buf = vec![0u8; netlink::RECV_BUF];
         std::thread::scope(|s| {
-            let v6 = s.spawn(move || {
-                let mut buf = vec![0u8; netlink::RECV_BUF];
-                netlink::spill::fetch(&sock6, &req, &mut buf, file)
-            });
+            let v6 = s.spawn(move || netlink::spill::fetch(&sock6, &req, &mut buf, file));
             let r = self.table(c, Proto::Tcp, Family::Inet, reach, sink);
             // A failed spill is not fatal: the IPv6 table is then dumped in its turn.
             self.early6 = v6.join().ok().and_then(Result::ok).map(|sp| (seq, sp));

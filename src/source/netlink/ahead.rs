@@ -50,13 +50,21 @@ impl Transport for Ahead<'_, '_> {
         self.spare = None;
         let (tx, rx) = sync_channel::<Item>(QUEUE);
         let (spare_tx, spare_rx) = sync_channel::<Vec<u8>>(QUEUE + 2);
+        // Every buffer is made here, so the receive thread never calls malloc (which would
+        // give it an arena of its own: more resident memory for nothing).
+        for _ in 0..QUEUE + 2 {
+            let _ = spare_tx.try_send(vec![0u8; RECV_BUF]);
+        }
         let seq = request_seq(msg);
         let sock = self.sock;
         let mut t: &DiagSocket = sock;
         t.send(msg)?;
         self.scope.spawn(move || {
             loop {
-                let mut buf = spare_rx.try_recv().unwrap_or_else(|_| vec![0u8; RECV_BUF]);
+                // The caller hands each buffer back after copying it out.
+                let Ok(mut buf) = spare_rx.recv() else {
+                    return;
+                };
                 let mut t: &DiagSocket = sock;
                 let n = match t.recv(&mut buf) {
                     Ok(n) => n,
