@@ -298,7 +298,7 @@ struct Spaces<'s> {
     live: Vec<bool>,
     /// The IPv6 TCP dump (its request's sequence number and its reply), already received
     /// beside the IPv4 one ([`Spaces::tcp_both`]).
-    early6: Option<(u32, netlink::spill::Spill)>,
+    early6: Option<netlink::start::Fetched>,
 }
 
 impl<'s> Spaces<'s> {
@@ -384,7 +384,11 @@ impl<'s> Spaces<'s> {
             let v6 = s.spawn(move || netlink::spill::fetch(&sock6, &req, &mut buf, file));
             let r = self.table(c, Proto::Tcp, Family::Inet, reach, sink);
             // A failed spill is not fatal: the IPv6 table is then dumped in its turn.
-            self.early6 = v6.join().ok().and_then(Result::ok).map(|sp| (seq, sp));
+            self.early6 = v6
+                .join()
+                .ok()
+                .and_then(Result::ok)
+                .map(|sp| netlink::start::Fetched::spilled(seq, sp));
             r
         })
     }
@@ -434,11 +438,10 @@ impl<'s> Spaces<'s> {
                 let early = (proto == Proto::Tcp && family == Family::Inet6)
                     .then(|| early6.take())
                     .flatten();
-                let how = match (fetched, early) {
-                    (Some(f), _) => Receive::Fetched(f),
-                    (None, Some((seq, sp))) => Receive::Spilled(seq, sp),
-                    (None, None) if ahead => Receive::Ahead,
-                    (None, None) => Receive::Here,
+                let how = match fetched.or(early) {
+                    Some(f) => Receive::Fetched(f),
+                    None if ahead => Receive::Ahead,
+                    None => Receive::Here,
                 };
                 match c.table(&spaces[i], diags[i].as_ref(), how, proto, family, sink) {
                     Ok(()) => {}
@@ -462,13 +465,11 @@ impl<'s> Spaces<'s> {
 enum Receive {
     /// In this thread.
     Here,
-    /// Already fetched by a worker (many namespaces).
+    /// Already fetched: by a worker (many namespaces), or beside another table and
+    /// spilled to a file.
     Fetched(netlink::start::Fetched),
     /// By a receive thread, one step ahead of this one (one big table).
     Ahead,
-    /// Already received into a temporary file, beside another table (its request's
-    /// sequence number, and the file).
-    Spilled(u32, netlink::spill::Spill),
 }
 
 /// Why one namespace's table was not read.
@@ -524,13 +525,6 @@ impl<'a> Collector<'a> {
                     let mut t = netlink::ahead::Ahead::new(s, d);
                     self.dump_netlink(&mut t, None, proto, family, refcnt, sink)
                 })?,
-                Receive::Spilled(seq, sp) => {
-                    let mut t = netlink::spill::Replay {
-                        inner: &mut d,
-                        spill: Some(sp),
-                    };
-                    self.dump_netlink(&mut t, Some(seq), proto, family, refcnt, sink)?
-                }
                 Receive::Here | Receive::Fetched(_) => {
                     let fetched = match how {
                         Receive::Fetched(f) => Some(f),

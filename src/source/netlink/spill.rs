@@ -5,16 +5,15 @@
 //! socket (2.7 MiB at 25k sockets, 27 MiB at 250k), the kind of growth rnetstat avoids,
 //! so it goes to an `O_TMPFILE` in the temporary directory, the way sort(1) spills: the
 //! kernel's page cache holds it (reclaimable, not the process's memory) and it vanishes
-//! with the descriptor. Frames are `u32 length as recv returned it`, `u32 bytes kept`,
+//! with the descriptor; `start::Replay` plays it back. Frames are `u32 length as recv returned it`, `u32 bytes kept`,
 //! the bytes.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
 
-use super::DiagSocket;
-use super::dump::Transport;
 use super::start::ends_dump;
+use super::{DiagSocket, Transport};
 
 /// A spilled dump, read back frame by frame.
 #[derive(Debug)]
@@ -103,42 +102,10 @@ impl Spill {
     }
 }
 
-/// A transport that replays a spilled dump (its request counts as sent), then uses the
-/// real socket.
-pub struct Replay<'t, T: Transport> {
-    pub inner: &'t mut T,
-    pub spill: Option<Spill>,
-}
-
-impl<T: Transport> Transport for Replay<'_, T> {
-    fn send(&mut self, msg: &[u8]) -> io::Result<()> {
-        if self.spill.is_some() {
-            return Ok(());
-        }
-        self.inner.send(msg)
-    }
-
-    fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let Some(s) = &mut self.spill else {
-            return self.inner.recv(buf);
-        };
-        match s.next(buf) {
-            Ok(Some(n)) => Ok(n),
-            Ok(None) => {
-                self.spill = None;
-                self.inner.recv(buf)
-            }
-            Err(e) => {
-                self.spill = None;
-                Err(e)
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::netlink::start::{Fetched, Replay};
 
     /// The real socket behind a replay: here, one more datagram.
     struct After(Vec<u8>);
@@ -174,7 +141,7 @@ mod tests {
         let mut inner = After(b"live".to_vec());
         let mut t = Replay {
             inner: &mut inner,
-            spill: Some(sp),
+            fetched: Some(Fetched::spilled(1, sp)),
         };
         t.send(b"request").unwrap();
         let mut buf = [0u8; 16];
@@ -195,7 +162,7 @@ mod tests {
         let mut inner = After(Vec::new());
         let mut t = Replay {
             inner: &mut inner,
-            spill: Some(sp),
+            fetched: Some(Fetched::spilled(1, sp)),
         };
         let mut buf = [0u8; 8];
         assert_eq!(t.recv(&mut buf).unwrap(), 2);

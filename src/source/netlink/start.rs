@@ -32,6 +32,19 @@ pub struct Fetched {
     datagrams: VecDeque<(usize, Vec<u8>)>,
     /// The error that ended the worker's reading, handed on after the datagrams.
     error: Option<io::Error>,
+    /// Or the whole dump in a temporary file (`spill`).
+    spill: Option<super::spill::Spill>,
+}
+
+impl Fetched {
+    /// A dump spilled to a file, replayed like one held in memory.
+    pub fn spilled(seq: u32, spill: super::spill::Spill) -> Fetched {
+        Fetched {
+            seq,
+            spill: Some(spill),
+            ..Fetched::default()
+        }
+    }
 }
 
 /// The workers' next dump to claim, and how far the caller has read.
@@ -200,6 +213,16 @@ impl<T: Transport> Transport for Replay<'_, T> {
             let k = bytes.len().min(buf.len());
             buf[..k].copy_from_slice(&bytes[..k]);
             return Ok(n);
+        }
+        if let Some(sp) = &mut f.spill {
+            match sp.next(buf) {
+                Ok(Some(n)) => return Ok(n),
+                Ok(None) => {}
+                Err(e) => {
+                    self.fetched = None;
+                    return Err(e);
+                }
+            }
         }
         let e = f.error.take();
         self.fetched = None;
