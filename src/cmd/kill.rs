@@ -4,11 +4,11 @@
 
 use std::io::Write;
 
-use crate::compare::Collect;
 use crate::config::Config;
 use crate::error::Error;
 use crate::model::Proto;
 use crate::source;
+use crate::source::buffer::Collect;
 use crate::source::netlink::{DiagSocket, destroy};
 use crate::source::procfs::ProcRoot;
 

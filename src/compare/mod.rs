@@ -8,15 +8,16 @@
 pub mod pair;
 pub mod render;
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::net::IpAddr;
 use std::thread;
 
 use crate::config::CompareConfig;
 use crate::error::Error;
 use crate::model::Socket;
+use crate::source::buffer::Collect;
 use crate::source::netns::Space;
-use crate::source::{self, Group, Listening, Selection, Sink, SourcePref};
+use crate::source::{self, Listening, Selection, SourcePref};
 use crate::stack::snapshot::Snapshot;
 use crate::world::World;
 
@@ -42,29 +43,6 @@ pub fn kernel_selection() -> Selection {
         kernel_filter: true,
         kernel: true,
         userspace: false,
-    }
-}
-
-/// Gathers records into owned values (inet records borrow nothing).
-#[derive(Default)]
-pub struct Collect {
-    pub sockets: Vec<Socket<'static>>,
-    pub warnings: Vec<String>,
-}
-
-impl Sink for Collect {
-    fn group(&mut self, _: Group) -> io::Result<()> {
-        Ok(())
-    }
-    fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
-        self.sockets.push(s.detached());
-        Ok(())
-    }
-    fn warning(&mut self, msg: &str) {
-        self.warnings.push(msg.to_string());
-    }
-    fn finish(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 

@@ -7,8 +7,9 @@
 
 use std::io;
 
-use crate::compare::{self, Collect};
+use crate::compare;
 use crate::model::{Proto, Socket, State, TcpInfo, TimerKind};
+use crate::source::buffer::Collect;
 use crate::source::netns::Space;
 use crate::source::{self, procfs::ProcRoot};
 use crate::stack::StackHandle;

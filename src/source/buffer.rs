@@ -3,7 +3,8 @@
 //! (a unix path, a service name, a congestion algorithm's name) is copied into one arena,
 //! and their namespace is kept as an index into the collection's spaces. [`Buffered::get`]
 //! rebuilds a record as the sink first saw it; [`Buffered::replay`] sends them all on,
-//! group headers included.
+//! group headers included. [`Collect`] is the simple kind, for small collections (the
+//! lab, `compare`, `-K`): each record detached into its own owned copy.
 
 use std::io;
 use std::ops::Range;
@@ -20,6 +21,29 @@ struct Borrowed {
     path: Option<Range<u32>>,
     service: Option<Range<u32>>,
     cong: Option<(Range<u32>, Option<CongInfo>)>,
+}
+
+/// Gathers records into owned values (inet records borrow nothing).
+#[derive(Default)]
+pub struct Collect {
+    pub sockets: Vec<Socket<'static>>,
+    pub warnings: Vec<String>,
+}
+
+impl Sink for Collect {
+    fn group(&mut self, _: Group) -> io::Result<()> {
+        Ok(())
+    }
+    fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
+        self.sockets.push(s.detached());
+        Ok(())
+    }
+    fn warning(&mut self, msg: &str) {
+        self.warnings.push(msg.to_string());
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Records per chunk: storage grows by chunks, so it is never copied as it grows.

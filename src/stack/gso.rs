@@ -8,6 +8,8 @@
 //! options or IPv6 extension headers; equal TCP header lengths; each segment starting where
 //! the previous one ended. A shorter segment ends its batch. Anything else is written as is.
 
+use super::checksum::ones_sum;
+
 /// `VIRTIO_NET_HDR_F_NEEDS_CSUM`, `VIRTIO_NET_HDR_GSO_TCPV4`, `VIRTIO_NET_HDR_GSO_TCPV6`.
 const NEEDS_CSUM: u8 = 1;
 const GSO_TCPV4: u8 = 1;
@@ -132,7 +134,7 @@ impl Batch {
             } else {
                 p[2..4].copy_from_slice(&(ip_total as u16).to_be_bytes());
                 p[10..12].copy_from_slice(&[0, 0]);
-                let c = !super::device::ones_sum(&p[..20]);
+                let c = !ones_sum(&p[..20]);
                 p[10..12].copy_from_slice(&c.to_be_bytes());
             }
             // Pseudo-header sum (RFC 9293 §3.1, RFC 8200 §8.1), not complemented.
@@ -148,7 +150,7 @@ impl Batch {
                 pseudo[10..12].copy_from_slice(&(tcp_len as u16).to_be_bytes());
                 12
             };
-            let sum = super::device::ones_sum(&pseudo[..n]);
+            let sum = ones_sum(&pseudo[..n]);
             let c = f.ip_hlen + 16;
             p[c..c + 2].copy_from_slice(&sum.to_be_bytes());
             let h = &mut frame[..hdr_len];
@@ -198,11 +200,7 @@ mod tests {
         assert_eq!(u16::from_ne_bytes([f[6], f[7]]), 20); // csum_start
         let ip = &f[10..];
         assert_eq!(u16::from_be_bytes([ip[2], ip[3]]) as usize, 40 + 3020);
-        assert_eq!(
-            super::super::device::ones_sum(&ip[..20]),
-            0xffff,
-            "IPv4 checksum"
-        );
+        assert_eq!(ones_sum(&ip[..20]), 0xffff, "IPv4 checksum");
         assert_eq!(ip[33] & 0x08, 0x08, "PSH carried over");
         assert!(b.is_empty());
     }

@@ -515,7 +515,7 @@ mod tests {
         p[9] = 6;
         p[12..16].copy_from_slice(&[10, 0, 0, 1]);
         p[16..20].copy_from_slice(&[10, 0, 0, 2]);
-        let sum = !crate::stack::device::ones_sum(&p[..20]);
+        let sum = !crate::stack::checksum::ones_sum(&p[..20]);
         p[10..12].copy_from_slice(&sum.to_be_bytes());
         p[20..22].copy_from_slice(&1000u16.to_be_bytes());
         p[22..24].copy_from_slice(&2000u16.to_be_bytes());

@@ -7,6 +7,7 @@
 //! `control` (the unix control socket), `snapshot` (what it serves). [`start`] runs the
 //! loop on its own thread; `rnetstat stack` and the lab both use it.
 
+pub mod checksum;
 pub mod control;
 pub mod device;
 pub mod driven;
