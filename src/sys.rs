@@ -1,10 +1,26 @@
 //! The few calls into libc that have no safe wrapper in our dependencies: reverse name
 //! lookup through the system resolver (NSS: /etc/hosts, DNS …) and user names (NSS passwd).
 //! Every `unsafe` block of the crate lives here (and in `sys::net`, the TUN and interface
-//! ioctls of the userspace stack).
+//! ioctls of the userspace stack). Also where cgroup2 is mounted, which both the filter
+//! (`cgroup PATH`) and the collection (`-ee`) need.
 #![allow(unsafe_code)]
 
 pub mod net;
+
+/// Where cgroup2 is mounted: `/sys/fs/cgroup` on unified systems, `/sys/fs/cgroup/unified`
+/// on hybrid ones (from `/proc/self/mounts`).
+pub fn cgroup2_root() -> std::path::PathBuf {
+    std::fs::read_to_string("/proc/self/mounts")
+        .ok()
+        .and_then(|m| {
+            m.lines().find_map(|l| {
+                let mut w = l.split_whitespace();
+                let (_, dir, fstype) = (w.next()?, w.next()?, w.next()?);
+                (fstype == "cgroup2").then(|| std::path::PathBuf::from(dir))
+            })
+        })
+        .unwrap_or_else(|| std::path::PathBuf::from("/sys/fs/cgroup"))
+}
 
 use std::ffi::CStr;
 use std::mem;

@@ -29,7 +29,7 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
     // cgroup paths, only when -ee (text) or -e (JSON) will print them.
     let json = matches!(cfg.format, Format::Json | Format::Jsonl);
     let cgroups = ((json && cfg.text.extend) || cfg.text.extend_more)
-        .then(|| crate::source::cgroups::scan(&crate::source::cgroups::root()));
+        .then(|| crate::source::cgroups::scan(&crate::sys::cgroup2_root()));
     loop {
         let spaces = super::spaces(cfg, &world.proc_root)?;
         let reach = if cfg.peer {

@@ -13,6 +13,7 @@ pub mod serve;
 pub mod stack;
 pub mod stats;
 pub mod top;
+pub mod top_sample;
 pub mod top_screen;
 pub mod views;
 pub mod watch;

@@ -73,7 +73,7 @@ pub fn run(mut cfg: TopConfig, proc_root: &ProcRoot, spaces: &[Space]) -> Result
     let mut next = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         if !app.paused && Instant::now() >= next {
-            let mut now = super::top::sample(&cfg, proc_root, spaces)?;
+            let mut now = super::top_sample::sample(&cfg, proc_root, spaces)?;
             seconds = before
                 .as_ref()
                 .map_or(0.0, |(t, _)| now.at.duration_since(*t).as_secs_f64());

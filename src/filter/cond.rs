@@ -232,7 +232,7 @@ pub fn mark(s: &str) -> Result<(u32, u32), String> {
 /// `cgroup PATH`: the cgroup v2 id, which is the inode number of the cgroup's directory
 /// under the cgroup2 mount.
 pub fn cgroup(s: &str) -> Result<u64, String> {
-    let path = crate::source::cgroups::root().join(s.trim_start_matches('/'));
+    let path = crate::sys::cgroup2_root().join(s.trim_start_matches('/'));
     std::fs::metadata(&path)
         .map(|m| std::os::unix::fs::MetadataExt::ino(&m))
         .map_err(|e| format!("cgroup '{s}': {e}"))

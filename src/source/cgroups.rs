@@ -4,26 +4,11 @@
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::model::CgroupPaths;
 
-/// Where cgroup2 is mounted: `/sys/fs/cgroup` on unified systems, `/sys/fs/cgroup/unified`
-/// on hybrid ones (from `/proc/self/mounts`).
-pub fn root() -> PathBuf {
-    fs::read_to_string("/proc/self/mounts")
-        .ok()
-        .and_then(|m| {
-            m.lines().find_map(|l| {
-                let mut w = l.split_whitespace();
-                let (_, dir, fstype) = (w.next()?, w.next()?, w.next()?);
-                (fstype == "cgroup2").then(|| PathBuf::from(dir))
-            })
-        })
-        .unwrap_or_else(|| PathBuf::from("/sys/fs/cgroup"))
-}
-
-/// Walks the cgroup2 mount at `root` (see [`root`]). Unreadable parts are
+/// Walks the cgroup2 mount at `root` (see [`crate::sys::cgroup2_root`]). Unreadable parts are
 /// skipped; the map is then simply smaller.
 pub fn scan(root: &Path) -> CgroupPaths {
     let mut map = CgroupPaths::new();

@@ -11,6 +11,7 @@ mod container;
 mod kernel_zoo;
 mod lab;
 mod lab_scenarios;
+mod layering;
 mod metrics;
 mod netns;
 mod peers;

@@ -14,7 +14,7 @@ use std::io;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::Scope;
 
-use super::{DiagSocket, RECV_BUF, Transport, request_seq, start::ends_dump};
+use super::{DiagSocket, RECV_BUF, Transport, ends_dump, request_seq};
 
 /// Datagrams the receive thread may be ahead of the decoder.
 pub const QUEUE: usize = 2;

@@ -59,6 +59,28 @@ pub fn request_seq(req: &[u8]) -> u32 {
         .map_or(0, u32::from_ne_bytes)
 }
 
+/// `NLMSG_ERROR` and `NLMSG_DONE` (include/uapi/linux/netlink.h): a dump's last message.
+pub(crate) const NLMSG_ERROR: u16 = 2;
+pub(crate) const NLMSG_DONE: u16 = 3;
+
+/// Whether a datagram holds the dump's last message (`NLMSG_DONE` or `NLMSG_ERROR` with
+/// its sequence number), or cannot be walked (the dump loop will say why).
+pub fn ends_dump(mut b: &[u8], seq: u32) -> bool {
+    while b.len() >= 16 {
+        let len = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        let kind = u16::from_ne_bytes([b[4], b[5]]);
+        let mseq = u32::from_ne_bytes([b[8], b[9], b[10], b[11]]);
+        if (kind == NLMSG_DONE || kind == NLMSG_ERROR) && mseq == seq {
+            return true;
+        }
+        if len < 16 {
+            return true;
+        }
+        b = b.get(len.next_multiple_of(4)..).unwrap_or(&[]);
+    }
+    !b.is_empty()
+}
+
 /// Sets `nlmsg_len` to the message's length.
 pub fn finish(mut b: Vec<u8>) -> Vec<u8> {
     let len = b.len() as u32;

@@ -12,8 +12,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
 
-use super::start::ends_dump;
-use super::{DiagSocket, Transport};
+use super::{DiagSocket, Transport, ends_dump};
 
 /// A spilled dump, read back frame by frame.
 #[derive(Debug)]

@@ -16,11 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
 use std::thread::Scope;
 
-use super::{DiagSocket, RECV_BUF, Transport};
-
-/// `NLMSG_ERROR` and `NLMSG_DONE` (include/uapi/linux/netlink.h): a dump's last message.
-const NLMSG_ERROR: u16 = 2;
-const NLMSG_DONE: u16 = 3;
+use super::{DiagSocket, RECV_BUF, Transport, ends_dump};
 
 /// One dump as a worker received it.
 #[derive(Debug, Default)]
@@ -149,24 +145,6 @@ fn fetch(sock: &DiagSocket, req: &[u8], buf: &mut [u8]) -> Fetched {
     }
 }
 
-/// Whether a datagram holds the dump's last message (`NLMSG_DONE` or `NLMSG_ERROR` with
-/// its sequence number), or cannot be walked (the dump loop will say why).
-pub(crate) fn ends_dump(mut b: &[u8], seq: u32) -> bool {
-    while b.len() >= 16 {
-        let len = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]) as usize;
-        let kind = u16::from_ne_bytes([b[4], b[5]]);
-        let mseq = u32::from_ne_bytes([b[8], b[9], b[10], b[11]]);
-        if (kind == NLMSG_DONE || kind == NLMSG_ERROR) && mseq == seq {
-            return true;
-        }
-        if len < 16 {
-            return true;
-        }
-        b = b.get(len.next_multiple_of(4)..).unwrap_or(&[]);
-    }
-    !b.is_empty()
-}
-
 /// Waits for dump `k`, keeping the others that arrive first.
 pub fn wait_for(
     rx: &mpsc::Receiver<(usize, Fetched)>,
@@ -236,6 +214,7 @@ impl<T: Transport> Transport for Replay<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::netlink::{NLMSG_DONE, NLMSG_ERROR};
 
     fn msg(kind: u16, seq: u32, payload: usize) -> Vec<u8> {
         let len = 16 + payload;

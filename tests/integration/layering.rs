@@ -1,0 +1,124 @@
+//! The house rules of the layout, checked on the source: no import cycles between modules,
+//! and no layer reaching up (collect → model → render: `model/` imports nothing of ours
+//! but `sys`; `source/` nothing of `output/`; neither they nor `output/` anything of the
+//! commands).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Module path (`source::netlink::dump`) → its text without the test module.
+fn modules() -> BTreeMap<String, String> {
+    fn walk(dir: &Path, out: &mut BTreeMap<String, String>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let rel = p.strip_prefix("src").unwrap().with_extension("");
+                let mut parts: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                if parts.last().is_some_and(|l| l == "mod") {
+                    parts.pop();
+                }
+                let text = std::fs::read_to_string(&p).unwrap();
+                let text = text.split("#[cfg(test)]").next().unwrap_or("").to_string();
+                out.insert(parts.join("::"), text);
+            }
+        }
+    }
+    let mut m = BTreeMap::new();
+    walk(Path::new("src"), &mut m);
+    m
+}
+
+/// The modules each module names (`crate::…` and `super::…`), outside its own subtree.
+fn edges(mods: &BTreeMap<String, String>) -> BTreeMap<String, BTreeSet<String>> {
+    let related = |a: &str, b: &str| {
+        a == b || a.starts_with(&format!("{b}::")) || b.starts_with(&format!("{a}::"))
+    };
+    let resolve = |path: &[&str]| -> Option<String> {
+        (1..=path.len())
+            .rev()
+            .map(|k| path[..k].join("::"))
+            .find(|c| mods.contains_key(c))
+    };
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (m, text) in mods {
+        let parent = m.rsplit_once("::").map_or("", |(p, _)| p);
+        for (prefix, base) in [("crate::", ""), ("super::", parent)] {
+            for (i, _) in text.match_indices(prefix) {
+                if prefix == "super::" && text[..i].ends_with("::") {
+                    // `super::super::…`: rare here; not followed.
+                    continue;
+                }
+                let rest: String = text[i + prefix.len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+                    .collect();
+                let mut path: Vec<&str> = base.split("::").filter(|s| !s.is_empty()).collect();
+                path.extend(rest.split("::").filter(|s| !s.is_empty()));
+                if let Some(t) = resolve(&path).filter(|t| !related(m, t)) {
+                    out.entry(m.clone()).or_default().insert(t);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_import_cycles() {
+    let mods = modules();
+    let g = edges(&mods);
+    // The graph is really read (so the checks below are not vacuous).
+    assert!(
+        g["cmd::kill"].contains("source::buffer"),
+        "{:?}",
+        g["cmd::kill"]
+    );
+    assert!(g["cmd::top"].contains("cmd::top_sample"));
+    assert!(g["stack::device"].contains("stack::checksum"));
+    // A module must not reach itself.
+    for start in g.keys() {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<(String, Vec<String>)> = vec![(start.clone(), vec![start.clone()])];
+        while let Some((m, trail)) = stack.pop() {
+            for next in g.get(&m).into_iter().flatten() {
+                assert!(
+                    next != start,
+                    "import cycle: {} → {start}",
+                    trail.join(" → ")
+                );
+                if seen.insert(next.clone()) {
+                    let mut t = trail.clone();
+                    t.push(next.clone());
+                    stack.push((next.clone(), t));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn no_layer_reaches_up() {
+    let mods = modules();
+    let g = edges(&mods);
+    let top = |m: &str| m.split("::").next().unwrap_or("").to_string();
+    let commands = [
+        "cmd", "config", "cli", "lab", "compare", "serve", "main", "world",
+    ];
+    for (m, targets) in &g {
+        for t in targets {
+            let (from, to) = (top(m), top(t));
+            let banned = match from.as_str() {
+                "model" => to != "sys",
+                "source" => to == "output" || commands.contains(&to.as_str()),
+                "output" | "filter" | "stack" => commands.contains(&to.as_str()),
+                _ => false,
+            };
+            assert!(!banned, "{m} imports {t}: a lower layer reaching up");
+        }
+    }
+}
