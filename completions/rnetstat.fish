@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_rnetstat_global_optspecs
-    string join \n t/tcp u/udp w/raw x/unix 4/inet 6/inet6 l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide A/protocol= c/continuous= format= json source= stack= S/sctp mptcp 0/packet netlink peer info m/memory N/net= all-netns container= i/interfaces g/groups r/route s/statistics delta summary K/kill F/filter= userspace-filter h/help V/version
+    string join \n V/version t/tcp u/udp w/raw x/unix 4/inet 6/inet6 l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide A/protocol= c/continuous= format= json source= stack= S/sctp mptcp 0/packet netlink peer info m/memory N/net= all-netns container= i/interfaces g/groups r/route s/statistics delta summary K/kill F/filter= userspace-filter h/help
 end
 
 function __fish_rnetstat_needs_command
@@ -39,6 +39,7 @@ all\t'both, with a Stack column in text'"
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s F -l filter -d 'Read the filter expression from FILE (one or more lines; # starts a comment)' -r -F
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -s V -l version -d 'Print the version, the kernel, and which sock_diag protocols and socket destroy (-K) this kernel serves'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s t -l tcp -d 'Show TCP sockets'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s u -l udp -d 'Show UDP sockets'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s w -l raw -d 'Show RAW sockets'
@@ -73,7 +74,6 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -l summary -d 'Show coun
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s K -l kill -d 'Close the sockets the filter selects (SOCK_DESTROY; root). Needs a filter'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l userspace-filter -d 'Evaluate the filter in rnetstat rather than in the kernel (for testing)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c rnetstat -n "__fish_rnetstat_needs_command" -s V -l version -d 'Print version'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "stack" -d 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "compare" -d 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "lab" -d 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'

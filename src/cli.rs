@@ -41,7 +41,7 @@ pub enum SourceArg {
 #[derive(Debug, Parser)]
 #[command(
     name = "rnetstat",
-    version,
+    disable_version_flag = true,
     about = "A netstat clone and socket inspector: netstat-compatible text, tables and JSON",
     long_about = None,
     after_help = "Without -t/-u/-w/-x every family is shown. Without -a or -l only \
@@ -50,6 +50,11 @@ pub enum SourceArg {
                   limit and Recv-Q the accept-queue length, as the kernel reports them."
 )]
 pub struct Cli {
+    /// Print the version, the kernel, and which sock_diag protocols and socket destroy
+    /// (-K) this kernel serves
+    #[arg(short = 'V', long = "version")]
+    pub version: bool,
+
     #[command(flatten)]
     pub protocols: Protocols,
 

@@ -15,6 +15,7 @@ pub mod stats;
 pub mod top;
 pub mod top_sample;
 pub mod top_screen;
+pub mod version;
 pub mod views;
 pub mod watch;
 
@@ -32,6 +33,9 @@ pub use crate::world::World;
 
 /// Runs the command the command line names.
 pub fn dispatch(cli: &Cli) -> Result<(), Error> {
+    if cli.version {
+        return version::run();
+    }
     match &cli.command {
         None => Config::from_cli(cli).and_then(|cfg| run(&cfg, &mut World::real())),
         Some(Command::Stack(a)) => stack::run(a),

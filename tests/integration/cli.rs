@@ -35,7 +35,31 @@ fn help_and_version_exit_0() {
     assert_eq!(run(&["--help"]).status.code(), Some(0));
     let v = run(&["--version"]);
     assert_eq!(v.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&v.stdout).starts_with("rnetstat "));
+    let text = String::from_utf8_lossy(&v.stdout);
+    assert!(text.starts_with(&format!("rnetstat {}\n", env!("CARGO_PKG_VERSION"))));
+    // The kernel's release, and what its sock_diag serves: TCP always on Linux.
+    let osrelease = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+    assert!(
+        text.contains(&format!("kernel {}", osrelease.trim())),
+        "{text}"
+    );
+    let diag = text
+        .lines()
+        .find_map(|l| l.strip_prefix("sock_diag: "))
+        .expect("sock_diag line");
+    let names: Vec<&str> = diag
+        .split(", ")
+        .filter_map(|p| p.split(' ').next())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "tcp", "udp", "raw", "unix", "packet", "netlink", "sctp", "mptcp"
+        ]
+    );
+    assert!(diag.starts_with("tcp yes"), "{diag}");
+    assert!(text.contains("socket destroy (-K): "), "{text}");
+    assert_eq!(run(&["-V"]).stdout, v.stdout);
 }
 
 #[test]

@@ -11,6 +11,7 @@ pub mod destroyed;
 mod dump;
 pub mod inet;
 pub mod link;
+pub mod probe;
 pub mod route;
 pub mod spill;
 pub mod start;
