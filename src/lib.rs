@@ -14,6 +14,8 @@ pub mod compare;
 pub mod config;
 pub mod error;
 pub mod filter;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hash;
 pub mod history;
 pub mod lab;

@@ -1,7 +1,4 @@
-//! Frames from the TUN device into the stack: virtio header, wire tap, smoltcp, services.
-//! Run with `cargo fuzz run stack_input` (needs cargo-fuzz and a nightly toolchain).
+//! Frames from the TUN device into the stack: virtio header, wire tap, smoltcp, services. (`scripts/fuzz stack_input SECONDS`)
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    rnetstat::stack::fuzz::fuzz_one(data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| rnetstat::fuzzing::run("stack_input", data));

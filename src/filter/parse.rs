@@ -20,7 +20,17 @@ pub struct Parser<'a> {
     src: &'a Source,
     toks: &'a [Token],
     at: usize,
+    /// Open parentheses and `not`s around the current token.
+    depth: usize,
+    /// Terms joined so far.
+    terms: usize,
 }
+
+/// Bounds on an expression. The parser, the bytecode compiler and the evaluator all
+/// recurse over the tree, so an unbounded one (`((((…` or ten thousand `or`s, found by
+/// the `filter` fuzz target) would overflow the stack instead of being refused.
+const MAX_DEPTH: usize = 64;
+const MAX_TERMS: usize = 512;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -54,7 +64,13 @@ fn is_or(t: &str) -> bool {
 
 impl<'a> Parser<'a> {
     pub fn new(src: &'a Source, toks: &'a [Token]) -> Self {
-        Parser { src, toks, at: 0 }
+        Parser {
+            src,
+            toks,
+            at: 0,
+            depth: 0,
+            terms: 0,
+        }
     }
 
     fn err(&self, msg: String, tok: Option<&Token>) -> FilterError {
@@ -100,6 +116,13 @@ impl<'a> Parser<'a> {
                 }
                 false
             };
+            self.terms += 1;
+            if self.terms > MAX_TERMS {
+                return Err(self.err(
+                    format!("more than {MAX_TERMS} terms; split the filter"),
+                    self.peek(),
+                ));
+            }
             let right = self.expr()?;
             left = if or {
                 Expr::Or(Box::new(left), Box::new(right))
@@ -119,15 +142,29 @@ impl<'a> Parser<'a> {
             };
             return Err(self.err(msg, None));
         };
+        if matches!(t.text.as_str(), "(" | "!" | "not") {
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return Err(self.err(
+                    format!("nested more than {MAX_DEPTH} deep"),
+                    Some(t),
+                ));
+            }
+        }
         match t.text.as_str() {
             "(" => {
                 let e = self.exprlist()?;
+                self.depth -= 1;
                 match self.next() {
                     Some(c) if c.text == ")" => Ok(e),
                     other => Err(self.err("'(' is not closed".into(), other.or(Some(t)))),
                 }
             }
-            "!" | "not" => Ok(Expr::Not(Box::new(self.expr()?))),
+            "!" | "not" => {
+                let e = self.expr()?;
+                self.depth -= 1;
+                Ok(Expr::Not(Box::new(e)))
+            }
             "dst" | "src" => {
                 let side = if t.text == "dst" {
                     Side::Remote

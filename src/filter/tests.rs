@@ -75,6 +75,14 @@ fn state_filters() {
 
 #[test]
 fn errors_point_at_the_token() {
+    // Found by the `filter` fuzz target: deep nesting overflowed the stack.
+    let e = err(&format!("{}sport = :1", "( ".repeat(10_000)));
+    assert!(e.msg.contains("nested more than"), "{}", e.msg);
+    let e = err(&format!("{}sport = :1", "not ".repeat(10_000)));
+    assert!(e.msg.contains("nested more than"), "{}", e.msg);
+    let e = err(&vec!["sport = :1"; 10_000].join(" or "));
+    assert!(e.msg.contains("terms"), "{}", e.msg);
+    assert!(Filter::parse(&[&vec!["sport = :1"; 100].join(" or ")]).is_ok());
     let e = err("state establish");
     assert!(e.msg.contains("unknown state 'establish'"), "{}", e.msg);
     assert_eq!(&e.text[e.span.clone()], "establish");

@@ -91,7 +91,9 @@ fn endpoint(s: &str) -> Result<(IpAddr, u16), BadLine> {
         32 => {
             let mut o = [0u8; 16];
             for i in 0..4 {
-                o[i * 4..i * 4 + 4].copy_from_slice(&word(&a[i * 8..i * 8 + 8])?);
+                // `get`: a line of non-ASCII bytes has no char boundary at 8, 16, 24.
+                let w = a.get(i * 8..i * 8 + 8).ok_or(BadLine("address"))?;
+                o[i * 4..i * 4 + 4].copy_from_slice(&word(w)?);
             }
             IpAddr::V6(Ipv6Addr::from(o))
         }
@@ -193,5 +195,8 @@ mod tests {
         bad_uid: "   0: 0100007F:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000    -1        0 1",
         no_colon_slot: "   0 0100007F:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1",
         non_ascii: "   0: 0100007F:0016 00000000:0000 0A 0000é000:00000000 00:00000000 00000000     0        0 1",
+        // Found by the proc_tables fuzz target: a 32-byte address whose multibyte
+        // character straddles an 8-byte word boundary used to panic when sliced.
+        non_ascii_v6_address: "   0: 0000000é00000000000000000000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1",
     }
 }

@@ -1,0 +1,174 @@
+//! Every decoder and parser that reads outside input, behind one signature, for the fuzz
+//! targets in `fuzz/` (one per entry, `scripts/fuzz NAME SECONDS`) and for the test that
+//! replays their committed corpora (`fuzz/corpus/NAME/*`) on every CI run. An entry must
+//! return (with an error value or nothing) on any bytes; a panic is the bug.
+
+use std::io;
+
+use crate::model::Proto;
+use crate::model::stats::StatsFile;
+use crate::source::netlink::{self, Transport};
+use crate::source::{conntrack, containers, ifaces, procfs};
+
+/// Text parsers see the bytes as UTF-8, replaced where invalid (as a read of /proc would
+/// fail on them before the parser saw them).
+fn text(data: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(data)
+}
+
+/// A transport that answers any request with `data` as one datagram, then ends.
+struct Once<'a>(Option<&'a [u8]>);
+
+impl Transport for Once<'_> {
+    fn send(&mut self, _: &[u8]) -> io::Result<()> {
+        Ok(())
+    }
+    fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(d) => {
+                let n = d.len().min(buf.len());
+                buf[..n].copy_from_slice(&d[..n]);
+                Ok(d.len())
+            }
+            None => Err(io::Error::other("no more datagrams")),
+        }
+    }
+}
+
+fn dump_loop(data: &[u8]) {
+    let mut buf = vec![0u8; netlink::RECV_BUF];
+    // Sequence number 1; the first four bytes of a real request do not matter here.
+    let _ = netlink::dump(&mut Once(Some(data)), b"", 1, &mut buf, |kind, p| {
+        // Each message as every decoder would see it.
+        let _ = netlink::inet::InetDiagMsg::new_checked(p).and_then(|m| m.to_socket(Proto::Tcp));
+        let _ = netlink::unix::decode(p);
+        let _ = netlink::link::decode_packet(p);
+        let _ = netlink::link::decode_netlink(p);
+        let _ = netlink::route::decode(kind, p, &mut |_| None);
+        let _ = netlink::destroyed::decode(p);
+        let _ = conntrack::decode(p);
+        Ok(())
+    });
+}
+
+fn inet_diag(data: &[u8]) {
+    for proto in [Proto::Tcp, Proto::Udp, Proto::Raw, Proto::Mptcp] {
+        let _ = netlink::inet::InetDiagMsg::new_checked(data).and_then(|m| m.to_socket(proto));
+    }
+}
+
+fn proc_tables(data: &[u8]) {
+    let t = text(data);
+    for line in t.lines() {
+        for proto in [Proto::Tcp, Proto::Udp, Proto::Raw] {
+            let _ = procfs::inet::parse_line(line, proto);
+        }
+        let _ = procfs::unix::parse_line(line);
+        let _ = procfs::dev::parse_line(line);
+    }
+    let (mut r, mut m, mut bad) = (Vec::new(), Vec::new(), Vec::new());
+    procfs::route::parse_v4(&t, &mut r, &mut bad);
+    procfs::route::parse_v6(&t, &mut r, &mut bad);
+    procfs::igmp::parse_v4(&t, &mut m, &mut bad);
+    procfs::igmp::parse_v6(&t, &mut m, &mut bad);
+    let _ = procfs::sockstat::TcpCounts::parse(&t, &t);
+    let _ = ifaces::parse_if_inet6(&t, &mut Vec::new());
+}
+
+fn proc_stats(data: &[u8]) {
+    let t = text(data);
+    let (mut out, mut bad) = (Vec::new(), Vec::new());
+    procfs::snmp::parse_pairs(&t, StatsFile::Snmp, &mut out, &mut bad);
+    procfs::snmp::parse_pairs(&t, StatsFile::Netstat, &mut out, &mut bad);
+    procfs::snmp::parse_named(&t, StatsFile::Snmp6, None, &mut out, &mut bad);
+    procfs::snmp::parse_named(&t, StatsFile::Sctp, Some("Sctp"), &mut out, &mut bad);
+}
+
+fn filter(data: &[u8]) {
+    let t = text(data);
+    let words: Vec<&str> = t.split_whitespace().collect();
+    if let Ok(f) = crate::filter::Filter::parse(&words)
+        && let Some(e) = f.expr.as_ref()
+    {
+        let _ = crate::filter::bytecode::compile(e);
+    }
+}
+
+fn runtime_files(data: &[u8]) {
+    let t = text(data);
+    for line in t.lines() {
+        let _ = containers::cgroup::parse(line);
+    }
+    let _ = containers::cgroup::parse(&t);
+    let _ = conntrack::parse_proc(&t);
+    let _ = crate::source::stack::parse_reply(&t);
+}
+
+fn lab_script(data: &[u8]) {
+    let _ = crate::lab::script::parse(&text(data));
+}
+
+fn http_request(data: &[u8]) {
+    let _ = crate::serve::http::parse(data);
+}
+
+fn tcp_info(data: &[u8]) {
+    let _ = netlink::tcp_info::decode(data);
+}
+
+fn stack_packet(data: &[u8]) {
+    let _ = crate::stack::packet::parse(data);
+}
+
+fn stack_input(data: &[u8]) {
+    crate::stack::fuzz::fuzz_one(data);
+}
+
+/// (name, entry): the fuzz targets.
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("dump_loop", dump_loop),
+    ("inet_diag", inet_diag),
+    ("tcp_info", tcp_info),
+    ("proc_tables", proc_tables),
+    ("proc_stats", proc_stats),
+    ("filter", filter),
+    ("runtime_files", runtime_files),
+    ("lab_script", lab_script),
+    ("http_request", http_request),
+    ("stack_packet", stack_packet),
+    ("stack_input", stack_input),
+];
+
+/// Runs the entry called `name` on `data`.
+pub fn run(name: &str, data: &[u8]) {
+    if let Some((_, f)) = TARGETS.iter().find(|(n, _)| *n == name) {
+        f(data);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every committed corpus input (and every crash found, kept as a regression) through
+    /// its target.
+    #[test]
+    fn corpora_replay_without_panic() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+        let mut n = 0;
+        for (name, f) in TARGETS {
+            for dir in ["corpus", "regressions"] {
+                let Ok(rd) = std::fs::read_dir(root.join(dir).join(name)) else {
+                    continue;
+                };
+                for e in rd.flatten() {
+                    if let Ok(data) = std::fs::read(e.path()) {
+                        f(&data);
+                        n += 1;
+                    }
+                }
+            }
+        }
+        assert!(n > 0, "no corpus under fuzz/corpus");
+    }
+}
