@@ -145,10 +145,7 @@ impl<'a> Parser<'a> {
         if matches!(t.text.as_str(), "(" | "!" | "not") {
             self.depth += 1;
             if self.depth > MAX_DEPTH {
-                return Err(self.err(
-                    format!("nested more than {MAX_DEPTH} deep"),
-                    Some(t),
-                ));
+                return Err(self.err(format!("nested more than {MAX_DEPTH} deep"), Some(t)));
             }
         }
         match t.text.as_str() {
