@@ -124,8 +124,11 @@ fn stack_input(data: &[u8]) {
     crate::stack::fuzz::fuzz_one(data);
 }
 
+/// A fuzz target's entry point.
+pub type Entry = fn(&[u8]);
+
 /// (name, entry): the fuzz targets.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Entry)] = &[
     ("dump_loop", dump_loop),
     ("inet_diag", inet_diag),
     ("tcp_info", tcp_info),
