@@ -133,7 +133,7 @@ const LANE: usize = 60;
 const TIME_W: usize = 10;
 const STATE_W: usize = 12;
 
-fn state_name(s: Option<State>) -> &'static str {
+pub(super) fn state_name(s: Option<State>) -> &'static str {
     s.map_or("(gone)", |s| s.name())
 }
 

@@ -29,6 +29,14 @@ use crate::config::{LabConfig, ScenarioSource};
 use crate::error::Error;
 use crate::sys::net as netdev;
 
+/// Which way a packet crossed the lab's link, in words.
+pub fn arrow(dir: crate::stack::tap::Dir) -> &'static str {
+    match dir {
+        crate::stack::tap::Dir::In => "kernel → stack",
+        crate::stack::tap::Dir::Out => "stack → kernel",
+    }
+}
+
 /// Step mode's pause between packets: `auto`'s delay (zero: none), or Enter. A closed
 /// stdin carries on without waiting.
 pub fn pause(auto: Option<std::time::Duration>, indent: &str) -> io::Result<()> {

@@ -10,7 +10,6 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::stack::impair::Fate;
-use crate::stack::tap::Dir;
 
 use super::record::Run;
 
@@ -94,10 +93,7 @@ pub fn encode(runs: &[Run]) -> Vec<u8> {
 
 /// `step: …; kernel → stack; kernel: ESTABLISHED rq=0 …; stack: …`, and the fate.
 fn comment(r: &Run, p: &super::record::Sent) -> String {
-    let way = match p.dir {
-        Dir::In => "kernel → stack",
-        Dir::Out => "stack → kernel",
-    };
+    let way = super::arrow(p.dir);
     let fate = match &p.fate {
         Fate::Delivered => String::new(),
         Fate::Dropped(w) => format!(" DROPPED by the lab ({w});"),

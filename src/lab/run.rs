@@ -11,7 +11,6 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::config::LabConfig;
 use crate::stack::driven::{Command, Counts, Opts};
 use crate::stack::impair::Impairment;
-use crate::stack::packet;
 use crate::stack::{self, StackConfig, StackHandle};
 
 use super::kernel_side::KernelSide;
@@ -120,11 +119,7 @@ impl Runner<'_> {
             let at = |e: String| format!("line {no}: {e}");
             match line {
                 Line::Do(who, act) => {
-                    let whos: &[Who] = match who {
-                        Who::Both => &[Who::A, Who::B],
-                        w => std::slice::from_ref(w),
-                    };
-                    for w in whos {
+                    for w in who.each() {
                         let name = if *w == Who::A { "a" } else { "b" };
                         println!(
                             "   [{:>8.3} s] {name} ({}) {}",
@@ -268,12 +263,7 @@ impl Runner<'_> {
         fate: &crate::stack::impair::Fate,
         after: &Look,
     ) -> io::Result<()> {
-        let arrow = match dir {
-            stack::tap::Dir::In => "kernel → stack",
-            stack::tap::Dir::Out => "stack → kernel",
-        };
-        let desc =
-            packet::parse(pkt).map_or_else(|e| format!("undecodable: {e}"), |p| p.to_string());
+        let (arrow, desc) = super::tour::describe(dir, pkt);
         let fate = match fate {
             crate::stack::impair::Fate::Delivered => String::new(),
             crate::stack::impair::Fate::Dropped(w) => format!("   ✕ DROPPED ({w})"),
@@ -320,13 +310,9 @@ impl Runner<'_> {
                 op,
                 want,
             } => {
-                let whos: &[Who] = match who {
-                    Who::Both => &[Who::A, Who::B],
-                    w => std::slice::from_ref(w),
-                };
                 let mut all = true;
                 let mut seen = Vec::new();
-                for w in whos {
+                for w in who.each() {
                     let (name, side) = match self.side(*w) {
                         Impl::Kernel => ("kernel", &look.kernel),
                         Impl::Stack => ("stack", &look.stack),

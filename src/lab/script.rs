@@ -34,6 +34,16 @@ pub enum Who {
     Stack,
 }
 
+impl Who {
+    /// The sides it names, `both` being a then b.
+    pub fn each(&self) -> &[Who] {
+        match self {
+            Who::Both => &[Who::A, Who::B],
+            w => std::slice::from_ref(w),
+        }
+    }
+}
+
 /// A direction on the link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Way {

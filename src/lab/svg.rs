@@ -65,7 +65,7 @@ fn panel(r: &Run, x0: f64) -> (String, f64) {
                 y += ROW;
             }
             Item::State { kernel, state } => {
-                let name = state.map_or("(gone)", |s| s.name());
+                let name = super::ladder::state_name(state);
                 let (x, anchor) = if kernel {
                     (kx - 6.0, "end")
                 } else {

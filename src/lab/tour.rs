@@ -359,11 +359,8 @@ impl Focus {
 }
 
 /// Which way a packet went, and what it is.
-fn describe(dir: Dir, pkt: &[u8]) -> (&'static str, String) {
-    let arrow = match dir {
-        Dir::In => "kernel → stack",
-        Dir::Out => "stack → kernel",
-    };
+pub(super) fn describe(dir: Dir, pkt: &[u8]) -> (&'static str, String) {
+    let arrow = super::arrow(dir);
     let desc = packet::parse(pkt).map_or_else(|e| format!("undecodable: {e}"), |p| p.to_string());
     (arrow, desc)
 }
