@@ -84,14 +84,26 @@ fn proc_stats(data: &[u8]) {
     procfs::snmp::parse_named(&t, StatsFile::Sctp, Some("Sctp"), &mut out, &mut bad);
 }
 
+/// Differential: a filter that parses is compiled for each family, and the program, run by
+/// the model of the kernel's interpreter, must select what the evaluator selects.
 fn filter(data: &[u8]) {
+    use crate::filter::bytecode::vm;
+    const GRID: vm::Grid = vm::Grid {
+        v4: &["127.0.0.1", "10.1.2.3"],
+        v6: &["::1", "fd00::5", "::ffff:10.1.2.3"],
+        ports: &[0, 22, 80, 40000, 65535],
+    };
     let t = text(data);
     let words: Vec<&str> = t.split_whitespace().collect();
     if let Ok(f) = crate::filter::Filter::parse(&words)
-        && let Some(e) = f.expr.as_ref()
+        && let Err(e) = vm::agrees(&f, &GRID)
     {
-        let _ = crate::filter::bytecode::compile(e);
+        panic!("the kernel program and the evaluator disagree on {t:?}: {e}");
     }
+}
+
+fn control_request(data: &[u8]) {
+    let _ = crate::stack::control::parse_request(&text(data));
 }
 
 fn runtime_files(data: &[u8]) {
@@ -140,6 +152,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("http_request", http_request),
     ("stack_packet", stack_packet),
     ("stack_input", stack_input),
+    ("control_request", control_request),
 ];
 
 /// Runs the entry called `name` on `data`.

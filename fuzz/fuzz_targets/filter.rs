@@ -1,4 +1,5 @@
-//! ss's filter language: the parser and the kernel bytecode compiler. (`scripts/fuzz filter SECONDS`)
+//! ss's filter language: the parser, the kernel bytecode compiler, and the compiled program
+//! (run by a model of the kernel's interpreter) against the evaluator. (`scripts/fuzz filter SECONDS`)
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| rnetstat::fuzzing::run("filter", data));

@@ -215,5 +215,5 @@ fn hostcond(family: u8, prefix_len: u8, port: i32, addr: &[u8]) -> Vec<u8> {
     v
 }
 
-#[cfg(test)]
-pub(crate) mod vm;
+#[doc(hidden)]
+pub mod vm;

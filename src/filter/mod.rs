@@ -317,15 +317,19 @@ fn fold(e: &Expr, family: Family) -> Expr {
     }
 }
 
-/// `net.ipv4.ip_local_port_range` (Linux's default when unreadable).
+/// `net.ipv4.ip_local_port_range` (Linux's default when unreadable), read once per process
+/// (`watch` and the fuzzer parse filters many times).
 fn ephemeral_range() -> (u16, u16) {
-    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-        .ok()
-        .and_then(|s| {
-            let mut w = s.split_whitespace().map(|v| v.parse().ok());
-            Some((w.next()??, w.next()??))
-        })
-        .unwrap_or((32768, 60999))
+    static RANGE: std::sync::OnceLock<(u16, u16)> = std::sync::OnceLock::new();
+    *RANGE.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+            .ok()
+            .and_then(|s| {
+                let mut w = s.split_whitespace().map(|v| v.parse().ok());
+                Some((w.next()??, w.next()??))
+            })
+            .unwrap_or((32768, 60999))
+    })
 }
 
 #[cfg(test)]

@@ -123,7 +123,7 @@ struct RequestLine {
 }
 
 /// Checks a request line; only `snapshot` exists.
-fn parse_request(line: &str) -> Result<(), String> {
+pub fn parse_request(line: &str) -> Result<(), String> {
     let r: RequestLine =
         serde_json::from_str(line.trim()).map_err(|e| format!("malformed request: {e}"))?;
     match r.op.as_str() {

@@ -14,6 +14,7 @@ mod lab_scenarios;
 mod layering;
 mod metrics;
 mod netns;
+mod package;
 mod peers;
 mod procfs_fixture;
 mod routes;

@@ -1,10 +1,13 @@
-//! A test-only model of the kernel's bytecode audit and interpreter (`inet_diag_bc_audit`,
+//! A model of the kernel's bytecode audit and interpreter (`inet_diag_bc_audit`,
 //! `inet_diag_bc_run` in net/ipv4/inet_diag.c), so compiled programs can be checked
-//! against `Filter::matches` without a kernel.
+//! against `Filter::matches` without a kernel: by the filter tests on a fixed grid, and by
+//! the `filter` fuzz target on every filter it makes ([`agrees`]).
 
 use std::net::IpAddr;
 
 use super::*;
+use crate::filter::{Expr, Filter};
+use crate::model::{Endpoint, Family, Proto, Socket};
 
 /// What the interpreter sees of a socket (`struct inet_diag_entry`).
 pub struct Entry {
@@ -117,4 +120,82 @@ pub fn run(b: &[u8], e: &Entry) -> bool {
         at += if ok { yes } else { no };
     }
     at == b.len()
+}
+
+/// Sockets to run a program on: every pair of `addrs` of one family, with local ports
+/// from `ports` and remote ports picked from them by a stride.
+pub struct Grid<'a> {
+    pub v4: &'a [&'a str],
+    pub v6: &'a [&'a str],
+    pub ports: &'a [u16],
+}
+
+/// Compiles `f` for each inet family, checks that the kernel's audit accepts the program,
+/// and that the program selects exactly the sockets of `grid` that [`Filter::matches`]
+/// selects. `Ok(false)` when a program could not be compiled (too long for the kernel's
+/// 16-bit jumps: the dump then filters in userspace); the error names the first
+/// disagreement.
+pub fn agrees(f: &Filter, grid: &Grid<'_>) -> Result<bool, String> {
+    for family in [Family::Inet, Family::Inet6] {
+        let Some(folded) = f.for_family(family) else {
+            continue;
+        };
+        let prog = match &folded {
+            Expr::Const(_) => None,
+            e => match compile(e) {
+                Some(p) => Some(p),
+                None => return Ok(false),
+            },
+        };
+        if let Some(p) = &prog
+            && !audit(p)
+        {
+            return Err(format!("the kernel would reject {p:?}"));
+        }
+        let addrs = if family == Family::Inet {
+            grid.v4
+        } else {
+            grid.v6
+        };
+        let addrs: Vec<IpAddr> = addrs.iter().filter_map(|a| a.parse().ok()).collect();
+        for (i, &l) in addrs.iter().enumerate() {
+            for &r in &addrs {
+                for (j, &sp) in grid.ports.iter().enumerate() {
+                    let dp = grid.ports[(j * 7 + i) % grid.ports.len()];
+                    let mut s = Socket::inet(Proto::Tcp, family);
+                    s.local = Endpoint { addr: l, port: sp };
+                    s.remote = Endpoint { addr: r, port: dp };
+                    s.bound_dev = u32::from(sp % 5);
+                    s.mark = Some(u32::from(dp));
+                    s.cgroup_id = Some(u64::from(sp));
+                    let want = f.matches(&s);
+                    let got = match (&folded, &prog) {
+                        (Expr::Const(c), _) => *c,
+                        (_, Some(p)) => run(
+                            p,
+                            &Entry {
+                                saddr: l,
+                                daddr: r,
+                                sport: sp,
+                                dport: dp,
+                                ifindex: s.bound_dev,
+                                mark: u32::from(dp),
+                                cgroup: u64::from(sp),
+                                // The kernel's notion (the bind lock) agrees with ours
+                                // (the ephemeral range) on these sockets.
+                                autobound: (f.ephemeral.0..=f.ephemeral.1).contains(&sp),
+                            },
+                        ),
+                        (_, None) => unreachable!("a non-constant expression has a program"),
+                    };
+                    if got != want {
+                        return Err(format!(
+                            "on {l}:{sp} -> {r}:{dp} the program says {got}, the evaluator {want}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(true)
 }
