@@ -16,6 +16,7 @@ use crate::model::CgroupPaths;
 use crate::source::owners::Owners;
 use crate::source::{Group, Sink};
 
+use super::json_fast::{self, Plain, PlainContainer};
 use super::sanitize::unix_name;
 
 #[derive(Serialize)]
@@ -292,6 +293,56 @@ impl<'a> JsonSocket<'a> {
     }
 }
 
+impl JsonSocket<'_> {
+    /// The record's fields when it has none of the optional blocks ([`json_fast`]).
+    ///
+    /// [`json_fast`]: super::json_fast
+    pub fn plain(&self) -> Option<Plain<'_>> {
+        if self.tcp_info.is_some()
+            || self.congestion.is_some()
+            || self.skmem.is_some()
+            || self.link.is_some()
+            || self.extended.is_some()
+            || self.processes.is_some()
+            || self.peer.is_some()
+            || self.forwards_to.is_some()
+        {
+            return None;
+        }
+        let ep = |e: &Option<JsonEndpoint>| e.as_ref().map(|e| (e.address, e.port));
+        Some(Plain {
+            stack: self.stack,
+            stack_pid: self.stack_pid,
+            service: self.service,
+            proto: self.proto,
+            family: self.family,
+            sock_type: self.sock_type,
+            state: self.state,
+            recv_q: self.recv_q,
+            send_q: self.send_q,
+            local: ep(&self.local),
+            remote: ep(&self.remote),
+            path: self.path.as_deref(),
+            peer_inode: self.peer_inode,
+            inode: self.inode,
+            uid: self.uid,
+            timer: self
+                .timer
+                .as_ref()
+                .map(|t| (t.timer, t.expires_ms, t.retrans)),
+            netns: self.netns.as_ref().map(|n| (n.inode(), n.name())),
+            container: self.container.as_ref().map(|c| {
+                c.as_ref().map(|c| PlainContainer {
+                    runtime: c.runtime(),
+                    id: c.id(),
+                    name: c.name(),
+                    pod: c.pod(),
+                })
+            }),
+        })
+    }
+}
+
 /// Every process holding socket `inode`, lowest pid first.
 fn holders<'a>(o: &'a Owners, inode: u32) -> Vec<JsonProcess<'a>> {
     o.holders(inode)
@@ -314,6 +365,8 @@ pub struct Json<'a, W: Write> {
     peers: Option<&'a Owners>,
     count: usize,
     warnings: Vec<String>,
+    /// Where a plain record is built before it is written.
+    buf: String,
 }
 
 impl<'a, W: Write> Json<'a, W> {
@@ -327,6 +380,7 @@ impl<'a, W: Write> Json<'a, W> {
             peers: None,
             count: 0,
             warnings: Vec::new(),
+            buf: String::with_capacity(512),
         };
         if !lines {
             j.out.write_all(b"{\"sockets\":[")?;
@@ -362,7 +416,10 @@ impl<W: Write> Sink for Json<'_, W> {
             self.out.write_all(b",")?;
         }
         self.count += 1;
-        serde_json::to_writer(&mut self.out, &rec).map_err(io::Error::other)?;
+        match json_fast::write_plain(&mut self.out, &mut self.buf, &rec) {
+            Some(written) => written?,
+            None => serde_json::to_writer(&mut self.out, &rec).map_err(io::Error::other)?,
+        }
         if self.lines {
             self.out.write_all(b"\n")?;
         }

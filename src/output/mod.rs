@@ -8,6 +8,7 @@ pub mod groups;
 pub mod iface;
 pub mod iface_long;
 pub mod json;
+pub mod json_fast;
 pub mod link;
 pub mod metrics;
 pub mod names;

@@ -30,9 +30,33 @@ impl<'a> JsonNetns<'a> {
             name: n.name.as_deref(),
         }
     }
+
+    pub fn inode(&self) -> u64 {
+        self.inode
+    }
+
+    pub fn name(&self) -> Option<&'a str> {
+        self.name
+    }
 }
 
 impl<'a> JsonContainer<'a> {
+    pub fn runtime(&self) -> &'static str {
+        self.runtime
+    }
+
+    pub fn id(&self) -> &'a str {
+        self.id
+    }
+
+    pub fn name(&self) -> Option<&'a str> {
+        self.name
+    }
+
+    pub fn pod(&self) -> Option<&'a str> {
+        self.pod
+    }
+
     pub fn new(c: &'a Container) -> Self {
         JsonContainer {
             runtime: c.runtime.name(),

@@ -32,10 +32,13 @@ pub use netlink_sys::protocols::NETLINK_ROUTE;
 
 use crate::error::NetlinkError;
 
-/// The receive buffer size. The kernel fills a dump skb up to 32 KiB
-/// (`net/netlink/af_netlink.c`, `max_recvmsg_len`); twice that leaves room and still lets
-/// MSG_TRUNC detect anything larger.
-pub const RECV_BUF: usize = 64 * 1024;
+/// The receive buffer size. The kernel fills a dump skb up to 32 KiB less the skb's
+/// overhead (`net/netlink/af_netlink.c`: `max_recvmsg_len` is capped at
+/// `SKB_WITH_OVERHEAD(32768)`), so 32 KiB holds any datagram a dump sends; anything larger
+/// (a family that raises `min_dump_alloc`) shows as MSG_TRUNC and is an error, not a
+/// silent loss. Each buffer is zeroed when made, so a larger one only costs resident
+/// memory: a big listing holds seven (docs/PERFORMANCE.md).
+pub const RECV_BUF: usize = 32 * 1024;
 
 /// `SOCK_DIAG_BY_FAMILY` (include/uapi/linux/sock_diag.h).
 pub(crate) const SOCK_DIAG_BY_FAMILY: u16 = 20;
