@@ -9,20 +9,9 @@
 use std::fmt::Write;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-/// Appends the decimal form of `n`.
-pub fn push_u64(buf: &mut String, mut n: u64) {
-    let mut tmp = [0u8; 20];
-    let mut i = tmp.len();
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // The digits are ASCII.
-    buf.extend(tmp[i..].iter().map(|&b| b as char));
+/// Appends the decimal form of `n` (itoa: two digits a step, one copy).
+pub fn push_u64(buf: &mut String, n: u64) {
+    buf.push_str(itoa::Buffer::new().format(n));
 }
 
 pub fn push_ipv4(buf: &mut String, a: Ipv4Addr) {
