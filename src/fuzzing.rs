@@ -114,6 +114,17 @@ fn runtime_files(data: &[u8]) {
     let _ = containers::cgroup::parse(&t);
     let _ = conntrack::parse_proc(&t);
     let _ = crate::source::stack::parse_reply(&t);
+    // Container runtimes' files: podman's containers.json, storage.conf, kubelet log
+    // links, CNI results, docker's hostconfig.json and config.v2.json.
+    containers::names::podman_names(&t, &mut std::collections::HashMap::new());
+    let _ = containers::names::toml_string(&t, "graphroot");
+    let _ = containers::names::kube_log_link(&t);
+    let _ = containers::ports::cni(&format!("net-{}-eth0", "a".repeat(64)), &t);
+    if let Some((a, b)) = t.split_at_checked(t.len() / 2) {
+        let _ = containers::ports::docker("id", a, b);
+    }
+    // `-s --delta`'s saved counters.
+    let _ = crate::history::parse(&t);
 }
 
 fn lab_script(data: &[u8]) {

@@ -156,7 +156,7 @@ fn format(netns: u64, sections: &[Section], taken: f64) -> String {
     s
 }
 
-fn parse(text: &str) -> Result<(u64, Saved), String> {
+pub fn parse(text: &str) -> Result<(u64, Saved), String> {
     let mut lines = text.lines();
     if lines.next() != Some(MAGIC) {
         return Err("not an rnetstat history file".into());
