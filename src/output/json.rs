@@ -416,8 +416,8 @@ impl<W: Write> Sink for Json<'_, W> {
             self.out.write_all(b",")?;
         }
         self.count += 1;
-        match json_fast::write_plain(&mut self.out, &mut self.buf, &rec) {
-            Some(written) => written?,
+        match rec.plain() {
+            Some(p) => json_fast::write_plain(&mut self.out, &mut self.buf, &p)?,
             None => serde_json::to_writer(&mut self.out, &rec).map_err(io::Error::other)?,
         }
         if self.lines {
@@ -447,7 +447,87 @@ impl<W: Write> Sink for Json<'_, W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Family, State};
+    use crate::model::{Container, Family, Netns, Runtime, State, Timer, TimerKind};
+
+    fn netns(inode: u64, name: Option<&str>, container: Option<Container>) -> Netns {
+        Netns {
+            inode,
+            name: name.map(str::to_string),
+            host: container.is_none() && name.is_none(),
+            container,
+        }
+    }
+
+    /// The hand-written bytes equal serde's for every shape a plain record takes.
+    #[test]
+    fn same_bytes_as_serde() {
+        let host = netns(4026531840, None, None);
+        let named = netns(4026532177, Some("a \"quoted\"\\ name\t"), None);
+        let web = Container {
+            runtime: Runtime::Podman,
+            id: "abc123".into(),
+            name: Some("web".into()),
+            pod: None,
+        };
+        let boxed = netns(4026532200, Some("box"), Some(web));
+        let mut sockets = Vec::new();
+        for (fam, l, r) in [
+            (Family::Inet, "127.0.0.1:22", "10.1.2.3:40000"),
+            (Family::Inet6, "[::1]:443", "[::ffff:10.0.0.1]:5"),
+            (Family::Inet6, "[fd00::1:0:0:7]:1", "[::]:0"),
+            (Family::Inet, "0.0.0.0:0", "255.255.255.255:65535"),
+        ] {
+            let mut s = Socket::between(
+                Proto::Tcp,
+                l.parse().unwrap(),
+                r.parse().unwrap(),
+                State::Established,
+            );
+            s.family = fam;
+            s.recv_q = 7;
+            s.send_q = u32::MAX;
+            s.inode = 123_456;
+            s.uid = 1000;
+            sockets.push(s);
+        }
+        let mut t = sockets[0].clone();
+        t.timer = Some(Timer {
+            kind: TimerKind::KeepAlive,
+            expires_ms: 7199,
+            retrans: 0,
+        });
+        sockets.push(t);
+        let mut u = Socket::blank(Proto::Unix, Family::Unix, crate::model::SockType::Stream);
+        u.path = Some(b"\0abstract\n\"x\"");
+        u.peer_inode = 9;
+        sockets.push(u.clone());
+        u.path = None;
+        sockets.push(u);
+        let mut st = sockets[1].clone();
+        st.stack = crate::model::Stack::Userspace;
+        st.stack_pid = Some(4242);
+        st.service = Some("echo");
+        sockets.push(st);
+        let spaces = [None, Some(&host), Some(&named), Some(&boxed)];
+        let mut n = 0;
+        for s in &sockets {
+            for ns in spaces {
+                let mut s = s.clone();
+                s.netns = ns;
+                let rec = JsonSocket::new(&s, None);
+                let want = serde_json::to_string(&rec).unwrap();
+                let mut got = Vec::new();
+                let plain = rec.plain().expect("a plain record");
+                json_fast::write_plain(&mut got, &mut String::new(), &plain).unwrap();
+                assert_eq!(String::from_utf8(got).unwrap(), want);
+                n += 1;
+            }
+        }
+        assert_eq!(n, 32);
+        let mut info = sockets[0].clone();
+        info.mem = Some(Default::default());
+        assert!(JsonSocket::new(&info, None).plain().is_none());
+    }
 
     #[test]
     fn document_deserialises() {
