@@ -32,13 +32,15 @@ pub fn run(a: &TopArgs) -> Result<(), Error> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let mut before: Option<(Instant, Map<Key, Counters>)> = None;
+    // The first sample of --once is only for its counters: no names, no walk.
+    let mut owned = super::top_sample::Owned::default();
     if cfg.once {
-        let s = sample(&cfg, &proc_root, &spaces)?;
+        let s = sample(&cfg, &proc_root, &spaces, None)?;
         before = Some((s.at, s.counters.into_iter().collect()));
         std::thread::sleep(cfg.interval);
     }
     loop {
-        let mut now = sample(&cfg, &proc_root, &spaces)?;
+        let mut now = sample(&cfg, &proc_root, &spaces, Some(&mut owned))?;
         let seconds = before
             .as_ref()
             .map_or(0.0, |(t, _)| now.at.duration_since(*t).as_secs_f64());

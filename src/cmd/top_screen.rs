@@ -71,9 +71,10 @@ pub fn run(mut cfg: TopConfig, proc_root: &ProcRoot, spaces: &[Space]) -> Result
     let mut conns = Vec::new();
     let mut seconds = 0.0;
     let mut next = Instant::now();
+    let mut owned = super::top_sample::Owned::default();
     while !stop.load(Ordering::Relaxed) {
         if !app.paused && Instant::now() >= next {
-            let mut now = super::top_sample::sample(&cfg, proc_root, spaces)?;
+            let mut now = super::top_sample::sample(&cfg, proc_root, spaces, Some(&mut owned))?;
             seconds = before
                 .as_ref()
                 .map_or(0.0, |(t, _)| now.at.duration_since(*t).as_secs_f64());

@@ -238,3 +238,56 @@ fn memory_stays_flat_across_a_thousand_refreshes_with_churn() {
         },
     );
 }
+
+/// Frames after the first name processes from the last /proc walk while it covers every
+/// connection, and walk again when a new connection appears: each frame names this
+/// process as the holder of every connection it has open at the time.
+#[test]
+fn later_frames_name_processes_old_and_new() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    in_netns("later_frames_name_processes_old_and_new", || {
+        let l = TcpListener::bind("127.0.0.1:7670").unwrap();
+        let mut held = Vec::new();
+        let connect = || {
+            let c = TcpStream::connect("127.0.0.1:7670").unwrap();
+            let (s, _) = l.accept().unwrap();
+            (c, s)
+        };
+        held.push(connect());
+        let mut top = Command::new(super::common::BIN)
+            .args(["top", "-c", "0.2", "--json", "--view", "processes"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(top.stdout.take().unwrap()).lines();
+        let me = format!("{}/", std::process::id());
+        let mut frame =
+            || -> Value { serde_json::from_str(&lines.next().expect("a frame").unwrap()).unwrap() };
+        let held_in = |f: &Value| {
+            f["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["label"].as_str().is_some_and(|k| k.contains(&me)))
+                .map_or(0, |r| r["connections"].as_u64().unwrap())
+        };
+        // Three frames on the same connection (the second and third from the kept walk).
+        for _ in 0..3 {
+            assert_eq!(held_in(&frame()), 2);
+        }
+        // A new connection: the next frames must walk again to name it.
+        held.push(connect());
+        let mut seen = 0;
+        for _ in 0..4 {
+            seen = held_in(&frame());
+            if seen == 4 {
+                break;
+            }
+        }
+        let _ = top.kill();
+        let _ = top.wait();
+        assert_eq!(seen, 4, "the new connection's ends were not named");
+    });
+}
