@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use std::net::IpAddr;
 
 use super::addr::{push_ipv4, push_u64};
+use super::json_record::JsonSocket;
 
 /// Appends `s` as a JSON string, escaped as serde_json escapes it.
 fn push_str(buf: &mut String, s: &str) {
@@ -44,8 +45,9 @@ fn push_addr(buf: &mut String, a: IpAddr) {
     buf.push('"');
 }
 
-/// Writes a plain record (`JsonSocket::plain`), built in `buf`.
-pub fn write_plain<W: Write>(out: &mut W, buf: &mut String, p: &Plain<'_>) -> io::Result<()> {
+/// Writes a plain record ([`JsonSocket::is_plain`]; the optional blocks are not looked at),
+/// built in `buf`.
+pub fn write_plain<W: Write>(out: &mut W, buf: &mut String, p: &JsonSocket<'_>) -> io::Result<()> {
     buf.clear();
     buf.push_str("{\"stack\":\"");
     buf.push_str(p.stack);
@@ -71,21 +73,21 @@ pub fn write_plain<W: Write>(out: &mut W, buf: &mut String, p: &Plain<'_>) -> io
     push_u64(buf, u64::from(p.recv_q));
     buf.push_str(",\"send_q\":");
     push_u64(buf, u64::from(p.send_q));
-    for (key, e) in [(",\"local\":", p.local), (",\"remote\":", p.remote)] {
+    for (key, e) in [(",\"local\":", &p.local), (",\"remote\":", &p.remote)] {
         buf.push_str(key);
         match e {
-            Some((addr, port)) => {
+            Some(e) => {
                 buf.push_str("{\"address\":");
-                push_addr(buf, addr);
+                push_addr(buf, e.address);
                 buf.push_str(",\"port\":");
-                push_u64(buf, u64::from(port));
+                push_u64(buf, u64::from(e.port));
                 buf.push('}');
             }
             None => buf.push_str("null"),
         }
     }
     buf.push_str(",\"path\":");
-    push_opt_str(buf, p.path);
+    push_opt_str(buf, p.path.as_deref());
     buf.push_str(",\"peer_inode\":");
     match p.peer_inode {
         Some(n) => push_u64(buf, u64::from(n)),
@@ -95,20 +97,20 @@ pub fn write_plain<W: Write>(out: &mut W, buf: &mut String, p: &Plain<'_>) -> io
     push_u64(buf, u64::from(p.inode));
     buf.push_str(",\"uid\":");
     push_u64(buf, u64::from(p.uid));
-    if let Some((kind, expires, retrans)) = p.timer {
+    if let Some(t) = &p.timer {
         buf.push_str(",\"timer\":{\"timer\":");
-        push_str(buf, kind);
+        push_str(buf, t.timer);
         buf.push_str(",\"expires_ms\":");
-        push_u64(buf, u64::from(expires));
+        push_u64(buf, u64::from(t.expires_ms));
         buf.push_str(",\"retrans\":");
-        push_u64(buf, u64::from(retrans));
+        push_u64(buf, u64::from(t.retrans));
         buf.push('}');
     }
-    if let Some((inode, name)) = p.netns {
+    if let Some(n) = &p.netns {
         buf.push_str(",\"netns\":{\"inode\":");
-        push_u64(buf, inode);
+        push_u64(buf, n.inode());
         buf.push_str(",\"name\":");
-        push_opt_str(buf, name);
+        push_opt_str(buf, n.name());
         buf.push('}');
     }
     if let Some(c) = &p.container {
@@ -116,13 +118,13 @@ pub fn write_plain<W: Write>(out: &mut W, buf: &mut String, p: &Plain<'_>) -> io
         match c {
             Some(c) => {
                 buf.push_str("{\"runtime\":");
-                push_str(buf, c.runtime);
+                push_str(buf, c.runtime());
                 buf.push_str(",\"id\":");
-                push_str(buf, c.id);
+                push_str(buf, c.id());
                 buf.push_str(",\"name\":");
-                push_opt_str(buf, c.name);
+                push_opt_str(buf, c.name());
                 buf.push_str(",\"pod\":");
-                push_opt_str(buf, c.pod);
+                push_opt_str(buf, c.pod());
                 buf.push('}');
             }
             None => buf.push_str("null"),
@@ -130,35 +132,4 @@ pub fn write_plain<W: Write>(out: &mut W, buf: &mut String, p: &Plain<'_>) -> io
     }
     buf.push('}');
     out.write_all(buf.as_bytes())
-}
-
-/// A plain record's fields, borrowed from a [`JsonSocket`].
-pub struct Plain<'r> {
-    pub stack: &'static str,
-    pub stack_pid: Option<u32>,
-    pub service: Option<&'r str>,
-    pub proto: &'static str,
-    pub family: &'static str,
-    pub sock_type: &'static str,
-    pub state: &'static str,
-    pub recv_q: u32,
-    pub send_q: u32,
-    pub local: Option<(IpAddr, u16)>,
-    pub remote: Option<(IpAddr, u16)>,
-    pub path: Option<&'r str>,
-    pub peer_inode: Option<u32>,
-    pub inode: u32,
-    pub uid: u32,
-    /// (kind, expires_ms, retrans).
-    pub timer: Option<(&'static str, u32, u32)>,
-    /// (inode, name).
-    pub netns: Option<(u64, Option<&'r str>)>,
-    pub container: Option<Option<PlainContainer<'r>>>,
-}
-
-pub struct PlainContainer<'r> {
-    pub runtime: &'static str,
-    pub id: &'r str,
-    pub name: Option<&'r str>,
-    pub pod: Option<&'r str>,
 }

@@ -9,6 +9,7 @@ pub mod iface;
 pub mod iface_long;
 pub mod json;
 pub mod json_fast;
+pub mod json_record;
 pub mod link;
 pub mod metrics;
 pub mod names;
