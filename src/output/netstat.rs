@@ -5,11 +5,14 @@
 //! addresses cut to 22 characters unless `-W` (`addr_do_one`). `-e` adds User and Inode, `-p`
 //! a 20-wide PID/Program name, `-o` the Timer. Each row is built in one reused `String`.
 
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::ops::{Deref, DerefMut};
 
 use crate::model::{Family, Proto, SockType, Socket, State, TimerKind};
+use crate::source::beside::Made;
 use crate::source::owners::Owners;
-use crate::source::{Group, Listening, Sink};
+use crate::source::{ForkSink, Group, Listening, Sink};
 
 use super::addr::push_u64;
 use super::detail::{self, Detail};
@@ -45,11 +48,36 @@ const STACK_WIDTH: usize = 12;
 /// Width of the Namespace column: "net:[4026532305]" fits; longer names push the row on.
 const NETNS_WIDTH: usize = 16;
 
+/// The name lookups a sink uses: its caller's, or (a fork's) its own.
+enum NamesRef<'a> {
+    Caller(&'a mut Names),
+    Own(Box<Names>),
+}
+
+impl Deref for NamesRef<'_> {
+    type Target = Names;
+    fn deref(&self) -> &Names {
+        match self {
+            NamesRef::Caller(n) => n,
+            NamesRef::Own(n) => n,
+        }
+    }
+}
+
+impl DerefMut for NamesRef<'_> {
+    fn deref_mut(&mut self) -> &mut Names {
+        match self {
+            NamesRef::Caller(n) => n,
+            NamesRef::Own(n) => n,
+        }
+    }
+}
+
 pub struct NetstatText<'a, W: Write> {
     out: W,
     line: String,
     cell: String,
-    names: &'a mut Names,
+    names: NamesRef<'a>,
     owners: Option<&'a Owners>,
     opts: TextOpts,
     listening: Listening,
@@ -71,7 +99,7 @@ impl<'a, W: Write> NetstatText<'a, W> {
             out,
             line: String::with_capacity(256),
             cell: String::with_capacity(64),
-            names,
+            names: NamesRef::Caller(names),
             owners,
             opts,
             listening,
@@ -459,6 +487,69 @@ impl<W: Write> Sink for NetstatText<'_, W> {
 
     fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+
+    /// Numeric listings without processes or cgroup paths only: names and process tables
+    /// are this sink's to look up, once.
+    fn fork(&self, out: File) -> Option<Box<dyn ForkSink>> {
+        let numeric = self.names.numeric;
+        if !(numeric.hosts && numeric.ports) || self.owners.is_some() || self.cgroups.is_some() {
+            return None;
+        }
+        Some(Box::new(TextFork {
+            text: NetstatText {
+                out: BufWriter::with_capacity(64 * 1024, out),
+                line: String::with_capacity(256),
+                cell: String::with_capacity(64),
+                names: NamesRef::Own(Box::new(Names::new(numeric))),
+                owners: None,
+                opts: self.opts,
+                listening: self.listening,
+                cgroups: None,
+                where_cell: self.where_cell.clone(),
+            },
+            rows: 0,
+        }))
+    }
+
+    fn append(&mut self, mut made: Made) -> io::Result<()> {
+        io::copy(&mut made.text, &mut self.out).map(drop)
+    }
+}
+
+/// A fork of [`NetstatText`]: the same columns, rows written to a temporary file.
+struct TextFork {
+    text: NetstatText<'static, BufWriter<File>>,
+    rows: usize,
+}
+
+impl Sink for TextFork {
+    fn group(&mut self, _: Group) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
+        self.rows += 1;
+        self.text.socket(s)
+    }
+
+    fn warning(&mut self, msg: &str) {
+        self.text.warning(msg);
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl ForkSink for TextFork {
+    fn done(self: Box<Self>) -> io::Result<Made> {
+        let mut text = self.text.out.into_inner().map_err(|e| e.into_error())?;
+        text.seek(SeekFrom::Start(0))?;
+        Ok(Made {
+            text,
+            rows: self.rows,
+        })
     }
 }
 

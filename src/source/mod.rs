@@ -5,6 +5,7 @@
 //! no diag module for it (ENOENT), refuses netlink, or `--source proc` is given, that one
 //! table is read from `/proc/net` instead. Records stream to the sink as they are decoded.
 
+pub mod beside;
 pub mod buffer;
 pub mod cgroups;
 pub mod conntrack;
@@ -45,6 +46,23 @@ pub trait Sink {
     fn warning(&mut self, msg: &str);
     /// The listing is complete.
     fn finish(&mut self) -> io::Result<()>;
+    /// A sink like this one that writes its rows to `out` instead, for rows made on
+    /// another thread that must come after this sink's (the IPv6 TCP table beside the
+    /// IPv4 one: [`beside`]). `None` when it cannot do without this one's state (name
+    /// lookups, process tables); the rows then come through this sink in their turn.
+    fn fork(&self, _out: std::fs::File) -> Option<Box<dyn ForkSink>> {
+        None
+    }
+    /// Writes, after everything so far, what a fork of this sink made.
+    fn append(&mut self, _made: beside::Made) -> io::Result<()> {
+        Err(io::Error::other("this sink does not fork"))
+    }
+}
+
+/// A fork of a sink ([`Sink::fork`]), run on another thread.
+pub trait ForkSink: Sink + Send {
+    /// Its rows, written out, for [`Sink::append`].
+    fn done(self: Box<Self>) -> io::Result<beside::Made>;
 }
 
 /// The socket listings, each with its own header.
@@ -296,9 +314,24 @@ struct Spaces<'s> {
     counts: Vec<TcpCounts>,
     /// False once a namespace could not be entered.
     live: Vec<bool>,
-    /// The IPv6 TCP dump (its request's sequence number and its reply), already received
-    /// beside the IPv4 one ([`Spaces::tcp_both`]).
-    early6: Option<netlink::start::Fetched>,
+    /// The IPv6 TCP table, already received beside the IPv4 one ([`Spaces::tcp_both`]).
+    early6: Option<Early6>,
+}
+
+/// How the IPv6 TCP table goes beside the IPv4 one.
+enum Beside {
+    /// Made into rows there, by a fork of the sink.
+    Rows(Box<dyn ForkSink>),
+    /// Its datagrams spilled to this file.
+    Spill(std::fs::File),
+}
+
+/// The IPv6 TCP table, received beside the IPv4 one.
+enum Early6 {
+    /// Rows, written by a fork of the sink: appended in their turn.
+    Rows(beside::Made),
+    /// Its request's sequence number and reply, replayed through the sink in their turn.
+    Fetched(netlink::start::Fetched),
 }
 
 impl<'s> Spaces<'s> {
@@ -366,29 +399,41 @@ impl<'s> Spaces<'s> {
             && self.diags[0].is_some()
             && netlink::ahead::pays(self.counts[0].rows(Family::Inet6))
             && netlink::ahead::pays(self.counts[0].rows(Family::Inet));
+        // The IPv6 rows made on their thread when the sink can fork, else its datagrams
+        // spilled for this thread to replay (beside says why the first is better).
         let second = if both {
-            DiagSocket::open().ok().zip(netlink::spill::tmpfile())
+            DiagSocket::open().ok().and_then(|d| {
+                let fork = netlink::spill::tmpfile().and_then(|f| sink.fork(f));
+                match fork {
+                    Some(k) => Some((d, Beside::Rows(k))),
+                    None => netlink::spill::tmpfile().map(|f| (d, Beside::Spill(f))),
+                }
+            })
         } else {
             None
         };
         let req = second
             .as_ref()
             .and_then(|_| c.first_request(Proto::Tcp, Family::Inet6));
-        let (Some((sock6, file)), Some(req)) = (second, req) else {
+        let (Some((sock6, way)), Some(req)) = (second, req) else {
             return self.table(c, Proto::Tcp, Family::Inet, reach, sink);
         };
         let seq = netlink::request_seq(&req);
+        let (sel, ns) = (c.sel, Some(&self.spaces[0].ns));
+        let here = c.plan(Proto::Tcp, Family::Inet6).is_some_and(|(_, h)| h);
         // Made here: the thread then never calls malloc (no arena of its own).
         let mut buf = vec![0u8; netlink::RECV_BUF];
         std::thread::scope(|s| {
-            let v6 = s.spawn(move || netlink::spill::fetch(&sock6, &req, &mut buf, file));
+            let v6 = s.spawn(move || match way {
+                Beside::Rows(k) => {
+                    beside::rows(&sock6, &req, &mut buf, k, sel, here, ns).map(Early6::Rows)
+                }
+                Beside::Spill(f) => netlink::spill::fetch(&sock6, &req, &mut buf, f)
+                    .map(|sp| Early6::Fetched(netlink::start::Fetched::spilled(seq, sp))),
+            });
             let r = self.table(c, Proto::Tcp, Family::Inet, reach, sink);
-            // A failed spill is not fatal: the IPv6 table is then dumped in its turn.
-            self.early6 = v6
-                .join()
-                .ok()
-                .and_then(Result::ok)
-                .map(|sp| netlink::start::Fetched::spilled(seq, sp));
+            // A failure beside is not fatal: the IPv6 table is then dumped in its turn.
+            self.early6 = v6.join().ok().and_then(Result::ok);
             r
         })
     }
@@ -403,6 +448,13 @@ impl<'s> Spaces<'s> {
         reach: &mut Reach,
         sink: &mut dyn Sink,
     ) -> Result<(), Error> {
+        if proto == Proto::Tcp && family == Family::Inet6 {
+            match self.early6.take() {
+                Some(Early6::Rows(made)) => return sink.append(made).map_err(Error::Output),
+                Some(Early6::Fetched(f)) => self.early6 = Some(Early6::Fetched(f)),
+                None => {}
+            }
+        }
         let todo: Vec<usize> = (0..self.spaces.len())
             .filter(|&i| self.live[i] && !(proto == Proto::Tcp && self.counts[i].empty(family)))
             .collect();
@@ -435,9 +487,15 @@ impl<'s> Spaces<'s> {
                     .and_then(|rx| netlink::start::wait_for(rx, &mut early, k));
                 pace.read(k + 1);
                 c.ns = Some(&spaces[i].ns);
-                let early = (proto == Proto::Tcp && family == Family::Inet6)
-                    .then(|| early6.take())
-                    .flatten();
+                let early = match early6.take() {
+                    Some(Early6::Fetched(f)) if proto == Proto::Tcp && family == Family::Inet6 => {
+                        Some(f)
+                    }
+                    other => {
+                        *early6 = other;
+                        None
+                    }
+                };
                 let how = match fetched.or(early) {
                     Some(f) => Receive::Fetched(f),
                     None if ahead => Receive::Ahead,
@@ -459,6 +517,28 @@ impl<'s> Spaces<'s> {
         }
         Ok(())
     }
+}
+
+/// One message of a sock_diag dump as the row it shows: decoded, kept if the selection
+/// wants it (and the filter, where `here` says the kernel did not run it), placed in `ns`.
+fn row<'p>(
+    sel: &Selection,
+    here: bool,
+    ns: Option<&'p Netns>,
+    proto: Proto,
+    payload: &'p [u8],
+) -> Result<Option<Socket<'p>>, NetlinkError> {
+    let mut s = match proto {
+        Proto::Unix => netlink::unix::decode(payload)?,
+        Proto::Packet => netlink::link::decode_packet(payload)?,
+        Proto::Netlink => netlink::link::decode_netlink(payload)?,
+        p => netlink::inet::InetDiagMsg::new_checked(payload)?.to_socket(p)?,
+    };
+    if !sel.wants(&s) || (here && !sel.matches(&s)) {
+        return Ok(None);
+    }
+    s.netns = ns;
+    Ok(Some(s))
 }
 
 /// How a table's dump is received.
@@ -680,17 +760,10 @@ impl<'a> Collector<'a> {
             let mut out_err: Option<io::Error> = None;
             let (sel, ns) = (self.sel, self.ns);
             let r = netlink::dump(t, &req, seq, &mut self.buf, |_, payload| {
-                let mut s = match proto {
-                    Proto::Unix => netlink::unix::decode(payload)?,
-                    Proto::Packet => netlink::link::decode_packet(payload)?,
-                    Proto::Netlink => netlink::link::decode_netlink(payload)?,
-                    p => netlink::inet::InetDiagMsg::new_checked(payload)?.to_socket(p)?,
-                };
-                if !sel.wants(&s) || (here && !sel.matches(&s)) {
+                let Some(mut s) = row(sel, here, ns, proto, payload)? else {
                     return Ok(());
-                }
+                };
                 printed += 1;
-                s.netns = ns;
                 if let Some(m) = refcnt {
                     s.refcnt = m.get(&s.inode).copied();
                 }

@@ -1,7 +1,8 @@
 //! Big tables take the two-core paths (a receive thread one datagram ahead, and the IPv6
-//! TCP dump beside the IPv4 one, spilled to a temporary file until its turn). Whatever
-//! path is taken, the bytes printed must be exactly those of a run pinned to one core
-//! (which takes neither), in text and in JSON, and every socket must be listed.
+//! TCP dump beside the IPv4 one: formatted there by a fork of the sink for numeric text,
+//! else spilled to a temporary file until its turn). Whatever path is taken, the bytes
+//! printed must be exactly those of a run pinned to one core (which takes neither), in
+//! text and in JSON, and every socket must be listed.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::process::Command;
@@ -52,6 +53,9 @@ fn two_core_paths_print_what_one_core_prints() {
         let sockets = 2 * (2 * PAIRS + 1);
         for args in [
             &["-tan"][..],
+            &["-tane"],
+            &["-tano"],
+            &["-tanp"],
             &["-tan", "--json"],
             &["-tan", "--summary"],
             &["-tln"],
