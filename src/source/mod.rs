@@ -385,9 +385,10 @@ impl<'s> Spaces<'s> {
 
     /// The IPv4 TCP table, with the IPv6 one dumped at the same time on a second socket
     /// and core when both are big and there is one namespace, the current one: the two
-    /// walks of the kernel's hash then run side by side. The IPv6 reply waits for its turn
+    /// walks of the kernel's hash then run side by side. The IPv6 table waits for its turn
     /// in a temporary file (netlink::spill says why not in memory), so the output order
-    /// does not change.
+    /// does not change: as rows a fork of the sink made there ([`beside`]), or as the
+    /// datagrams, replayed through the sink.
     fn tcp_both(
         &mut self,
         c: &mut Collector<'s>,
