@@ -2,10 +2,18 @@
 //! lookup through the system resolver (NSS: /etc/hosts, DNS …) and user names (NSS passwd).
 //! Every `unsafe` block of the crate lives here (and in `sys::net`, the TUN and interface
 //! ioctls of the userspace stack). Also where cgroup2 is mounted, which both the filter
-//! (`cgroup PATH`) and the collection (`-ee`) need.
+//! (`cgroup PATH`) and the collection (`-ee`) need, and how many cores there are.
 #![allow(unsafe_code)]
 
 pub mod net;
+
+/// The cores this process may use (`std::thread::available_parallelism`, 1 when unknown),
+/// asked once: each asking reads the affinity mask and three cgroup files, and a listing
+/// asks before every table, ahead of the dump that decides its wall time.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
 
 /// Where cgroup2 is mounted: `/sys/fs/cgroup` on unified systems, `/sys/fs/cgroup/unified`
 /// on hybrid ones (from `/proc/self/mounts`).

@@ -113,5 +113,5 @@ impl Transport for Ahead<'_, '_> {
 /// start (tens of µs) is small beside the dump.
 pub fn pays(rows: u64) -> bool {
     const MIN_ROWS: u64 = 2_000;
-    rows >= MIN_ROWS && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+    rows >= MIN_ROWS && crate::sys::cores() > 1
 }

@@ -78,7 +78,7 @@ impl Space {
 /// Threads entering namespaces at once: enough to hide the entries' latency, few enough
 /// not to crowd a small machine.
 pub fn workers() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4))
+    crate::sys::cores().clamp(2, 4)
 }
 
 /// Runs `f` inside every space; results in the spaces' order.

@@ -37,7 +37,7 @@ impl Plan {
     pub fn for_this_machine() -> Plan {
         Plan {
             chunk: 4096,
-            threads: thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+            threads: crate::sys::cores().min(8),
         }
     }
 }
