@@ -314,8 +314,11 @@ struct Spaces<'s> {
     counts: Vec<TcpCounts>,
     /// False once a namespace could not be entered.
     live: Vec<bool>,
-    /// The IPv6 TCP table, already received beside the IPv4 one ([`Spaces::tcp_both`]).
-    early6: Option<Early6>,
+    /// The IPv6 TCP dump (its request's sequence number and its reply), already received
+    /// beside the IPv4 one ([`Spaces::tcp_both`]).
+    early6: Option<netlink::start::Fetched>,
+    /// Or its rows, already written by a fork of the sink ([`beside`]).
+    rows6: Option<beside::Made>,
 }
 
 /// How the IPv6 TCP table goes beside the IPv4 one.
@@ -326,11 +329,9 @@ enum Beside {
     Spill(std::fs::File),
 }
 
-/// The IPv6 TCP table, received beside the IPv4 one.
+/// What came of the IPv6 TCP table beside the IPv4 one.
 enum Early6 {
-    /// Rows, written by a fork of the sink: appended in their turn.
     Rows(beside::Made),
-    /// Its request's sequence number and reply, replayed through the sink in their turn.
     Fetched(netlink::start::Fetched),
 }
 
@@ -349,6 +350,7 @@ impl<'s> Spaces<'s> {
             counts: vec![TcpCounts::default(); n],
             live: vec![true; n],
             early6: None,
+            rows6: None,
         };
         if !sel.kernel || sel.source == SourcePref::Proc {
             o.diags.resize_with(n, || None);
@@ -434,7 +436,11 @@ impl<'s> Spaces<'s> {
             });
             let r = self.table(c, Proto::Tcp, Family::Inet, reach, sink);
             // A failure beside is not fatal: the IPv6 table is then dumped in its turn.
-            self.early6 = v6.join().ok().and_then(Result::ok);
+            match v6.join().ok().and_then(Result::ok) {
+                Some(Early6::Rows(made)) => self.rows6 = Some(made),
+                Some(Early6::Fetched(f)) => self.early6 = Some(f),
+                None => {}
+            }
             r
         })
     }
@@ -449,12 +455,11 @@ impl<'s> Spaces<'s> {
         reach: &mut Reach,
         sink: &mut dyn Sink,
     ) -> Result<(), Error> {
-        if proto == Proto::Tcp && family == Family::Inet6 {
-            match self.early6.take() {
-                Some(Early6::Rows(made)) => return sink.append(made).map_err(Error::Output),
-                Some(Early6::Fetched(f)) => self.early6 = Some(Early6::Fetched(f)),
-                None => {}
-            }
+        if proto == Proto::Tcp
+            && family == Family::Inet6
+            && let Some(made) = self.rows6.take()
+        {
+            return sink.append(made).map_err(Error::Output);
         }
         let todo: Vec<usize> = (0..self.spaces.len())
             .filter(|&i| self.live[i] && !(proto == Proto::Tcp && self.counts[i].empty(family)))
@@ -488,15 +493,9 @@ impl<'s> Spaces<'s> {
                     .and_then(|rx| netlink::start::wait_for(rx, &mut early, k));
                 pace.read(k + 1);
                 c.ns = Some(&spaces[i].ns);
-                let early = match early6.take() {
-                    Some(Early6::Fetched(f)) if proto == Proto::Tcp && family == Family::Inet6 => {
-                        Some(f)
-                    }
-                    other => {
-                        *early6 = other;
-                        None
-                    }
-                };
+                let early = (proto == Proto::Tcp && family == Family::Inet6)
+                    .then(|| early6.take())
+                    .flatten();
                 let how = match fetched.or(early) {
                     Some(f) => Receive::Fetched(f),
                     None if ahead => Receive::Ahead,
