@@ -491,12 +491,12 @@ impl<W: Write> Sink for NetstatText<'_, W> {
 
     /// Numeric listings without processes or cgroup paths only: names and process tables
     /// are this sink's to look up, once.
-    fn fork(&self, out: File) -> Option<Box<dyn ForkSink>> {
+    fn fork(&self, out: File) -> Result<Box<dyn ForkSink>, File> {
         let numeric = self.names.numeric;
         if !(numeric.hosts && numeric.ports) || self.owners.is_some() || self.cgroups.is_some() {
-            return None;
+            return Err(out);
         }
-        Some(Box::new(TextFork {
+        Ok(Box::new(TextFork {
             text: NetstatText {
                 out: BufWriter::with_capacity(64 * 1024, out),
                 line: String::with_capacity(256),

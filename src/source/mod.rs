@@ -48,10 +48,11 @@ pub trait Sink {
     fn finish(&mut self) -> io::Result<()>;
     /// A sink like this one that writes its rows to `out` instead, for rows made on
     /// another thread that must come after this sink's (the IPv6 TCP table beside the
-    /// IPv4 one: [`beside`]). `None` when it cannot do without this one's state (name
-    /// lookups, process tables); the rows then come through this sink in their turn.
-    fn fork(&self, _out: std::fs::File) -> Option<Box<dyn ForkSink>> {
-        None
+    /// IPv4 one: [`beside`]). An error when it cannot do without this one's state (name
+    /// lookups, process tables): `out` comes back, and the rows come through this sink
+    /// in their turn.
+    fn fork(&self, out: std::fs::File) -> Result<Box<dyn ForkSink>, std::fs::File> {
+        Err(out)
     }
     /// Writes, after everything so far, what a fork of this sink made.
     fn append(&mut self, _made: beside::Made) -> io::Result<()> {
@@ -405,13 +406,13 @@ impl<'s> Spaces<'s> {
         // The IPv6 rows made on their thread when the sink can fork, else its datagrams
         // spilled for this thread to replay (beside says why the first is better).
         let second = if both {
-            DiagSocket::open().ok().and_then(|d| {
-                let fork = netlink::spill::tmpfile().and_then(|f| sink.fork(f));
-                match fork {
-                    Some(k) => Some((d, Beside::Rows(k))),
-                    None => netlink::spill::tmpfile().map(|f| (d, Beside::Spill(f))),
-                }
-            })
+            DiagSocket::open()
+                .ok()
+                .zip(netlink::spill::tmpfile())
+                .map(|(d, f)| match sink.fork(f) {
+                    Ok(k) => (d, Beside::Rows(k)),
+                    Err(f) => (d, Beside::Spill(f)),
+                })
         } else {
             None
         };
