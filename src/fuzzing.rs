@@ -106,6 +106,9 @@ fn control_request(data: &[u8]) {
     let _ = crate::stack::control::parse_request(&text(data));
 }
 
+/// A CNI result file's name: network, container id, interface.
+const CNI_FILE: &str = "net-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-eth0";
+
 fn runtime_files(data: &[u8]) {
     let t = text(data);
     for line in t.lines() {
@@ -119,7 +122,7 @@ fn runtime_files(data: &[u8]) {
     containers::names::podman_names(&t, &mut std::collections::HashMap::new());
     let _ = containers::names::toml_string(&t, "graphroot");
     let _ = containers::names::kube_log_link(&t);
-    let _ = containers::ports::cni(&format!("net-{}-eth0", "a".repeat(64)), &t);
+    let _ = containers::ports::cni(CNI_FILE, &t);
     if let Some((a, b)) = t.split_at_checked(t.len() / 2) {
         let _ = containers::ports::docker("id", a, b);
     }
