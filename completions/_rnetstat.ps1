@@ -246,6 +246,7 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Only the network namespace of container NAME or ID (a unique id prefix is enough)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Seconds between refreshes (default 1); the rates cover one interval. Given, frames are printed as text instead of the full screen')
             [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Seconds between refreshes (default 1); the rates cover one interval. Given, frames are printed as text instead of the full screen')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Print N frames as text, one an interval, then exit (the first has no rates yet)')
             [CompletionResult]::new('--view', '--view', [CompletionResultType]::ParameterName, 'What the rows are')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Rows per frame')
             [CompletionResult]::new('--rows', '--rows', [CompletionResultType]::ParameterName, 'Rows per frame')

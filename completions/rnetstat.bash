@@ -537,7 +537,7 @@ _rnetstat() {
             return 0
             ;;
         rnetstat__subcmd__top)
-            opts="-N -c -n -h --net --all-netns --container --interval --once --json --view --rows --help"
+            opts="-N -c -n -h --net --all-netns --container --interval --once --count --json --view --rows --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -560,6 +560,10 @@ _rnetstat() {
                     return 0
                     ;;
                 -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --count)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -236,6 +236,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand --container 'Only the network namespace of container NAME or ID (a unique id prefix is enough)'
             cand -c 'Seconds between refreshes (default 1); the rates cover one interval. Given, frames are printed as text instead of the full screen'
             cand --interval 'Seconds between refreshes (default 1); the rates cover one interval. Given, frames are printed as text instead of the full screen'
+            cand --count 'Print N frames as text, one an interval, then exit (the first has no rates yet)'
             cand --view 'What the rows are'
             cand -n 'Rows per frame'
             cand --rows 'Rows per frame'

@@ -178,6 +178,7 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s h -l help -d
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s c -l interval -d 'Seconds between refreshes (default 1); the rates cover one interval. Given, frames are printed as text instead of the full screen' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l count -d 'Print N frames as text, one an interval, then exit (the first has no rates yet)' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l view -d 'What the rows are' -r -f -a "connections\t''
 processes\t''
 containers\t''

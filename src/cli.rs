@@ -259,6 +259,10 @@ pub struct TopArgs {
     #[arg(long = "once")]
     pub once: bool,
 
+    /// Print N frames as text, one an interval, then exit (the first has no rates yet)
+    #[arg(long = "count", value_name = "N", conflicts_with = "once", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+
     /// One JSON document per frame
     #[arg(long = "json")]
     pub json: bool,

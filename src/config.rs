@@ -468,8 +468,10 @@ pub struct TopConfig {
     pub netns: Target,
     pub interval: Duration,
     pub once: bool,
+    /// Frames to print before exiting (`--count`); `None`: until interrupted.
+    pub count: Option<u64>,
     pub json: bool,
-    /// Plain frames even on a terminal (`-c` given).
+    /// Plain frames even on a terminal (`-c` or `--count` given).
     pub frames: bool,
     pub view: crate::output::top::View,
     pub rows: usize,
@@ -502,8 +504,9 @@ impl TopConfig {
             netns: exporter.netns,
             interval: seconds("--interval", a.interval.as_deref().unwrap_or("1"))?,
             once: a.once,
+            count: a.count,
             json: a.json,
-            frames: a.interval.is_some(),
+            frames: a.interval.is_some() || a.count.is_some(),
             view: match a.view {
                 TopView::Connections => View::Connections,
                 TopView::Processes => View::Processes,

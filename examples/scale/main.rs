@@ -3,6 +3,7 @@
 //! ```text
 //! scale [--pairs 1000,10000,50000] [--runs 10] [--rnetstat PATH] [--write FILE]
 //! scale worker v4|v6 COUNT INDEX   (internal: one load process, see pairs.rs)
+//! scale floor [both|v4|v6|unspec|walk]   (the kernel's dumps alone, see floor.rs)
 //! ```
 //! It moves itself into a new network namespace for each load level (root only), so the
 //! load and every listing see only that level's sockets, and nothing leaves that
@@ -10,9 +11,11 @@
 //! Per load level it runs five groups, the commands of a group alternating round by round:
 //! `-tan` (rnetstat, ss, netstat), `-tanp` (the same three), `--json` (rnetstat's JSON
 //! against `ss -tan`), `--peer` (`rnetstat -tanp --peer` against `rnetstat -tanp`) and `top`
-//! (`top --once`, two refreshes, against `rnetstat -tan --info`); the
+//! (ten steady refreshes, from `--count 11` less `--count 1`, and `--once`, against
+//! `rnetstat -tan --info`); the
 //! empty namespace before any load measures start-up cost.
 
+mod floor;
 mod measure;
 mod pairs;
 mod report;
@@ -33,6 +36,21 @@ struct Opts {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("floor") {
+        let Some(ask) = floor::Ask::parse(args.get(1).map(String::as_str)) else {
+            return usage("floor takes both, v4, v6, unspec or walk");
+        };
+        return match floor::run(ask) {
+            Ok(counts) => {
+                println!("{counts:?}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("scale floor: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if args.first().map(String::as_str) == Some("worker") {
         let count = args.get(2).and_then(|c| c.parse().ok());
         let index = args.get(3).and_then(|c| c.parse().ok());
@@ -118,16 +136,26 @@ fn argv(s: &str) -> Vec<String> {
 /// (netstat and `ss -tanp` take minutes there; ss's inode table is superlinear).
 fn groups_big(r: &str) -> Vec<Group> {
     vec![Group::new(
-        "`-tan`, `-tanp`, `--json` and `--summary` beside `ss -tan`",
+        "`-tan`, `-tanp`, `--json` and `--summary` beside `ss -tan` and the kernel's floor",
         vec![
             argv(&format!("{r} -tan")),
             argv(&format!("{r} -tanp")),
             argv(&format!("{r} -tan --json")),
             argv(&format!("{r} -tan --summary")),
             argv("ss -tan"),
+            floor_argv(),
         ],
         4,
     )]
+}
+
+/// This binary's `floor`: the two TCP dumps alone, nothing decoded ([`floor`]).
+fn floor_argv() -> Vec<String> {
+    let me = std::env::current_exe().map_or_else(
+        |_| "scale".to_string(),
+        |p| p.to_string_lossy().into_owned(),
+    );
+    vec![me, "floor".into()]
 }
 
 /// Loads from this many pairs on get [`groups_big`].
@@ -168,8 +196,12 @@ fn groups(r: &str) -> Vec<Group> {
             1,
         ),
         Group::new(
-            "`--summary`: every row decoded, none printed, against ss's text",
-            vec![argv(&format!("{r} -tan --summary")), argv("ss -tan")],
+            "`--summary`: every row decoded, none printed, against ss's text and the kernel's floor",
+            vec![
+                argv(&format!("{r} -tan --summary")),
+                argv("ss -tan"),
+                floor_argv(),
+            ],
             1,
         ),
         Group::new(
@@ -180,12 +212,16 @@ fn groups(r: &str) -> Vec<Group> {
             ],
             1,
         ),
-        // `top --once` samples twice, 10 ms apart: two refreshes.
+        // A steady refresh: `--count 11` less `--count 1` is ten refreshes, each after a
+        // 10 ms sleep, from the walk the first frame took. `--once` is the first frame
+        // alone: two samples, the second naming processes with a walk beside its dump.
         Group::new(
-            "`top`: two refreshes (--once) against -tan --info",
+            "`top`: refreshes (--count, --once) against -tan --info",
             vec![
-                argv(&format!("{r} top --once -c 0.01 --json")),
+                argv(&format!("{r} top --count 11 -c 0.01 --json")),
                 argv(&format!("{r} -tan --info")),
+                argv(&format!("{r} top --count 1 -c 0.01 --json")),
+                argv(&format!("{r} top --once -c 0.01 --json")),
             ],
             1,
         ),

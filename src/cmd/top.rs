@@ -2,8 +2,8 @@
 //! dumps the selected namespaces' TCP sockets with `tcp_info`, and the rates are the
 //! change since the refresh before ([`rates`]), per connection or summed per process,
 //! container or local port ([`top`]). On a terminal it is a full screen (ratatui); with
-//! `--once`, `-c`, `--json` or no terminal it prints plain frames; `--once` takes two
-//! samples an interval apart and prints one.
+//! `--once`, `--count`, `-c`, `--json` or no terminal it prints plain frames; `--once`
+//! takes two samples an interval apart and prints one, `--count N` prints N and exits.
 
 use std::io::{self, Write};
 use std::time::{Instant, SystemTime};
@@ -39,7 +39,7 @@ pub fn run(a: &TopArgs) -> Result<(), Error> {
         before = Some((s.at, s.counters.into_iter().collect()));
         std::thread::sleep(cfg.interval);
     }
-    loop {
+    for frame in 1.. {
         let mut now = sample(&cfg, &proc_root, &spaces, Some(&mut owned))?;
         let seconds = before
             .as_ref()
@@ -60,10 +60,11 @@ pub fn run(a: &TopArgs) -> Result<(), Error> {
         )
         .map_err(Error::Output)?;
         out.flush().map_err(Error::Output)?;
-        if cfg.once {
-            return Ok(());
+        if cfg.once || cfg.count.is_some_and(|n| frame >= n) {
+            break;
         }
         before = Some((now.at, now.counters.into_iter().collect()));
         std::thread::sleep(cfg.interval);
     }
+    Ok(())
 }

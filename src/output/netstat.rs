@@ -491,9 +491,12 @@ impl<W: Write> Sink for NetstatText<'_, W> {
 
     /// Numeric listings without processes or cgroup paths only: names and process tables
     /// are this sink's to look up, once.
-    fn fork(&self, out: File) -> Result<Box<dyn ForkSink>, File> {
+    fn fork<'f>(&self, out: File) -> Result<Box<dyn ForkSink + 'f>, File>
+    where
+        Self: 'f,
+    {
         let numeric = self.names.numeric;
-        if !(numeric.hosts && numeric.ports) || self.owners.is_some() || self.cgroups.is_some() {
+        if !(numeric.hosts && numeric.ports) || self.cgroups.is_some() {
             return Err(out);
         }
         Ok(Box::new(TextFork {
@@ -502,7 +505,7 @@ impl<W: Write> Sink for NetstatText<'_, W> {
                 line: String::with_capacity(256),
                 cell: String::with_capacity(64),
                 names: NamesRef::Own(Box::new(Names::new(numeric))),
-                owners: None,
+                owners: self.owners,
                 opts: self.opts,
                 listening: self.listening,
                 cgroups: None,
@@ -518,12 +521,12 @@ impl<W: Write> Sink for NetstatText<'_, W> {
 }
 
 /// A fork of [`NetstatText`]: the same columns, rows written to a temporary file.
-struct TextFork {
-    text: NetstatText<'static, BufWriter<File>>,
+struct TextFork<'a> {
+    text: NetstatText<'a, BufWriter<File>>,
     rows: usize,
 }
 
-impl Sink for TextFork {
+impl Sink for TextFork<'_> {
     fn group(&mut self, _: Group) -> io::Result<()> {
         Ok(())
     }
@@ -542,7 +545,7 @@ impl Sink for TextFork {
     }
 }
 
-impl ForkSink for TextFork {
+impl ForkSink for TextFork<'_> {
     fn done(self: Box<Self>) -> io::Result<Made> {
         let mut text = self.text.out.into_inner().map_err(|e| e.into_error())?;
         text.seek(SeekFrom::Start(0))?;

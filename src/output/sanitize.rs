@@ -6,6 +6,13 @@
 /// kernel's mark of an abstract unix name) and any later NUL become `@`, as
 /// `/proc/net/unix` shows them.
 pub fn push_sanitized(buf: &mut String, raw: &[u8]) {
+    // Printable ASCII, as most names are, goes in as it is.
+    if raw.iter().all(|b| (0x20..0x7f).contains(b))
+        && let Ok(text) = std::str::from_utf8(raw)
+    {
+        buf.push_str(text);
+        return;
+    }
     for chunk in raw.utf8_chunks() {
         for c in chunk.valid().chars() {
             buf.push(match c {

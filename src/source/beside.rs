@@ -32,7 +32,7 @@ pub fn rows(
     sock: &DiagSocket,
     req: &[u8],
     buf: &mut [u8],
-    mut fork: Box<dyn ForkSink>,
+    mut fork: Box<dyn ForkSink + '_>,
     sel: &Selection,
     here: bool,
     ns: Option<&Netns>,

@@ -7,6 +7,7 @@
 //! lab, `compare`, `-K`): each record detached into its own owned copy.
 
 use std::io;
+use std::iter::Peekable;
 use std::ops::Range;
 
 use crate::model::{CongInfo, Congestion, Forwarded, Peer, Socket};
@@ -48,6 +49,9 @@ impl Sink for Collect {
 
 /// Records per chunk: storage grows by chunks, so it is never copied as it grows.
 const CHUNK: usize = 4096;
+
+/// Records from which a replay is worth a second thread and a temporary file.
+const SPLIT_FROM: usize = 8192;
 
 pub struct Buffered<'n> {
     spaces: &'n [Space],
@@ -134,28 +138,91 @@ impl<'n> Buffered<'n> {
     }
 
     /// Sends every record `keep` accepts on to `sink`, each with the peer and forwards
-    /// `decorate` gives it, and the group headers where they fell.
-    pub fn replay<'s>(
+    /// `decorate` gives it, and the group headers where they fell. A big collection is
+    /// made into rows on two cores: when the sink can fork ([`Sink::fork`]), the second
+    /// half of the last group goes to the fork on a thread of its own (its rows need no
+    /// header), and its text is appended after the first half's.
+    pub fn replay<'s, K, D>(&'s self, sink: &mut dyn Sink, keep: K, decorate: D) -> io::Result<()>
+    where
+        K: Fn(usize, &Socket<'s>) -> bool + Sync,
+        D: Fn(usize) -> (Option<Peer<'s>>, Vec<Forwarded<'s>>) + Sync,
+    {
+        let mut groups = self.groups.iter().peekable();
+        let split = (self.len / 2).max(self.groups.last().map_or(0, |g| g.0));
+        let fork = (self.len >= SPLIT_FROM
+            && self.len - split >= SPLIT_FROM / 4
+            && crate::sys::cores() > 1)
+            .then(super::netlink::spill::tmpfile)
+            .flatten()
+            .and_then(|f| sink.fork(f).ok());
+        let Some(mut fork) = fork else {
+            self.rows(sink, &mut groups, 0..self.len, &keep, &decorate)?;
+            return self.tail(sink, groups);
+        };
+        let (first, second) = std::thread::scope(|sc| {
+            let second = sc.spawn(|| {
+                for i in split..self.len {
+                    self.row(fork.as_mut(), i, &keep, &decorate)?;
+                }
+                fork.done()
+            });
+            let first = self.rows(sink, &mut groups, 0..split, &keep, &decorate);
+            (first, second.join())
+        });
+        first?;
+        let made = second.unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+        // The last group's header, when the second half is all of it.
+        while let Some((_, g)) = groups.next_if(|(at, _)| *at <= split) {
+            sink.group(*g)?;
+        }
+        sink.append(made)?;
+        self.tail(sink, groups)
+    }
+
+    /// Records `range`, each after the headers of the groups that start at or before it.
+    fn rows<'s>(
         &'s self,
         sink: &mut dyn Sink,
-        mut keep: impl FnMut(usize, &Socket<'s>) -> bool,
-        mut decorate: impl FnMut(usize) -> (Option<Peer<'s>>, Vec<Forwarded<'s>>),
+        groups: &mut Peekable<std::slice::Iter<'_, (usize, Group)>>,
+        range: Range<usize>,
+        keep: &impl Fn(usize, &Socket<'s>) -> bool,
+        decorate: &impl Fn(usize) -> (Option<Peer<'s>>, Vec<Forwarded<'s>>),
     ) -> io::Result<()> {
-        let mut groups = self.groups.iter().peekable();
-        for i in 0..self.len {
+        for i in range {
             while let Some((_, g)) = groups.next_if(|(at, _)| *at <= i) {
                 sink.group(*g)?;
             }
-            let s = self.get(i);
-            if keep(i, &s) {
-                let (p, fw) = decorate(i);
-                // A binding of its own, whose lifetime can shrink to the peer's.
-                let mut shown: Socket<'_> = s;
-                shown.peer = p.as_ref();
-                shown.forwards = &fw;
-                sink.socket(&shown)?;
-            }
+            self.row(sink, i, keep, decorate)?;
         }
+        Ok(())
+    }
+
+    /// Record `i`, decorated, when `keep` takes it.
+    fn row<'s, S: Sink + ?Sized>(
+        &'s self,
+        sink: &mut S,
+        i: usize,
+        keep: &impl Fn(usize, &Socket<'s>) -> bool,
+        decorate: &impl Fn(usize) -> (Option<Peer<'s>>, Vec<Forwarded<'s>>),
+    ) -> io::Result<()> {
+        let s = self.get(i);
+        if keep(i, &s) {
+            let (p, fw) = decorate(i);
+            // A binding of its own, whose lifetime can shrink to the peer's.
+            let mut shown: Socket<'_> = s;
+            shown.peer = p.as_ref();
+            shown.forwards = &fw;
+            sink.socket(&shown)?;
+        }
+        Ok(())
+    }
+
+    /// The groups after the last record (empty ones), then the warnings.
+    fn tail(
+        &self,
+        sink: &mut dyn Sink,
+        groups: Peekable<std::slice::Iter<'_, (usize, Group)>>,
+    ) -> io::Result<()> {
         for (_, g) in groups {
             sink.group(*g)?;
         }

@@ -48,10 +48,14 @@ pub trait Sink {
     fn finish(&mut self) -> io::Result<()>;
     /// A sink like this one that writes its rows to `out` instead, for rows made on
     /// another thread that must come after this sink's (the IPv6 TCP table beside the
-    /// IPv4 one: [`beside`]). An error when it cannot do without this one's state (name
-    /// lookups, process tables): `out` comes back, and the rows come through this sink
-    /// in their turn.
-    fn fork(&self, out: std::fs::File) -> Result<Box<dyn ForkSink>, std::fs::File> {
+    /// IPv4 one: [`beside`]; the second half of a held collection, [`buffer`]). It may
+    /// share what this one only reads (the process table), not what it changes: an error
+    /// when it cannot do without that (name lookups): `out` comes back, and the rows come
+    /// through this sink in their turn.
+    fn fork<'f>(&self, out: std::fs::File) -> Result<Box<dyn ForkSink + 'f>, std::fs::File>
+    where
+        Self: 'f,
+    {
         Err(out)
     }
     /// Writes, after everything so far, what a fork of this sink made.
@@ -323,9 +327,9 @@ struct Spaces<'s> {
 }
 
 /// How the IPv6 TCP table goes beside the IPv4 one.
-enum Beside {
+enum Beside<'f> {
     /// Made into rows there, by a fork of the sink.
-    Rows(Box<dyn ForkSink>),
+    Rows(Box<dyn ForkSink + 'f>),
     /// Its datagrams spilled to this file.
     Spill(std::fs::File),
 }

@@ -291,3 +291,30 @@ fn later_frames_name_processes_old_and_new() {
         assert_eq!(seen, 4, "the new connection's ends were not named");
     });
 }
+
+/// `--count N` prints N frames an interval apart, then exits: the first has no rates yet,
+/// each later one covers one interval, and every one names this process's connection.
+#[test]
+fn count_prints_that_many_frames_and_exits() {
+    in_netns("count_prints_that_many_frames_and_exits", || {
+        let l = TcpListener::bind("127.0.0.1:7671").unwrap();
+        let _c = TcpStream::connect("127.0.0.1:7671").unwrap();
+        let _s = l.accept().unwrap();
+        let out = run_ok(&["top", "--count", "3", "-c", "0.2", "--json"]);
+        let frames: Vec<Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON frame per line"))
+            .collect();
+        assert_eq!(frames.len(), 3, "{out}");
+        assert_eq!(frames[0]["interval_s"].as_f64(), Some(0.0));
+        for f in &frames[1..] {
+            let s = f["interval_s"].as_f64().unwrap();
+            assert!((0.2..1.0).contains(&s), "interval {s}");
+        }
+        let me = format!("{}/", std::process::id());
+        for f in &frames {
+            let label = row(f, "127.0.0.1:7671 →")["label"].as_str().unwrap();
+            assert!(label.contains(&me), "{label}");
+        }
+    });
+}

@@ -5,10 +5,12 @@
 //! itself ([`walk`]) runs on every core with one `readlinkat` per fd. Processes and fds that
 //! vanish mid-walk are skipped: that is normal on a live system.
 
+mod index;
 mod walk;
 
-use std::collections::HashMap;
 use std::fs;
+
+use crate::hash::Map;
 
 use super::procfs::ProcRoot;
 
@@ -34,7 +36,9 @@ pub struct ProcInfo {
 pub struct Owners {
     /// (inode, holder), sorted by inode, then pid and fd (netstat shows the lowest pid).
     entries: Vec<(u32, Holder)>,
-    procs: HashMap<u32, ProcInfo>,
+    /// Where each inode's entries start ([`index`]).
+    buckets: index::Buckets,
+    procs: Map<u32, ProcInfo>,
     /// Some process's fds could not be read (EACCES): not every owner is known.
     pub incomplete: bool,
     /// No process's fds could be read at all.
@@ -47,13 +51,11 @@ impl Owners {
         if inode == 0 {
             return &[];
         }
-        let start = self.entries.partition_point(|e| e.0 < inode);
+        let bucket = &self.entries[self.buckets.range(inode, self.entries.len())];
+        let start = bucket.partition_point(|e| e.0 < inode);
         // A socket has one holder or a few: walk them rather than search again.
-        let n = self.entries[start..]
-            .iter()
-            .take_while(|e| e.0 == inode)
-            .count();
-        &self.entries[start..start + n]
+        let n = bucket[start..].iter().take_while(|e| e.0 == inode).count();
+        &bucket[start..start + n]
     }
 
     pub fn process(&self, pid: u32) -> Option<&ProcInfo> {

@@ -9,7 +9,7 @@
 //! means no split). Threads take tasks from one queue and keep their own results, merged
 //! once at the end. One `openat` per task, one `readlinkat` per fd, no allocation per fd.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ffi::CStr;
 use std::io::Write as _;
 use std::mem::MaybeUninit;
@@ -157,7 +157,7 @@ pub fn walk(root: &ProcRoot, plan: Plan) -> Owners {
         all.extend(helpers.into_iter().filter_map(|h| h.join().ok()));
         all
     });
-    let mut procs = HashMap::new();
+    let mut procs = crate::hash::Map::default();
     let mut readable = false;
     for f in found {
         o.entries.extend(f.entries);
@@ -171,6 +171,7 @@ pub fn walk(root: &ProcRoot, plan: Plan) -> Owners {
     // found, walking /proc in pid order).
     o.entries
         .sort_unstable_by_key(|&(inode, h)| (inode, h.pid, h.fd));
+    o.buckets = super::index::Buckets::new(o.entries.iter().map(|e| e.0));
     o
 }
 
