@@ -6,21 +6,41 @@
 //! address as plain dotted IPv4 (net-tools `fix_v4_address`). JSON uses RFC 5952 text,
 //! which is Rust's `Display`.
 
-use std::fmt::Write;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Appends the decimal form of `n` (itoa: two digits a step, one copy).
 pub fn push_u64(buf: &mut String, n: u64) {
-    buf.push_str(itoa::Buffer::new().format(n));
+    let mut b = itoa::Buffer::new();
+    push_ascii(buf, b.format(n).as_bytes());
 }
 
+/// Dotted quad, made on the stack and appended at once.
 pub fn push_ipv4(buf: &mut String, a: Ipv4Addr) {
+    let mut text = [0u8; 15];
+    let mut len = 0;
     for (i, o) in a.octets().into_iter().enumerate() {
         if i > 0 {
-            buf.push('.');
+            text[len] = b'.';
+            len += 1;
         }
-        push_u64(buf, u64::from(o));
+        if o >= 100 {
+            text[len] = b'0' + o / 100;
+            len += 1;
+        }
+        if o >= 10 {
+            text[len] = b'0' + o / 10 % 10;
+            len += 1;
+        }
+        text[len] = b'0' + o % 10;
+        len += 1;
     }
+    push_ascii(buf, &text[..len]);
+}
+
+/// Appends bytes that are all ASCII (digits, dots), with no UTF-8 check to pass.
+fn push_ascii(buf: &mut String, text: &[u8]) {
+    buf.reserve(text.len());
+    buf.extend(text.iter().map(|&b| char::from(b)));
 }
 
 /// glibc `inet_ntop(AF_INET6)`.
@@ -62,10 +82,23 @@ pub fn push_ipv6_ntop(buf: &mut String, a: Ipv6Addr) {
             push_ipv4(buf, Ipv4Addr::new(o[12], o[13], o[14], o[15]));
             return;
         }
-        let _ = write!(buf, "{:x}", w[i]);
+        push_hex(buf, w[i]);
     }
     if best != usize::MAX && best + best_len == 8 {
         buf.push(':');
+    }
+}
+
+/// A 16-bit word in lower-case hex without leading zeros (`%x`).
+fn push_hex(buf: &mut String, w: u16) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut started = false;
+    for shift in [12, 8, 4, 0] {
+        let d = (w >> shift) & 0xf;
+        if d != 0 || started || shift == 0 {
+            started = true;
+            buf.push(char::from(DIGITS[usize::from(d)]));
+        }
     }
 }
 
@@ -124,5 +157,12 @@ mod tests {
         b.clear();
         push_ipv4(&mut b, Ipv4Addr::new(10, 0, 255, 1));
         assert_eq!(b, "10.0.255.1");
+        // Every octet value in every position, against std's Display.
+        for o in 0..=255u8 {
+            let a = Ipv4Addr::new(o, o.wrapping_add(1), o / 3, 255 - o);
+            b.clear();
+            push_ipv4(&mut b, a);
+            assert_eq!(b, a.to_string());
+        }
     }
 }

@@ -23,6 +23,7 @@ pub mod stats;
 pub mod stats_words;
 pub mod summary;
 pub mod table;
+pub mod tally;
 pub mod top;
 pub mod top_app;
 pub mod top_screen;

@@ -552,25 +552,28 @@ impl ForkSink for TextFork<'_> {
         Ok(Made {
             text,
             rows: self.rows,
+            tally: None,
         })
     }
 }
 
+/// Spaces to pad with, in one copy rather than one push each.
+const SPACES: &str = "                                                                ";
+
 /// Pads `s` with spaces to `len` bytes (printf's `%-Ns`; longer text is left as is).
 fn pad_to(s: &mut String, len: usize) {
     while s.len() < len {
-        s.push(' ');
+        let n = (len - s.len()).min(SPACES.len());
+        s.push_str(&SPACES[..n]);
     }
 }
 
 /// Right-aligns a number in `width` (printf's `%Nld`).
 fn right(s: &mut String, n: u64, width: usize) {
-    let start = s.len();
-    push_u64(s, n);
-    let digits = s.len() - start;
-    if digits < width {
-        s.insert_str(start, &"      "[..width - digits]);
-    }
+    let mut b = itoa::Buffer::new();
+    let digits = b.format(n);
+    pad_to(s, s.len() + width.saturating_sub(digits.len()));
+    s.push_str(digits);
 }
 
 fn floor(s: &str, mut n: usize) -> &str {

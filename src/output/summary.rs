@@ -3,33 +3,23 @@
 //! in text and JSON.
 
 use std::collections::BTreeMap;
+use std::fs::File;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::model::{Family, Netns, Proto, Socket, State};
+use crate::model::{Netns, Socket};
 
 use super::netns::{JsonContainer, JsonNetns};
 use super::sanitize::sanitized;
-use crate::source::{Group, Sink};
-
-#[derive(Debug, Default, Serialize)]
-struct Counts {
-    total: u64,
-    ipv4: u64,
-    ipv6: u64,
-    /// State name → sockets in it.
-    states: BTreeMap<&'static str, u64>,
-}
+use super::tally::{Counts, Tally, TallyFork};
+use crate::source::beside::Made;
+use crate::source::{ForkSink, Group, Sink};
 
 pub struct Summary<W: Write> {
     out: W,
     json: bool,
-    /// Counts per namespace too (`-N`, `--all-netns`, `--container`), in the order the
-    /// namespaces first appear: (namespace, protocol name → sockets).
-    per_netns: Option<Vec<(Netns, BTreeMap<&'static str, u64>)>>,
-    /// Protocol name → counts, in the order protocols first appear.
-    protos: Vec<(&'static str, Counts)>,
+    tally: Tally,
     warnings: Vec<String>,
 }
 
@@ -38,28 +28,19 @@ impl<W: Write> Summary<W> {
         Summary {
             out,
             json,
-            per_netns: None,
-            protos: Vec::new(),
+            tally: Tally::default(),
             warnings: Vec::new(),
         }
     }
 
     /// Also counts per namespace.
     pub fn per_netns(mut self, on: bool) -> Self {
-        self.per_netns = on.then(Vec::new);
+        self.tally.per_netns = on.then(Vec::new);
         self
     }
 
     pub fn into_inner(self) -> W {
         self.out
-    }
-}
-
-fn state_name(s: &Socket<'_>) -> &'static str {
-    match (s.proto, s.state) {
-        (_, State::NewSynRecv) => State::SynRecv.name(),
-        (Proto::Udp | Proto::Raw | Proto::Packet | Proto::Netlink, State::Close) => "UNCONN",
-        (_, st) => st.name(),
     }
 }
 
@@ -69,37 +50,7 @@ impl<W: Write> Sink for Summary<W> {
     }
 
     fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
-        let name = s.proto.name();
-        let i = match self.protos.iter().position(|(n, _)| *n == name) {
-            Some(i) => i,
-            None => {
-                self.protos.push((name, Counts::default()));
-                self.protos.len() - 1
-            }
-        };
-        let c = &mut self.protos[i].1;
-        c.total += 1;
-        match s.family {
-            Family::Inet => c.ipv4 += 1,
-            Family::Inet6 => c.ipv6 += 1,
-            _ => {}
-        }
-        *c.states.entry(state_name(s)).or_default() += 1;
-        if let (Some(per), Some(ns)) = (&mut self.per_netns, s.netns) {
-            // Rows come namespace by namespace: the last one is nearly always the one.
-            let last = per
-                .len()
-                .checked_sub(1)
-                .filter(|&l| per[l].0.inode == ns.inode);
-            let i = match last.or_else(|| per.iter().position(|(n, _)| n.inode == ns.inode)) {
-                Some(i) => i,
-                None => {
-                    per.push((ns.clone(), BTreeMap::new()));
-                    per.len() - 1
-                }
-            };
-            *per[i].1.entry(name).or_default() += 1;
-        }
+        self.tally.add(s);
         Ok(())
     }
 
@@ -111,8 +62,39 @@ impl<W: Write> Sink for Summary<W> {
         }
     }
 
+    /// Counting needs nothing of this sink's: a fork counts on its own, and its counts
+    /// are added in [`Sink::append`].
+    fn fork<'f>(&self, out: File) -> Result<Box<dyn ForkSink + 'f>, File>
+    where
+        Self: 'f,
+    {
+        Ok(Box::new(TallyFork {
+            tally: Tally {
+                protos: Vec::new(),
+                per_netns: self.tally.per_netns.as_ref().map(|_| Vec::new()),
+            },
+            warnings: Vec::new(),
+            rows: 0,
+            file: out,
+        }))
+    }
+
+    fn append(&mut self, made: Made) -> io::Result<()> {
+        let taken = made
+            .tally
+            .and_then(|t| t.downcast::<(Tally, Vec<String>)>().ok())
+            .ok_or_else(|| io::Error::other("a summary's fork made no counts"))?;
+        let (tally, warnings) = *taken;
+        self.tally.merge(tally);
+        for w in &warnings {
+            self.warning(w);
+        }
+        Ok(())
+    }
+
     fn finish(&mut self) -> io::Result<()> {
-        let total: u64 = self.protos.iter().map(|(_, c)| c.total).sum();
+        self.tally.names();
+        let total = self.tally.total();
         if self.json {
             #[derive(Serialize)]
             struct Doc<'a> {
@@ -131,8 +113,8 @@ impl<W: Write> Sink for Summary<W> {
             }
             let doc = Doc {
                 total,
-                protocols: self.protos.iter().map(|(n, c)| (*n, c)).collect(),
-                namespaces: self.per_netns.as_ref().map(|per| {
+                protocols: self.tally.protos.iter().map(|(n, c)| (*n, c)).collect(),
+                namespaces: self.tally.per_netns.as_ref().map(|per| {
                     per.iter()
                         .map(|(ns, p)| PerNetns {
                             netns: JsonNetns::new(ns),
@@ -151,7 +133,7 @@ impl<W: Write> Sink for Summary<W> {
         writeln!(self.out, "Total: {total}")?;
         writeln!(self.out)?;
         writeln!(self.out, "Transport Total     IPv4      IPv6")?;
-        for (name, c) in &self.protos {
+        for (name, c) in &self.tally.protos {
             let upper = name.to_ascii_uppercase();
             writeln!(
                 self.out,
@@ -160,7 +142,7 @@ impl<W: Write> Sink for Summary<W> {
             )?;
         }
         writeln!(self.out)?;
-        for (name, c) in &self.protos {
+        for (name, c) in &self.tally.protos {
             let states: Vec<String> = c.states.iter().map(|(s, n)| format!("{s} {n}")).collect();
             writeln!(
                 self.out,
@@ -169,7 +151,7 @@ impl<W: Write> Sink for Summary<W> {
                 states.join(", ")
             )?;
         }
-        if let Some(per) = self.per_netns.take() {
+        if let Some(per) = self.tally.per_netns.take() {
             self.per_netns_text(&per)?;
         }
         self.out.flush()
@@ -179,7 +161,7 @@ impl<W: Write> Sink for Summary<W> {
 impl<W: Write> Summary<W> {
     /// `Namespace  Total  TCP  UDP …`: one row per namespace, then the total.
     fn per_netns_text(&mut self, per: &[(Netns, BTreeMap<&'static str, u64>)]) -> io::Result<()> {
-        let protos: Vec<&'static str> = self.protos.iter().map(|(n, _)| *n).collect();
+        let protos: Vec<&'static str> = self.tally.protos.iter().map(|(n, _)| *n).collect();
         let labels: Vec<String> = per
             .iter()
             .map(|(ns, _)| sanitized(&ns.label().to_string()))
@@ -206,6 +188,7 @@ impl<W: Write> Summary<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Family, Proto, State};
 
     #[test]
     fn counts_by_protocol_family_and_state() {

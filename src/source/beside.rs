@@ -18,10 +18,13 @@ use crate::model::{Netns, Proto};
 use super::netlink::{self, DiagSocket};
 use super::{ForkSink, Selection};
 
-/// What a fork made: its rows as the sink writes them, from the start of `text`.
+/// What a fork made: its rows as the sink writes them, from the start of `text`; or,
+/// from a sink that prints no rows (`--summary`), what it took from them, for its own
+/// `append` to take back (this layer cannot name an output type).
 pub struct Made {
     pub text: File,
     pub rows: usize,
+    pub tally: Option<Box<dyn std::any::Any + Send>>,
 }
 
 /// Sends `req` (an IPv6 TCP dump) on `sock` and gives every row to `fork`, as

@@ -526,6 +526,7 @@ impl<'s> Spaces<'s> {
 
 /// One message of a sock_diag dump as the row it shows: decoded, kept if the selection
 /// wants it (and the filter, where `here` says the kernel did not run it), placed in `ns`.
+#[inline(always)]
 fn row<'p>(
     sel: &Selection,
     here: bool,

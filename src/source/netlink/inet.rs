@@ -204,6 +204,7 @@ impl<'a> InetDiagMsg<'a> {
     }
 
     /// Decodes into a record. Unknown families and states are errors, not panics.
+    #[inline(always)]
     pub fn to_socket(&self, proto: Proto) -> Result<Socket<'a>, NetlinkError> {
         let family = match i32::from(self.family()) {
             libc::AF_INET => Family::Inet,
