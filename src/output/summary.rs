@@ -79,6 +79,10 @@ impl<W: Write> Sink for Summary<W> {
         }))
     }
 
+    fn counts_only(&self) -> bool {
+        true
+    }
+
     fn append(&mut self, made: Made) -> io::Result<()> {
         let taken = made
             .tally

@@ -169,6 +169,10 @@ impl Sink for TallyFork {
     fn finish(&mut self) -> io::Result<()> {
         Ok(())
     }
+
+    fn counts_only(&self) -> bool {
+        true
+    }
 }
 
 impl ForkSink for TallyFork {

@@ -43,7 +43,17 @@ pub fn rows(
     let seq = netlink::request_seq(req);
     let mut write_err = None;
     let mut t: &DiagSocket = sock;
+    let mut light = super::Light::new(fork.as_ref(), sel, here, Proto::Tcp, ns);
     let r = netlink::dump(&mut t, req, seq, buf, |_, payload| {
+        if let Some(l) = &mut light {
+            let Some(s) = l.row(sel, payload)? else {
+                return Ok(());
+            };
+            return fork.socket(s).map_err(|e| {
+                write_err = Some(e);
+                NetlinkError::Malformed(String::new())
+            });
+        }
         let Some(s) = super::row(sel, here, ns, Proto::Tcp, payload)? else {
             return Ok(());
         };

@@ -62,6 +62,12 @@ pub trait Sink {
     fn append(&mut self, _made: beside::Made) -> io::Result<()> {
         Err(io::Error::other("this sink does not fork"))
     }
+    /// Whether this sink reads no more of a record than its protocol, family, state,
+    /// addresses and namespace (`--summary` counts). Inet rows for it are then decoded
+    /// without their attributes and timer, when no filter runs here.
+    fn counts_only(&self) -> bool {
+        false
+    }
 }
 
 /// A fork of a sink ([`Sink::fork`]), run on another thread.
@@ -481,9 +487,12 @@ impl<'s> Spaces<'s> {
         let prefetch = requests.len() == todo.len() && requests.len() > 1;
         let workers = netns::workers();
         let pace = netlink::start::Pace::new(2 * workers);
-        // One big table in one namespace: receive it on a second core (netlink::ahead).
+        // One big table in one namespace: receive it on a second core (netlink::ahead),
+        // unless the rows are only counted: then they cost less than handing each
+        // datagram over between threads.
         let ahead = todo.len() == 1
             && proto == Proto::Tcp
+            && !sink.counts_only()
             && netlink::ahead::pays(self.counts[todo[0]].rows(family));
         let (spaces, diags, early6) = (self.spaces, &self.diags, &mut self.early6);
         let mut lost = Vec::new();
@@ -545,6 +554,43 @@ fn row<'p>(
     }
     s.netns = ns;
     Ok(Some(s))
+}
+
+/// Inet rows for a sink that only counts ([`Sink::counts_only`]): one record, its fixed
+/// header's fields written over for each message, no timer or attributes decoded, so no
+/// record is made or moved per row.
+struct Light<'n> {
+    s: Socket<'n>,
+}
+
+impl<'n> Light<'n> {
+    /// For `proto`'s rows to `sink`, when it only counts and no filter runs here (it could
+    /// look at more); `None` for other sinks and for non-inet tables.
+    fn new(
+        sink: &(impl Sink + ?Sized),
+        sel: &Selection,
+        here: bool,
+        proto: Proto,
+        ns: Option<&'n Netns>,
+    ) -> Option<Light<'n>> {
+        let inet = !matches!(proto, Proto::Unix | Proto::Packet | Proto::Netlink);
+        (inet && sink.counts_only() && !(here && sel.filter.is_some())).then(|| {
+            let mut s = Socket::inet(proto, Family::Inet);
+            s.netns = ns;
+            Light { s }
+        })
+    }
+
+    /// The row of one message, when the selection wants it.
+    #[inline(always)]
+    fn row(
+        &mut self,
+        sel: &Selection,
+        payload: &[u8],
+    ) -> Result<Option<&Socket<'n>>, NetlinkError> {
+        netlink::inet::InetDiagMsg::new_checked(payload)?.head_into(&mut self.s)?;
+        Ok(sel.wants(&self.s).then_some(&self.s))
+    }
 }
 
 /// How a table's dump is received.
@@ -765,7 +811,18 @@ impl<'a> Collector<'a> {
             let req = self.request(proto, family, code.as_deref(), seq);
             let mut out_err: Option<io::Error> = None;
             let (sel, ns) = (self.sel, self.ns);
+            let mut light = Light::new(sink, sel, here, proto, ns).filter(|_| refcnt.is_none());
             let r = netlink::dump(t, &req, seq, &mut self.buf, |_, payload| {
+                if let Some(l) = &mut light {
+                    let Some(s) = l.row(sel, payload)? else {
+                        return Ok(());
+                    };
+                    printed += 1;
+                    return sink.socket(s).map_err(|e| {
+                        out_err = Some(e);
+                        NetlinkError::Malformed(String::new())
+                    });
+                }
                 let Some(mut s) = row(sel, here, ns, proto, payload)? else {
                     return Ok(());
                 };

@@ -206,15 +206,39 @@ impl<'a> InetDiagMsg<'a> {
     /// Decodes into a record. Unknown families and states are errors, not panics.
     #[inline(always)]
     pub fn to_socket(&self, proto: Proto) -> Result<Socket<'a>, NetlinkError> {
-        let family = match i32::from(self.family()) {
+        let mut s = self.head(proto)?;
+        if matches!(proto, Proto::Tcp | Proto::Mptcp | Proto::Sctp) {
+            s.timer = Some(Timer {
+                kind: TimerKind::from_kernel(self.timer()),
+                expires_ms: self.expires(),
+                retrans: u32::from(self.retrans()),
+            });
+        }
+        super::attrs::inet(self.attrs(), &mut s);
+        Ok(s)
+    }
+
+    /// The record from the fixed header alone (`struct inet_diag_msg`): no timer, no
+    /// attributes.
+    #[inline(always)]
+    fn head(&self, proto: Proto) -> Result<Socket<'a>, NetlinkError> {
+        let mut s = Socket::inet(proto, Family::Inet);
+        self.head_into(&mut s)?;
+        Ok(s)
+    }
+
+    /// Writes the fixed header's fields (family, state, queues, addresses, inode, uid,
+    /// cookie, interface) over `s`, and nothing else: a record of this protocol with no
+    /// timer and no attributes stays one. Enough to count sockets by state and family.
+    #[inline(always)]
+    pub fn head_into(&self, s: &mut Socket<'_>) -> Result<(), NetlinkError> {
+        s.family = match i32::from(self.family()) {
             libc::AF_INET => Family::Inet,
             libc::AF_INET6 => Family::Inet6,
             f => return Err(NetlinkError::Malformed(format!("unexpected family {f}"))),
         };
-        let state = State::from_kernel(self.state())
+        s.state = State::from_kernel(self.state())
             .ok_or_else(|| NetlinkError::Malformed(format!("unknown state {}", self.state())))?;
-        let mut s = Socket::inet(proto, family);
-        s.state = state;
         s.recv_q = self.rqueue();
         s.send_q = self.wqueue();
         // src()/dst() are Some for both families accepted above.
@@ -230,15 +254,7 @@ impl<'a> InetDiagMsg<'a> {
         s.uid = self.uid();
         s.cookie = self.cookie();
         s.bound_dev = self.ifindex();
-        if matches!(proto, Proto::Tcp | Proto::Mptcp | Proto::Sctp) {
-            s.timer = Some(Timer {
-                kind: TimerKind::from_kernel(self.timer()),
-                expires_ms: self.expires(),
-                retrans: u32::from(self.retrans()),
-            });
-        }
-        super::attrs::inet(self.attrs(), &mut s);
-        Ok(s)
+        Ok(())
     }
 }
 
@@ -318,6 +334,47 @@ mod tests {
             .unwrap();
         assert_eq!(s.family, Family::Inet6);
         assert_eq!(s.local.addr, "::ffff:1.2.3.4".parse::<IpAddr>().unwrap());
+    }
+
+    /// One record reused for row after row (`--summary`) is each row's header exactly:
+    /// nothing of the previous row stays, and it matches the full decode's fields.
+    #[test]
+    fn a_reused_record_takes_each_header_whole() {
+        let four = fixture();
+        let mut six = fixture();
+        six[0] = 10; // AF_INET6
+        six[1] = 10; // LISTEN
+        six[8..24].copy_from_slice(&"2001:db8::1".parse::<Ipv6Addr>().unwrap().octets());
+        let mut s = Socket::inet(Proto::Tcp, Family::Inet);
+        for b in [&six, &four, &six] {
+            let m = InetDiagMsg::new_checked(b).unwrap();
+            m.head_into(&mut s).unwrap();
+            let full = m.to_socket(Proto::Tcp).unwrap();
+            assert_eq!(
+                (s.family, s.state, s.local, s.remote, s.recv_q, s.send_q),
+                (
+                    full.family,
+                    full.state,
+                    full.local,
+                    full.remote,
+                    full.recv_q,
+                    full.send_q
+                )
+            );
+            assert_eq!(
+                (s.inode, s.uid, s.cookie, s.bound_dev),
+                (full.inode, full.uid, full.cookie, full.bound_dev)
+            );
+            assert_eq!(s.timer, None, "the header alone has no timer");
+        }
+        let mut bad = fixture();
+        bad[0] = 99;
+        assert!(
+            InetDiagMsg::new_checked(&bad)
+                .unwrap()
+                .head_into(&mut s)
+                .is_err()
+        );
     }
 
     #[test]
