@@ -515,6 +515,13 @@ impl<W: Write> Sink for NetstatText<'_, W> {
         }))
     }
 
+    /// The row's columns all come from the fixed header unless a timer, a detail line or
+    /// a peer is asked for.
+    fn header_only(&self) -> bool {
+        let o = &self.opts;
+        !(o.timers || o.extend_more || o.memory || o.info || o.peer)
+    }
+
     fn append(&mut self, mut made: Made) -> io::Result<()> {
         io::copy(&mut made.text, &mut self.out).map(drop)
     }
@@ -542,6 +549,10 @@ impl Sink for TextFork<'_> {
 
     fn finish(&mut self) -> io::Result<()> {
         Ok(())
+    }
+
+    fn header_only(&self) -> bool {
+        self.text.header_only()
     }
 }
 

@@ -62,11 +62,17 @@ pub trait Sink {
     fn append(&mut self, _made: beside::Made) -> io::Result<()> {
         Err(io::Error::other("this sink does not fork"))
     }
-    /// Whether this sink reads no more of a record than its protocol, family, state,
-    /// addresses and namespace (`--summary` counts). Inet rows for it are then decoded
-    /// without their attributes and timer, when no filter runs here.
+    /// Whether this sink only counts records (`--summary`): its rows cost less than
+    /// handing each datagram over to a receive thread, so none is started for it.
     fn counts_only(&self) -> bool {
         false
+    }
+    /// Whether this sink reads no more of an inet record than its fixed header (`struct
+    /// inet_diag_msg`): protocol, family, state, queues, addresses, inode, uid, cookie and
+    /// namespace; no timer, no attribute. Its inet rows are then decoded from the header
+    /// alone, into one record reused row after row, when no filter runs here.
+    fn header_only(&self) -> bool {
+        self.counts_only()
     }
 }
 
@@ -556,16 +562,16 @@ fn row<'p>(
     Ok(Some(s))
 }
 
-/// Inet rows for a sink that only counts ([`Sink::counts_only`]): one record, its fixed
-/// header's fields written over for each message, no timer or attributes decoded, so no
-/// record is made or moved per row.
+/// Inet rows for a sink that reads only their header ([`Sink::header_only`]): one record,
+/// its fixed header's fields written over for each message, no timer or attributes
+/// decoded, so no record is made or moved per row.
 struct Light<'n> {
     s: Socket<'n>,
 }
 
 impl<'n> Light<'n> {
-    /// For `proto`'s rows to `sink`, when it only counts and no filter runs here (it could
-    /// look at more); `None` for other sinks and for non-inet tables.
+    /// For `proto`'s rows to `sink`, when it reads only the header and no filter runs here
+    /// (it could look at more); `None` for other sinks and for non-inet tables.
     fn new(
         sink: &(impl Sink + ?Sized),
         sel: &Selection,
@@ -574,7 +580,7 @@ impl<'n> Light<'n> {
         ns: Option<&'n Netns>,
     ) -> Option<Light<'n>> {
         let inet = !matches!(proto, Proto::Unix | Proto::Packet | Proto::Netlink);
-        (inet && sink.counts_only() && !(here && sel.filter.is_some())).then(|| {
+        (inet && sink.header_only() && !(here && sel.filter.is_some())).then(|| {
             let mut s = Socket::inet(proto, Family::Inet);
             s.netns = ns;
             Light { s }
