@@ -97,7 +97,6 @@ impl<W: Write> Sink for Summary<W> {
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        self.tally.names();
         let total = self.tally.total();
         if self.json {
             #[derive(Serialize)]
@@ -147,7 +146,7 @@ impl<W: Write> Sink for Summary<W> {
         }
         writeln!(self.out)?;
         for (name, c) in &self.tally.protos {
-            let states: Vec<String> = c.states.iter().map(|(s, n)| format!("{s} {n}")).collect();
+            let states: Vec<String> = c.states().iter().map(|(s, n)| format!("{s} {n}")).collect();
             writeln!(
                 self.out,
                 "{:<9} {}",

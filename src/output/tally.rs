@@ -22,11 +22,29 @@ pub struct Counts {
     pub total: u64,
     pub ipv4: u64,
     pub ipv6: u64,
-    /// State name → sockets in it (filled from `by_state` by [`Tally::names`]).
-    pub states: BTreeMap<&'static str, u64>,
-    /// Sockets per state slot, counted without comparing names.
-    #[serde(skip)]
+    /// Sockets per state slot, counted without comparing names; shown by name.
+    #[serde(rename = "states", serialize_with = "by_name")]
     by_state: [u64; SLOTS],
+}
+
+impl Counts {
+    /// State name → sockets in it, for the states that have any.
+    pub fn states(&self) -> BTreeMap<&'static str, u64> {
+        named(&self.by_state)
+    }
+}
+
+fn named(by_state: &[u64; SLOTS]) -> BTreeMap<&'static str, u64> {
+    by_state
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(i, n)| (slot_name(i), *n))
+        .collect()
+}
+
+fn by_name<S: serde::Serializer>(by_state: &[u64; SLOTS], ser: S) -> Result<S::Ok, S::Error> {
+    ser.collect_map(named(by_state))
 }
 
 /// The slot of a socket's state, as the summary names it: SYN_RECV for a request
@@ -101,17 +119,6 @@ impl Tally {
                 let mine = namespace(per, &ns);
                 for (name, n) in counts {
                     *mine.entry(name).or_default() += n;
-                }
-            }
-        }
-    }
-
-    /// Fills each protocol's state names from its slots, for printing.
-    pub fn names(&mut self) {
-        for (_, c) in &mut self.protos {
-            for (i, &n) in c.by_state.iter().enumerate() {
-                if n > 0 {
-                    c.states.insert(slot_name(i), n);
                 }
             }
         }
@@ -219,19 +226,17 @@ mod tests {
         socks[..2].iter().for_each(|s| first.add(s));
         socks[2..].iter().for_each(|s| second.add(s));
         first.merge(second);
-        whole.names();
-        first.names();
         let view = |t: &Tally| {
             t.protos
                 .iter()
-                .map(|(n, c)| (*n, c.total, c.ipv4, c.ipv6, c.states.clone()))
+                .map(|(n, c)| (*n, c.total, c.ipv4, c.ipv6, c.states()))
                 .collect::<Vec<_>>()
         };
         assert_eq!(view(&first), view(&whole));
         let tcp = &whole.protos[0].1;
-        assert_eq!(tcp.states.get("SYN_RECV"), Some(&2));
-        assert_eq!(whole.protos[1].1.states.get("UNCONN"), Some(&1));
-        assert_eq!(whole.protos[2].1.states.get("CLOSE"), Some(&1));
+        assert_eq!(tcp.states().get("SYN_RECV"), Some(&2));
+        assert_eq!(whole.protos[1].1.states().get("UNCONN"), Some(&1));
+        assert_eq!(whole.protos[2].1.states().get("CLOSE"), Some(&1));
         assert_eq!(whole.total(), 6);
     }
 }

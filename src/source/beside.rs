@@ -45,19 +45,18 @@ pub fn rows(
     let mut t: &DiagSocket = sock;
     let mut light = super::Light::new(fork.as_ref(), sel, here, Proto::Tcp, ns);
     let r = netlink::dump(&mut t, req, seq, buf, |_, payload| {
-        if let Some(l) = &mut light {
-            let Some(s) = l.row(sel, payload)? else {
-                return Ok(());
-            };
-            return fork.socket(s).map_err(|e| {
-                write_err = Some(e);
-                NetlinkError::Malformed(String::new())
-            });
-        }
-        let Some(s) = super::row(sel, here, ns, Proto::Tcp, payload)? else {
+        let full;
+        let shown = match &mut light {
+            Some(l) => l.row(sel, payload)?,
+            None => {
+                full = super::row(sel, here, ns, Proto::Tcp, payload)?;
+                full.as_ref()
+            }
+        };
+        let Some(s) = shown else {
             return Ok(());
         };
-        fork.socket(&s).map_err(|e| {
+        fork.socket(s).map_err(|e| {
             write_err = Some(e);
             NetlinkError::Malformed(String::new())
         })

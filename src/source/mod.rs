@@ -819,28 +819,27 @@ impl<'a> Collector<'a> {
             let (sel, ns) = (self.sel, self.ns);
             let mut light = Light::new(sink, sel, here, proto, ns).filter(|_| refcnt.is_none());
             let r = netlink::dump(t, &req, seq, &mut self.buf, |_, payload| {
-                if let Some(l) = &mut light {
-                    let Some(s) = l.row(sel, payload)? else {
-                        return Ok(());
-                    };
-                    printed += 1;
-                    return sink.socket(s).map_err(|e| {
-                        out_err = Some(e);
-                        NetlinkError::Malformed(String::new())
-                    });
-                }
-                let Some(mut s) = row(sel, here, ns, proto, payload)? else {
+                let full;
+                let shown = match &mut light {
+                    Some(l) => l.row(sel, payload)?,
+                    None => {
+                        full = row(sel, here, ns, proto, payload)?.map(|mut s| {
+                            if let Some(m) = refcnt {
+                                s.refcnt = m.get(&s.inode).copied();
+                            }
+                            s
+                        });
+                        full.as_ref()
+                    }
+                };
+                let Some(s) = shown else {
                     return Ok(());
                 };
                 printed += 1;
-                if let Some(m) = refcnt {
-                    s.refcnt = m.get(&s.inode).copied();
-                }
-                if let Err(e) = sink.socket(&s) {
+                sink.socket(s).map_err(|e| {
                     out_err = Some(e);
-                    return Err(NetlinkError::Malformed(String::new()));
-                }
-                Ok(())
+                    NetlinkError::Malformed(String::new())
+                })
             });
             if let Some(e) = out_err {
                 return Err(Error::Output(e));
