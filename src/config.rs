@@ -225,8 +225,9 @@ impl Config {
 fn filter_of(cli: &Cli) -> Result<Option<Filter>, Error> {
     let mut words: Vec<String> = Vec::new();
     if let Some(path) = &cli.filter_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Usage(format!("-F {}: {e}", path.display())))?;
+        let bytes = crate::safe_file::read_input(path, crate::safe_file::MAX_INPUT)
+            .map_err(|e| Error::Usage(format!("-F: {e}")))?;
+        let text = String::from_utf8_lossy(&bytes);
         words.extend(
             text.lines()
                 .map(|l| l.split('#').next().unwrap_or("").trim())
@@ -275,15 +276,23 @@ fn stats_opts(cli: &Cli, v4: bool, v6: bool, other: bool) -> Result<StatsOpts, E
     })
 }
 
-/// A number of seconds in (0, 86400], for `-c` and `--auto`.
+/// The shortest interval any command takes: a shorter one only burns a core.
+pub const MIN_INTERVAL: f64 = 0.05;
+/// The longest: a day.
+pub const MAX_INTERVAL: f64 = 86_400.0;
+
+/// A number of seconds from [`MIN_INTERVAL`] to [`MAX_INTERVAL`], for every interval and
+/// timeout (`-c`, `--interval`, `--timeout`, `--auto`): one rule and one message.
 fn seconds(flag: &str, s: &str) -> Result<Duration, Error> {
-    s.parse()
+    s.trim()
+        .parse()
         .ok()
-        .filter(|v: &f64| v.is_finite() && *v > 0.0 && *v <= 86_400.0)
+        .filter(|v: &f64| (MIN_INTERVAL..=MAX_INTERVAL).contains(v))
         .map(Duration::from_secs_f64)
         .ok_or_else(|| {
             Error::Usage(format!(
-                "{flag}: '{s}' is not a number of seconds between 0 and 86400"
+                "{flag}: '{}' is not a number of seconds from {MIN_INTERVAL} to {MAX_INTERVAL}",
+                crate::output::sanitize::quoted(s)
             ))
         })
 }
@@ -581,9 +590,11 @@ impl LabConfig {
             auto: a
                 .auto
                 .as_deref()
-                .map(|v| match v.parse::<f64>() {
+                .map(|v| match v.trim().parse::<f64>() {
                     Ok(0.0) => Ok(Duration::ZERO),
-                    _ => seconds("--auto", v),
+                    _ => seconds("--auto", v).map_err(|e| {
+                        Error::Usage(format!("{e}, or 0 for no pause"))
+                    }),
                 })
                 .transpose()?,
             scenario,
@@ -783,6 +794,18 @@ mod tests {
         assert!(matches!(cfg(&["-A", "ipx"]), Err(Error::Usage(_))));
         assert!(matches!(cfg(&["-c", "0"]), Err(Error::Usage(_))));
         assert!(matches!(cfg(&["-c", "abc"]), Err(Error::Usage(_))));
+        // Guards against `-c 1e-300` and `-c 0.0001` burning a core.
+        for bad in ["1e-300", "0.0001", "0.049", "86401", "inf", "NaN"] {
+            let e = cfg(&["-c", bad]).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                format!("-c: '{bad}' is not a number of seconds from 0.05 to 86400"),
+            );
+        }
+        assert_eq!(
+            cfg(&["-c", "0.05"]).unwrap().continuous,
+            Some(Duration::from_millis(50))
+        );
         assert_eq!(
             cfg(&["-c"]).unwrap().continuous,
             Some(Duration::from_secs(1))

@@ -40,6 +40,10 @@ pub enum Error {
     #[error("{0}")]
     Permission(String),
 
+    /// A file not written, or not read back, by [`crate::safe_file`].
+    #[error("{0}")]
+    File(#[from] crate::safe_file::FileError),
+
     /// The work was done in part; the message says what was not.
     #[error("{0}")]
     Partial(String),

@@ -18,15 +18,18 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::Error;
 use crate::model::stats::{Counter, Section, StatsFile};
+use crate::safe_file::OutFile;
 
 const MAGIC: &str = "rnetstat-stats-history 1";
+const MAGIC_LINE: &str = "rnetstat-stats-history 1\n";
+/// A history holds a few hundred counters; a file much larger than that is not one.
+const MAX_BYTES: u64 = 4 << 20;
 
 /// The counters saved by an earlier run.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,18 +94,21 @@ impl History {
         &self.path
     }
 
-    /// The previous run's counters, or `None` when there are none for this namespace; an
-    /// unreadable or damaged file is a warning, not an error.
-    pub fn load(&self, warnings: &mut Vec<String>) -> Option<Saved> {
-        let text = match fs::read_to_string(&self.path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
-            Err(e) => {
-                warnings.push(format!("cannot read {}: {e}", self.path.display()));
-                return None;
-            }
+    /// The file as [`OutFile`] sees it: 0600, and ours only if it starts with our header.
+    fn file(&self) -> OutFile<'_> {
+        OutFile::new(&self.path).mode(0o600).magic(MAGIC_LINE.as_bytes())
+    }
+
+    /// The previous run's counters, or `None` when there are none for this namespace. A
+    /// damaged history of ours is a warning, not an error; something at the path that is
+    /// not ours (no header, not a regular file, another user's) is an error, and is neither
+    /// used nor replaced.
+    pub fn load(&self, warnings: &mut Vec<String>) -> Result<Option<Saved>, Error> {
+        let Some(bytes) = self.file().read(MAX_BYTES)? else {
+            return Ok(None);
         };
-        match parse(&text) {
+        let text = String::from_utf8_lossy(&bytes);
+        Ok(match parse(&text) {
             Ok((netns, _)) if netns != self.netns => {
                 warnings.push(format!(
                     "{} was saved in another network namespace; not used",
@@ -115,34 +121,25 @@ impl History {
                 warnings.push(format!("{}: {why}; not used", self.path.display()));
                 None
             }
-        }
+        })
     }
 
-    /// Saves `sections`, read at `taken`, for the next run.
-    pub fn save(&self, sections: &[Section], taken: f64) -> io::Result<()> {
+    /// Saves `sections`, read at `taken`, for the next run (the directory made 0700 if it
+    /// is missing).
+    pub fn save(&self, sections: &[Section], taken: f64) -> Result<(), Error> {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::DirBuilder::new()
                 .recursive(true)
                 .mode(0o700)
-                .create(dir)?;
+                .create(dir)
+                .map_err(|e| Error::Proc {
+                    path: dir.to_path_buf(),
+                    source: e,
+                })?;
         }
         let text = format(self.netns, sections, taken);
-        let mut aside = self.path.clone().into_os_string();
-        aside.push(format!(".{}.tmp", std::process::id()));
-        let aside = PathBuf::from(aside);
-        let written = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&aside)
-            .and_then(|mut f| f.write_all(text.as_bytes()));
-        match written.and_then(|()| fs::rename(&aside, &self.path)) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                let _ = fs::remove_file(&aside);
-                Err(e)
-            }
-        }
+        self.file().write(|w| w.write_all(text.as_bytes()))?;
+        Ok(())
     }
 }
 
@@ -242,10 +239,10 @@ mod tests {
             netns: 7,
         };
         let mut warnings = Vec::new();
-        assert_eq!(h.load(&mut warnings), None);
+        assert_eq!(h.load(&mut warnings).unwrap(), None);
         h.save(&sample(), 1000.5).unwrap();
         h.save(&sample(), 1001.25).unwrap();
-        let saved = h.load(&mut warnings).unwrap();
+        let saved = h.load(&mut warnings).unwrap().unwrap();
         assert_eq!(saved.sections, sample());
         assert_eq!(saved.taken, 1001.25);
         assert_eq!(saved.age(1003.0), Some(1.75));
@@ -258,7 +255,7 @@ mod tests {
         assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
 
         let other = History { path, netns: 8 };
-        assert_eq!(other.load(&mut warnings), None);
+        assert_eq!(other.load(&mut warnings).unwrap(), None);
         assert!(
             warnings[0].contains("another network namespace"),
             "{warnings:?}"
@@ -274,7 +271,6 @@ mod tests {
             netns: 1,
         };
         for (text, why) in [
-            ("hello\n", "not an rnetstat history file"),
             ("rnetstat-stats-history 1\nnetns x\n", "a bad `netns` line"),
             ("rnetstat-stats-history 1\nnetns 1\n", "no `taken` line"),
             (
@@ -288,8 +284,24 @@ mod tests {
         ] {
             fs::write(&path, text).unwrap();
             let mut warnings = Vec::new();
-            assert_eq!(h.load(&mut warnings), None, "{text}");
+            assert_eq!(h.load(&mut warnings).unwrap(), None, "{text}");
             assert!(warnings[0].contains(why), "{text}: {warnings:?}");
         }
+    }
+
+    #[test]
+    fn what_is_not_a_history_is_neither_used_nor_replaced() {
+        // Guards against RNETSTAT_HISTORY=/etc/passwd replacing /etc/passwd.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("passwd");
+        fs::write(&path, "root:x:0:0::/root:/bin/sh\n").unwrap();
+        let h = History {
+            path: path.clone(),
+            netns: 1,
+        };
+        let e = h.load(&mut Vec::new()).unwrap_err().to_string();
+        assert!(e.contains("not written by rnetstat; not replaced"), "{e}");
+        assert!(h.save(&sample(), 1.0).is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "root:x:0:0::/root:/bin/sh\n");
     }
 }

@@ -21,6 +21,7 @@ pub mod history;
 pub mod lab;
 pub mod model;
 pub mod output;
+pub mod safe_file;
 pub mod serve;
 pub mod source;
 pub mod stack;

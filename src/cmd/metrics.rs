@@ -2,13 +2,13 @@
 //! collector. [`scrape`] is the collection `serve` repeats for every request.
 
 use std::io::Write;
-use std::path::Path;
 use std::time::Instant;
 
 use crate::cli::MetricsArgs;
 use crate::config::{ExporterConfig, MetricsConfig};
 use crate::error::Error;
 use crate::model::Netns;
+use crate::safe_file::OutFile;
 use crate::output::metrics::encode::{self, Format};
 use crate::output::metrics::{Aggregate, Finished};
 use crate::source::Selection;
@@ -68,6 +68,10 @@ pub fn scrape(cfg: &ExporterConfig, proc_root: &ProcRoot) -> Result<(Finished, f
 
 pub fn run(a: &MetricsArgs) -> Result<(), Error> {
     let cfg = MetricsConfig::from_args(a)?;
+    if let Some(path) = &cfg.output {
+        // A path that cannot be written is refused before the collection, not after it.
+        OutFile::new(path).check()?;
+    }
     let (mut done, seconds) = scrape(&cfg.exporter, &ProcRoot::default())?;
     for w in &done.warnings {
         eprintln!("rnetstat: warning: {w}");
@@ -91,60 +95,8 @@ pub fn run(a: &MetricsArgs) -> Result<(), Error> {
             encode::write(&mut out, &done.exposition, format).map_err(Error::Output)?;
             out.flush().map_err(Error::Output)
         }
-        Some(path) => write_atomically(path, |f| encode::write(f, &done.exposition, format)),
-    }
-}
-
-/// Writes `path` through a temporary file in its directory, renamed over it, so a reader
-/// (node_exporter's textfile collector) never sees half a file.
-fn write_atomically(
-    path: &Path,
-    body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), Error> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::Usage(format!("--output {}: not a file name", path.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let fail = |e: std::io::Error| Error::Proc {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    let result = (|| {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        body(&mut f)?;
-        f.flush()?;
-        f.get_ref().sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(fail)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn output_file_is_replaced_whole() {
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("rnetstat.prom");
-        std::fs::write(&p, "old\n").unwrap();
-        write_atomically(&p, |f| f.write_all(b"new\n")).unwrap();
-        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new\n");
-        // A failed write leaves the old file and no temporary one.
-        let r = write_atomically(&p, |_| Err(std::io::Error::other("boom")));
-        assert!(r.is_err());
-        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new\n");
-        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+        Some(path) => OutFile::new(path)
+            .write(|f| encode::write(f, &done.exposition, format))
+            .map_err(Error::from),
     }
 }

@@ -34,7 +34,10 @@ impl Memory {
         };
         let history = delta.then(|| History::locate(inode)).transpose()?;
         let mut pending = Vec::new();
-        let before = history.as_ref().and_then(|h| h.load(&mut pending));
+        let before = match &history {
+            Some(h) => h.load(&mut pending)?,
+            None => None,
+        };
         if let (Some(h), None) = (&history, &before) {
             pending.push(format!(
                 "no earlier `-s --delta` run in this network namespace: showing the counts since \
@@ -105,9 +108,7 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
                 crate::output::stats::render(&mut world.out, &list, &r).map_err(Error::Output)?;
             }
             if let Some(h) = &m.history {
-                if let Err(e) = h.save(&now, taken) {
-                    eprintln!("rnetstat: warning: cannot save {}: {e}", h.path().display());
-                }
+                h.save(&now, taken)?;
                 m.before = Some(Saved {
                     taken,
                     sections: now,

@@ -29,20 +29,55 @@ pub struct FilterError {
     pub span: Range<usize>,
 }
 
+/// The most characters of a filter an error quotes: a filter may be a 1 MiB `-F` file.
+const QUOTE: usize = 200;
+
 impl fmt::Display for FilterError {
-    /// `filter: MSG`, then the expression with carets under the bad token.
+    /// `filter: MSG`, then the expression with carets under the bad token: at most
+    /// [`QUOTE`] characters of it around that token, control characters shown as `?`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "filter: {}", self.msg)?;
-        writeln!(f, "  {}", self.text)?;
-        let width = self.text[self.span.start..self.span.end.min(self.text.len())]
-            .chars()
-            .count()
-            .max(1);
-        let lead = self.text[..self.span.start.min(self.text.len())]
-            .chars()
-            .count();
+        let chars: Vec<char> = self.text.chars().collect();
+        let at = |byte: usize| self.text[..floor(&self.text, byte)].chars().count();
+        let start = at(self.span.start);
+        let end = at(self.span.end).max(start + 1);
+        let lo = if chars.len() <= QUOTE {
+            0
+        } else {
+            start
+                .saturating_sub(QUOTE / 3)
+                .min(chars.len() - QUOTE)
+        };
+        let hi = (lo + QUOTE).min(chars.len());
+        let mut line = String::new();
+        if lo > 0 {
+            line.push('…');
+        }
+        line.extend(chars[lo..hi].iter().map(|&c| shown(c)));
+        if hi < chars.len() {
+            line.push('…');
+        }
+        let lead = start - lo + usize::from(lo > 0);
+        let width = end.min(hi.max(start + 1)) - start;
+        let msg: String = self.msg.chars().take(QUOTE).map(shown).collect();
+        let more = if self.msg.chars().nth(QUOTE).is_some() { "…" } else { "" };
+        writeln!(f, "filter: {msg}{more}")?;
+        writeln!(f, "  {line}")?;
         write!(f, "  {}{}", " ".repeat(lead), "^".repeat(width))
     }
+}
+
+/// A character as an error shows it: control characters (escape, bell) as `?`.
+fn shown(c: char) -> char {
+    if c.is_control() { '?' } else { c }
+}
+
+/// `byte` moved down to a character boundary of `s` (and at most its length).
+fn floor(s: &str, byte: usize) -> usize {
+    let mut b = byte.min(s.len());
+    while !s.is_char_boundary(b) {
+        b -= 1;
+    }
+    b
 }
 
 /// Tokenises the words of an expression (command-line arguments, or lines of a `-F` file).
@@ -137,5 +172,27 @@ mod tests {
             e.to_string(),
             "filter: bad\n  dst 10.0.0.1/8  sport\n      ^^^^^^^^^^"
         );
+    }
+
+    #[test]
+    fn errors_quote_a_bounded_sanitised_excerpt() {
+        // Guards against a 177 KB filter echoed whole, escape bytes and all.
+        let long = format!("{} \x1b[2Jbad", "sport = :1 or ".repeat(1000));
+        let e = FilterError {
+            msg: format!("unknown word `{}`", "\x07".repeat(300)),
+            span: long.len() - 7..long.len(),
+            text: long,
+        };
+        let text = e.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines.iter().all(|l| l.chars().count() <= QUOTE + 20), "{text}");
+        assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
+        assert!(lines[1].starts_with("  …") && lines[1].ends_with("?[2Jbad"), "{text}");
+        // The carets still sit under the bad word.
+        let caret = lines[2].find('^').unwrap();
+        let word = lines[1].find("?[2Jbad").unwrap();
+        assert_eq!(lines[1][..word].chars().count(), lines[2][..caret].chars().count());
+        assert_eq!(lines[2].trim().len(), 7);
     }
 }

@@ -27,6 +27,7 @@ use std::io;
 
 use crate::config::{LabConfig, ScenarioSource};
 use crate::error::Error;
+use crate::safe_file::{MAX_INPUT, OutFile, read_input};
 use crate::sys::net as netdev;
 
 /// Which way a packet crossed the lab's link, in words.
@@ -78,8 +79,7 @@ pub fn run(cfg: &LabConfig) -> Result<(), Error> {
             format!("scenario {n}"),
         ),
         ScenarioSource::File(p) => (
-            std::fs::read_to_string(p)
-                .map_err(|e| Error::Usage(format!("--script {}: {e}", p.display())))?,
+            String::from_utf8_lossy(&read_input(p, MAX_INPUT)?).into_owned(),
             p.display().to_string(),
         ),
     };
@@ -88,6 +88,10 @@ pub fn run(cfg: &LabConfig) -> Result<(), Error> {
         return Err(Error::Permission(
             "rnetstat lab needs root (CAP_SYS_ADMIN for a network namespace, CAP_NET_ADMIN for the TUN device)".into(),
         ));
+    }
+    // Outputs that cannot be written are refused before the scenario runs, not after.
+    for p in [&cfg.pcap, &cfg.ladder_svg].into_iter().flatten() {
+        OutFile::new(p).check()?;
     }
     netdev::unshare_netns().map_err(Error::Stack)?;
     netdev::link_up("lo", None, None).map_err(Error::Stack)?;
@@ -108,8 +112,7 @@ pub fn run(cfg: &LabConfig) -> Result<(), Error> {
     }
     report::side_by_side(&mut io::stdout().lock(), &runs).map_err(Error::Stack)?;
     if let Some(p) = &cfg.pcap {
-        pcapng::write_file(p, &runs)
-            .map_err(|e| Error::Stack(io::Error::new(e.kind(), format!("{}: {e}", p.display()))))?;
+        OutFile::new(p).write(|w| w.write_all(&pcapng::encode(&runs)))?;
         println!(
             "pcapng: {} ({} packets)",
             p.display(),
@@ -117,8 +120,7 @@ pub fn run(cfg: &LabConfig) -> Result<(), Error> {
         );
     }
     if let Some(p) = &cfg.ladder_svg {
-        std::fs::write(p, svg::render(&runs))
-            .map_err(|e| Error::Stack(io::Error::new(e.kind(), format!("{}: {e}", p.display()))))?;
+        OutFile::new(p).write(|w| w.write_all(svg::render(&runs).as_bytes()))?;
         println!("ladder: {}", p.display());
     }
     let failed: Vec<String> = runs

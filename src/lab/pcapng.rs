@@ -6,8 +6,6 @@
 //!
 //! All blocks are little-endian, padded to 32 bits, with their total length at both ends.
 
-use std::io::{self, Write};
-use std::path::Path;
 
 use crate::stack::impair::Fate;
 
@@ -107,12 +105,6 @@ fn comment(r: &Run, p: &super::record::Sent) -> String {
         p.after.kernel.brief(),
         p.after.stack.brief()
     )
-}
-
-pub fn write_file(path: &Path, runs: &[Run]) -> io::Result<()> {
-    let mut f = std::fs::File::create(path)?;
-    f.write_all(&encode(runs))?;
-    f.sync_all()
 }
 
 #[cfg(test)]

@@ -35,6 +35,19 @@ pub fn sanitized(raw: &str) -> String {
     s
 }
 
+/// At most 200 characters of `raw`, sanitized as by [`push_sanitized`], with `…` when
+/// there was more: how an error quotes what it was given.
+pub fn quoted(raw: &str) -> String {
+    const MAX: usize = 200;
+    let cut = raw.char_indices().nth(MAX).map_or(raw.len(), |(i, _)| i);
+    let mut s = String::with_capacity(cut + 3);
+    push_sanitized(&mut s, raw[..cut].as_bytes());
+    if cut < raw.len() {
+        s.push('…');
+    }
+    s
+}
+
 /// A unix name as text: `@` for the abstract namespace's leading NUL, the rest verbatim
 /// (invalid UTF-8 replaced). For JSON, where the encoder escapes control characters.
 pub fn unix_name(raw: &[u8]) -> String {
@@ -48,6 +61,15 @@ pub fn unix_name(raw: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quotes_are_bounded_and_sanitized() {
+        assert_eq!(quoted("1e-300"), "1e-300");
+        assert_eq!(quoted("\x1b[2J"), "?[2J");
+        let long = quoted(&"x".repeat(10_000));
+        assert_eq!(long.chars().count(), 201);
+        assert!(long.ends_with('…'));
+    }
 
     #[test]
     fn control_characters_are_replaced() {

@@ -17,6 +17,7 @@ mod netns;
 mod package;
 mod peers;
 mod procfs_fixture;
+mod root_safety;
 mod routes;
 mod ss_depth;
 mod stack;
