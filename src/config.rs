@@ -592,9 +592,8 @@ impl LabConfig {
                 .as_deref()
                 .map(|v| match v.trim().parse::<f64>() {
                     Ok(0.0) => Ok(Duration::ZERO),
-                    _ => seconds("--auto", v).map_err(|e| {
-                        Error::Usage(format!("{e}, or 0 for no pause"))
-                    }),
+                    _ => seconds("--auto", v)
+                        .map_err(|e| Error::Usage(format!("{e}, or 0 for no pause"))),
                 })
                 .transpose()?,
             scenario,

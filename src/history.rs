@@ -96,7 +96,9 @@ impl History {
 
     /// The file as [`OutFile`] sees it: 0600, and ours only if it starts with our header.
     fn file(&self) -> OutFile<'_> {
-        OutFile::new(&self.path).mode(0o600).magic(MAGIC_LINE.as_bytes())
+        OutFile::new(&self.path)
+            .mode(0o600)
+            .magic(MAGIC_LINE.as_bytes())
     }
 
     /// The previous run's counters, or `None` when there are none for this namespace. A
@@ -302,6 +304,9 @@ mod tests {
         let e = h.load(&mut Vec::new()).unwrap_err().to_string();
         assert!(e.contains("not written by rnetstat; not replaced"), "{e}");
         assert!(h.save(&sample(), 1.0).is_err());
-        assert_eq!(fs::read_to_string(&path).unwrap(), "root:x:0:0::/root:/bin/sh\n");
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "root:x:0:0::/root:/bin/sh\n"
+        );
     }
 }

@@ -38,14 +38,12 @@ fn printable(text: &str) -> String {
         if i > 0 {
             out.push('\n');
         }
-        let mut n = 0;
-        for c in line.chars() {
+        for (n, c) in line.chars().enumerate() {
             if n == LINE {
                 out.push('…');
                 break;
             }
             out.push(if c.is_control() && c != '\t' { '?' } else { c });
-            n += 1;
         }
     }
     out

@@ -83,7 +83,10 @@ impl fmt::Display for FileError {
                 f,
                 "the file there belongs to uid {uid}, not to this user; not replaced"
             ),
-            Why::NotOurs => write!(f, "the file there was not written by rnetstat; not replaced"),
+            Why::NotOurs => write!(
+                f,
+                "the file there was not written by rnetstat; not replaced"
+            ),
             Why::TooLarge(limit) if limit % (1 << 20) == 0 => {
                 write!(f, "larger than {} MiB", limit >> 20)
             }

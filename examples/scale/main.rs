@@ -213,15 +213,15 @@ fn groups(r: &str) -> Vec<Group> {
             1,
         ),
         // A steady refresh: `--count 11` less `--count 1` is ten refreshes, each after a
-        // 10 ms sleep, from the walk the first frame took. `--once` is the first frame
+        // 50 ms sleep (the shortest interval), from the walk the first frame took. `--once` is the first frame
         // alone: two samples, the second naming processes with a walk beside its dump.
         Group::new(
             "`top`: refreshes (--count, --once) against -tan --info",
             vec![
-                argv(&format!("{r} top --count 11 -c 0.01 --json")),
+                argv(&format!("{r} top --count 11 -c 0.05 --json")),
                 argv(&format!("{r} -tan --info")),
-                argv(&format!("{r} top --count 1 -c 0.01 --json")),
-                argv(&format!("{r} top --once -c 0.01 --json")),
+                argv(&format!("{r} top --count 1 -c 0.05 --json")),
+                argv(&format!("{r} top --once -c 0.05 --json")),
             ],
             1,
         ),

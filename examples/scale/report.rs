@@ -223,7 +223,7 @@ pub fn targets(empty: &Level, top: &Level) -> String {
     for (what, v, limit) in rows {
         row(what, v, limit);
     }
-    if let Some(once) = ratio(top, "`top`", "rnetstat top --once -c 0.01 --json") {
+    if let Some(once) = ratio(top, "`top`", "rnetstat top --once -c 0.05 --json") {
         let _ = writeln!(
             s,
             "\n`top --once` (two samples, the second named by a /proc walk beside its dump) \
@@ -244,12 +244,12 @@ pub fn targets(empty: &Level, top: &Level) -> String {
 }
 
 /// One steady `top` refresh against `-tan --info`: ten refreshes (`--count 11` less
-/// `--count 1`), less the 10 ms each slept before it, divided by ten.
+/// `--count 1`), less the 50 ms each slept before it, divided by ten.
 fn refresh(l: &Level) -> Option<f64> {
-    let (g, eleven) = find(l, "`top`", "rnetstat top --count 11 -c 0.01 --json")?;
-    let (_, one) = find(l, "`top`", "rnetstat top --count 1 -c 0.01 --json")?;
+    let (g, eleven) = find(l, "`top`", "rnetstat top --count 11 -c 0.05 --json")?;
+    let (_, one) = find(l, "`top`", "rnetstat top --count 1 -c 0.05 --json")?;
     let ten = g.median(eleven).as_secs_f64() - g.median(one).as_secs_f64();
-    Some((ten / 10.0 - 0.01) / g.median(g.reference).as_secs_f64())
+    Some((ten / 10.0 - 0.05) / g.median(g.reference).as_secs_f64())
 }
 
 /// How time and memory grow with N, per tool, from the `-tan` groups.

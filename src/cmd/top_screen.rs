@@ -1,13 +1,14 @@
 //! `top`'s full screen: the terminal's side (raw mode, the alternate screen, keys), around
-//! the app state of `output::top_app` and the drawing of `output::top_screen`. The terminal
-//! is restored on quit, on SIGTERM and on a panic.
+//! the app state of `output::top_app` and the drawing of `output::top_screen`. It ends, and
+//! the terminal is restored, on `q`, Ctrl-C, SIGTERM, SIGINT, SIGHUP, a panic, and when the
+//! terminal goes away (end of file or an error on it: a killed tmux session, a dropped SSH
+//! connection), which [`Tty::wait`] sees: it reads the keys itself.
 
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{self, Event, KeyCode, KeyEventKind};
 use crossterm::execute;
 use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::Terminal;
@@ -39,24 +40,83 @@ impl Drop for Restore {
     }
 }
 
-fn key(code: KeyCode) -> Option<Key> {
-    Some(match code {
-        KeyCode::Tab => Key::Tab,
-        KeyCode::Esc => Key::Esc,
-        KeyCode::Enter => Key::Enter,
-        KeyCode::Backspace => Key::Backspace,
-        KeyCode::Up => Key::Up,
-        KeyCode::Down => Key::Down,
-        KeyCode::Char(c) => Key::Char(c),
-        _ => return None,
-    })
+/// The terminal `top` reads keys from: standard input if it is a terminal, else
+/// `/dev/tty`. Read here, not by crossterm's event reader, which retries a read of 0 bytes
+/// (or an error) for ever once the terminal is gone.
+enum Tty {
+    Stdin,
+    Opened(std::fs::File),
+}
+
+/// What waiting on the terminal found.
+#[derive(Debug, PartialEq, Eq)]
+enum Input {
+    Keys(Vec<Key>),
+    Nothing,
+    Gone,
+}
+
+impl Tty {
+    fn open() -> io::Result<Tty> {
+        use std::io::IsTerminal;
+        if io::stdin().is_terminal() {
+            Ok(Tty::Stdin)
+        } else {
+            std::fs::File::open("/dev/tty").map(Tty::Opened)
+        }
+    }
+
+    /// Waits up to `wait` for keys. A terminal that hung up, reports an error, or reads
+    /// end of file is gone.
+    fn wait(&self, wait: Duration) -> Input {
+        use rustix::event::{PollFd, PollFlags, Timespec};
+        use std::os::fd::AsFd;
+        let stdin = io::stdin();
+        let fd = match self {
+            Tty::Stdin => stdin.as_fd(),
+            Tty::Opened(f) => f.as_fd(),
+        };
+        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+        let timeout = Timespec {
+            tv_sec: wait.as_secs() as i64,
+            tv_nsec: i64::from(wait.subsec_nanos()),
+        };
+        match rustix::event::poll(&mut fds, Some(&timeout)) {
+            Ok(0) | Err(rustix::io::Errno::INTR) => return Input::Nothing,
+            Err(_) => return Input::Gone,
+            Ok(_) => {}
+        }
+        if fds[0]
+            .revents()
+            .intersects(PollFlags::ERR | PollFlags::NVAL)
+        {
+            return Input::Gone;
+        }
+        let mut buf = [0u8; 256];
+        match rustix::io::read(fd, &mut buf) {
+            Ok(0) => Input::Gone,
+            Ok(n) => {
+                let mut keys = Vec::new();
+                crate::output::top_keys::decode(&buf[..n], &mut keys);
+                Input::Keys(keys)
+            }
+            Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => Input::Nothing,
+            Err(_) => Input::Gone,
+        }
+    }
 }
 
 pub fn run(mut cfg: TopConfig, proc_root: &ProcRoot, spaces: &[Space]) -> Result<(), Error> {
     let term_err = |e: io::Error| Error::Output(e);
     let stop = Arc::new(AtomicBool::new(false));
-    let _ = signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&stop));
-    let _ = signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(&stop));
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ] {
+        signal_hook::flag::register(sig, Arc::clone(&stop)).map_err(term_err)?;
+    }
+    let tty = Tty::open().map_err(term_err)?;
     terminal::enable_raw_mode().map_err(term_err)?;
     let _restore = Restore;
     let hook = std::panic::take_hook();
@@ -94,30 +154,27 @@ pub fn run(mut cfg: TopConfig, proc_root: &ProcRoot, spaces: &[Space]) -> Result
         let wait = next
             .saturating_duration_since(Instant::now())
             .min(Duration::from_millis(250));
-        if !event::poll(wait).map_err(term_err)? {
-            continue;
-        }
-        let Event::Key(k) = event::read().map_err(term_err)? else {
-            continue;
+        let keys = match tty.wait(wait) {
+            Input::Nothing => continue,
+            Input::Gone => break,
+            Input::Keys(k) => k,
         };
-        if k.kind != KeyEventKind::Press {
-            continue;
-        }
-        let Some(k) = key(k.code) else { continue };
-        match app.key(k) {
-            Action::Quit => break,
-            Action::Filter(f) if f.trim().is_empty() => cfg.selection.filter = None,
-            Action::Filter(f) => {
-                let words: Vec<String> = f.split_whitespace().map(str::to_string).collect();
-                match Filter::parse(&words) {
-                    Ok(p) => {
-                        cfg.selection.filter = Some(p);
-                        next = Instant::now();
+        for k in keys {
+            match app.key(k) {
+                Action::Quit => return Ok(()),
+                Action::Filter(f) if f.trim().is_empty() => cfg.selection.filter = None,
+                Action::Filter(f) => {
+                    let words: Vec<String> = f.split_whitespace().map(str::to_string).collect();
+                    match Filter::parse(&words) {
+                        Ok(p) => {
+                            cfg.selection.filter = Some(p);
+                            next = Instant::now();
+                        }
+                        Err(e) => app.filter_failed(f, &e.to_string()),
                     }
-                    Err(e) => app.message = Some(format!("filter: {e}")),
                 }
+                Action::None => {}
             }
-            Action::None => {}
         }
     }
     Ok(())

@@ -43,9 +43,7 @@ impl fmt::Display for FilterError {
         let lo = if chars.len() <= QUOTE {
             0
         } else {
-            start
-                .saturating_sub(QUOTE / 3)
-                .min(chars.len() - QUOTE)
+            start.saturating_sub(QUOTE / 3).min(chars.len() - QUOTE)
         };
         let hi = (lo + QUOTE).min(chars.len());
         let mut line = String::new();
@@ -59,7 +57,11 @@ impl fmt::Display for FilterError {
         let lead = start - lo + usize::from(lo > 0);
         let width = end.min(hi.max(start + 1)) - start;
         let msg: String = self.msg.chars().take(QUOTE).map(shown).collect();
-        let more = if self.msg.chars().nth(QUOTE).is_some() { "…" } else { "" };
+        let more = if self.msg.chars().nth(QUOTE).is_some() {
+            "…"
+        } else {
+            ""
+        };
         writeln!(f, "filter: {msg}{more}")?;
         writeln!(f, "  {line}")?;
         write!(f, "  {}{}", " ".repeat(lead), "^".repeat(width))
@@ -186,13 +188,22 @@ mod tests {
         let text = e.to_string();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert!(lines.iter().all(|l| l.chars().count() <= QUOTE + 20), "{text}");
+        assert!(
+            lines.iter().all(|l| l.chars().count() <= QUOTE + 20),
+            "{text}"
+        );
         assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
-        assert!(lines[1].starts_with("  …") && lines[1].ends_with("?[2Jbad"), "{text}");
+        assert!(
+            lines[1].starts_with("  …") && lines[1].ends_with("?[2Jbad"),
+            "{text}"
+        );
         // The carets still sit under the bad word.
         let caret = lines[2].find('^').unwrap();
         let word = lines[1].find("?[2Jbad").unwrap();
-        assert_eq!(lines[1][..word].chars().count(), lines[2][..caret].chars().count());
+        assert_eq!(
+            lines[1][..word].chars().count(),
+            lines[2][..caret].chars().count()
+        );
         assert_eq!(lines[2].trim().len(), 7);
     }
 }

@@ -26,6 +26,7 @@ pub mod table;
 pub mod tally;
 pub mod top;
 pub mod top_app;
+pub mod top_keys;
 pub mod top_screen;
 pub mod view;
 

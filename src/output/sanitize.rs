@@ -41,7 +41,7 @@ pub fn quoted(raw: &str) -> String {
     const MAX: usize = 200;
     let cut = raw.char_indices().nth(MAX).map_or(raw.len(), |(i, _)| i);
     let mut s = String::with_capacity(cut + 3);
-    push_sanitized(&mut s, raw[..cut].as_bytes());
+    push_sanitized(&mut s, &raw.as_bytes()[..cut]);
     if cut < raw.len() {
         s.push('…');
     }

@@ -13,6 +13,8 @@ pub enum Key {
     Up,
     Down,
     Char(char),
+    /// Ctrl-C (or Ctrl-D): quits, even while a filter is being typed.
+    Interrupt,
 }
 
 /// How rows are ordered.
@@ -72,6 +74,9 @@ impl App {
     }
 
     pub fn key(&mut self, k: Key) -> Action {
+        if k == Key::Interrupt {
+            return Action::Quit;
+        }
         if let Some(t) = &mut self.typing {
             match k {
                 Key::Enter => {
@@ -80,7 +85,10 @@ impl App {
                     self.filter = f.clone();
                     return Action::Filter(f);
                 }
-                Key::Esc => self.typing = None,
+                Key::Esc => {
+                    self.typing = None;
+                    self.message = None;
+                }
                 Key::Backspace => {
                     t.pop();
                 }
@@ -90,6 +98,8 @@ impl App {
             return Action::None;
         }
         match k {
+            // Esc first dismisses a message; with none shown, it quits.
+            Key::Esc if self.message.is_some() => self.message = None,
             Key::Char('q') | Key::Esc => return Action::Quit,
             Key::Tab => {
                 self.view = match self.view {
@@ -118,6 +128,14 @@ impl App {
             _ => {}
         }
         Action::None
+    }
+
+    /// A filter typed at `/` that did not parse: the prompt opens again with it, and the
+    /// error beside it, so Esc cancels the prompt (and does not quit) and Enter retries.
+    pub fn filter_failed(&mut self, typed: String, error: &str) {
+        let first = error.lines().next().unwrap_or(error);
+        self.message = Some(crate::output::sanitize::quoted(first));
+        self.typing = Some(typed);
     }
 
     /// `rows` in this app's order.
@@ -162,5 +180,26 @@ mod tests {
         assert_eq!(a.typing, None);
         assert_eq!(a.key(Key::Char('q')), Action::Quit);
         assert_eq!(App::new(View::Ports).key(Key::Esc), Action::Quit);
+        // Ctrl-C quits, even at the prompt.
+        let mut a = App::new(View::Ports);
+        a.key(Key::Char('/'));
+        assert_eq!(a.key(Key::Interrupt), Action::Quit);
+    }
+
+    #[test]
+    fn esc_after_a_filter_error_cancels_the_prompt_and_does_not_quit() {
+        // Guards against Esc quitting top while a filter error made the prompt look open.
+        let mut a = App::new(View::Connections);
+        a.key(Key::Char('/'));
+        for c in "sport =".chars() {
+            a.key(Key::Char(c));
+        }
+        assert_eq!(a.key(Key::Enter), Action::Filter("sport =".into()));
+        a.filter_failed("sport =".into(), "filter: expected a port\n  sport =\n  ^");
+        assert_eq!(a.typing.as_deref(), Some("sport ="));
+        assert_eq!(a.message.as_deref(), Some("filter: expected a port"));
+        assert_eq!(a.key(Key::Esc), Action::None);
+        assert_eq!((a.typing.as_deref(), a.message.as_deref()), (None, None));
+        assert_eq!(a.key(Key::Esc), Action::Quit);
     }
 }

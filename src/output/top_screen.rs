@@ -79,7 +79,8 @@ pub fn draw(f: &mut Frame<'_>, app: &App, rows: &[Row], totals: (f64, f64), seco
     .block(Block::default().borders(Borders::TOP));
     f.render_widget(table, body);
     let keys = match (&app.typing, &app.message) {
-        (Some(t), _) => format!("filter: {t}_   (Enter applies, Esc cancels)"),
+        (Some(t), None) => format!("filter: {t}_   (Enter applies, Esc cancels)"),
+        (Some(t), Some(m)) => format!("filter: {t}_   {m}   (Enter retries, Esc cancels)"),
         (None, Some(m)) => m.clone(),
         (None, None) => format!(
             "Tab view  s sort  p pause  / filter{}  ↑↓ scroll  q quit",

@@ -35,7 +35,12 @@ fn a_symlink_at_the_path_is_not_followed_nor_replaced() {
     assert!(matches!(e.why, Why::NotRegular("a symbolic link")), "{e}");
     assert!(e.to_string().contains("not replaced"), "{e}");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
-    assert!(std::fs::symlink_metadata(&p).unwrap().file_type().is_symlink());
+    assert!(
+        std::fs::symlink_metadata(&p)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     assert_eq!(count(d.path()), 2);
 }
 
@@ -45,8 +50,14 @@ fn a_fifo_at_the_path_neither_hangs_nor_is_replaced() {
     let p = d.path().join("fifo");
     rustix::fs::mknodat(CWD, &p, FileType::Fifo, Mode::from_raw_mode(0o600), 0).unwrap();
     let f = OutFile::new(&p).magic(b"MAGIC");
-    assert!(matches!(f.write(|w| w.write_all(b"x")).unwrap_err().why, Why::NotRegular("a FIFO")));
-    assert!(matches!(f.read(1024).unwrap_err().why, Why::NotRegular("a FIFO")));
+    assert!(matches!(
+        f.write(|w| w.write_all(b"x")).unwrap_err().why,
+        Why::NotRegular("a FIFO")
+    ));
+    assert!(matches!(
+        f.read(1024).unwrap_err().why,
+        Why::NotRegular("a FIFO")
+    ));
     assert!(std::fs::symlink_metadata(&p).unwrap().file_type().is_fifo());
 }
 
@@ -54,7 +65,10 @@ fn a_fifo_at_the_path_neither_hangs_nor_is_replaced() {
 fn a_device_is_not_replaced() {
     let p = Path::new("/dev/null");
     let e = OutFile::new(p).check().unwrap_err();
-    assert!(matches!(e.why, Why::NotRegular("a character device")), "{e}");
+    assert!(
+        matches!(e.why, Why::NotRegular("a character device")),
+        "{e}"
+    );
     assert_eq!(
         e.to_string(),
         "cannot write /dev/null: a character device is there, not a regular file; not replaced"
@@ -67,9 +81,15 @@ fn a_file_without_our_header_is_not_ours() {
     let p = d.path().join("passwd");
     std::fs::write(&p, "root:x:0:0::/root:/bin/sh\n").unwrap();
     let f = OutFile::new(&p).magic(b"rnetstat-x 1\n");
-    assert!(matches!(f.write(|w| w.write_all(b"x")).unwrap_err().why, Why::NotOurs));
+    assert!(matches!(
+        f.write(|w| w.write_all(b"x")).unwrap_err().why,
+        Why::NotOurs
+    ));
     assert!(matches!(f.read(1 << 20).unwrap_err().why, Why::NotOurs));
-    assert_eq!(std::fs::read_to_string(&p).unwrap(), "root:x:0:0::/root:/bin/sh\n");
+    assert_eq!(
+        std::fs::read_to_string(&p).unwrap(),
+        "root:x:0:0::/root:/bin/sh\n"
+    );
     // With the header it is ours: read back, and replaced.
     std::fs::write(&p, "rnetstat-x 1\nold\n").unwrap();
     assert_eq!(f.read(1 << 20).unwrap().unwrap(), b"rnetstat-x 1\nold\n");
@@ -95,7 +115,10 @@ fn a_missing_directory_says_cannot_write() {
     let e = OutFile::new(&p).check().unwrap_err();
     let text = e.to_string();
     assert!(text.starts_with("cannot write "), "{text}");
-    assert!(text.ends_with("/missing: No such file or directory"), "{text}");
+    assert!(
+        text.ends_with("/missing: No such file or directory"),
+        "{text}"
+    );
     for bad in ["", "/", "dir/", ".."] {
         let e = OutFile::new(Path::new(bad)).check().unwrap_err();
         assert!(matches!(e.why, Why::NoFileName), "{bad:?}: {e}");
@@ -142,7 +165,13 @@ fn planted_names_in_a_shared_directory_are_never_opened() {
 #[test]
 fn read_limited_stops_one_byte_past_the_limit() {
     assert_eq!(read_limited(&b"abc"[..], 3).unwrap(), b"abc");
-    assert!(matches!(read_limited(&b"abcd"[..], 3), Err(Limited::TooLarge)));
+    assert!(matches!(
+        read_limited(&b"abcd"[..], 3),
+        Err(Limited::TooLarge)
+    ));
     // An endless source stops too.
-    assert!(matches!(read_limited(io::repeat(0), 1 << 20), Err(Limited::TooLarge)));
+    assert!(matches!(
+        read_limited(io::repeat(0), 1 << 20),
+        Err(Limited::TooLarge)
+    ));
 }

@@ -66,7 +66,7 @@ fn help_and_version_exit_0() {
 fn closed_pipe_exits_quietly() {
     // Continuous mode keeps writing until the reader goes away, as `rnetstat -c | head` does.
     let mut child = Command::new(BIN)
-        .args(["-a", "-c", "0.01"])
+        .args(["-a", "-c", "0.05"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

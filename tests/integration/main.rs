@@ -23,6 +23,7 @@ mod ss_depth;
 mod stack;
 mod stats;
 mod top;
+mod top_ends;
 mod two_cores;
 mod views;
 mod watch;

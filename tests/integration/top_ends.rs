@@ -1,0 +1,194 @@
+//! `top` ends, and gives the terminal back, whatever ends it: Ctrl-C, SIGTERM, SIGHUP, and
+//! a terminal that goes away under it (finding 3 of the root-safety review: a killed tmux
+//! session left it spinning at 75–100% CPU, deaf to SIGTERM and SIGHUP).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use super::common::{BIN, eventually, in_netns, require};
+
+/// The test's own tmux server on its own socket, killed however the test ends.
+struct Tmux(String);
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.0, "kill-server"])
+            .status();
+    }
+}
+
+impl Tmux {
+    fn new(tag: &str) -> Tmux {
+        Tmux(format!("rnt-{tag}-{}", std::process::id()))
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let o = Command::new("tmux")
+            .args(["-L", &self.0])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// Starts `top` as the pane's own process (exec), and waits for its first screen.
+    /// Returns its pid.
+    fn start_top(&self, after: &str) -> u32 {
+        let cmd = format!("exec {BIN} top {after}");
+        self.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "120",
+            "-y",
+            "30",
+            &cmd,
+        ]);
+        self.run(&["set-option", "-t", "t", "remain-on-exit", "on"]);
+        eventually("top's first screen", 10, || {
+            let s = self.run(&["capture-pane", "-p", "-t", "t"]);
+            s.contains("rnetstat top:").then_some(())
+        });
+        self.run(&["display", "-p", "-t", "t", "#{pane_pid}"])
+            .trim()
+            .parse()
+            .unwrap()
+    }
+
+    fn alternate_screen(&self) -> String {
+        self.run(&["display", "-p", "-t", "t", "#{alternate_on}"])
+            .trim()
+            .to_string()
+    }
+
+    /// `top`'s exit status once the pane shows it dead.
+    fn exit_status(&self) -> String {
+        eventually("top to exit", 5, || {
+            let s = self.run(&[
+                "display",
+                "-p",
+                "-t",
+                "t",
+                "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}",
+            ]);
+            let s = s.trim();
+            (s.starts_with("1:") && s != "1::").then(|| s.to_string())
+        })
+    }
+}
+
+/// True while `pid` is a live process (not gone, not a zombie).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit(") ").next().map(|r| !r.starts_with('Z')))
+        .unwrap_or(false)
+}
+
+fn ends_cleanly(test: &str, tag: &'static str, end: impl Fn(&Tmux, u32) + Send + 'static) {
+    if !require("tmux", test) {
+        return;
+    }
+    let name = test.to_string();
+    in_netns(test, move || {
+        let t = Tmux::new(tag);
+        let pid = t.start_top("");
+        assert_eq!(t.alternate_screen(), "1");
+        end(&t, pid);
+        assert_eq!(t.exit_status(), "1:0:", "{name}");
+        assert_eq!(
+            t.alternate_screen(),
+            "0",
+            "{name}: left in the alternate screen"
+        );
+        assert!(!running(pid));
+    });
+}
+
+#[test]
+fn top_ends_on_ctrl_c() {
+    // Finding 4: in raw mode Ctrl-C did nothing.
+    ends_cleanly("top_ends_on_ctrl_c", "int", |t, _| {
+        t.run(&["send-keys", "-t", "t", "C-c"]);
+    });
+}
+
+#[test]
+fn top_ends_on_sigterm() {
+    ends_cleanly("top_ends_on_sigterm", "term", |_, pid| {
+        rustix::process::kill_process(
+            rustix::process::Pid::from_raw(pid as i32).unwrap(),
+            rustix::process::Signal::TERM,
+        )
+        .unwrap();
+    });
+}
+
+#[test]
+fn top_ends_on_sighup() {
+    ends_cleanly("top_ends_on_sighup", "hup", |_, pid| {
+        rustix::process::kill_process(
+            rustix::process::Pid::from_raw(pid as i32).unwrap(),
+            rustix::process::Signal::HUP,
+        )
+        .unwrap();
+    });
+}
+
+#[test]
+fn top_ends_when_its_terminal_goes_away() {
+    // Finding 3: `tmux kill-session` left top spinning on end of file.
+    if !require("tmux", "top_ends_when_its_terminal_goes_away") {
+        return;
+    }
+    in_netns("top_ends_when_its_terminal_goes_away", || {
+        let t = Tmux::new("gone");
+        let pid = t.start_top("");
+        // Keep the server up after the session, so it is the terminal that goes, not all.
+        t.run(&["new-session", "-d", "-s", "keep", "sleep 30"]);
+        t.run(&["kill-session", "-t", "t"]);
+        let since = Instant::now();
+        while running(pid) && since.elapsed() < Duration::from_secs(2) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let still = running(pid);
+        if still {
+            // Ours to end: the test started it.
+            let _ = rustix::process::kill_process(
+                rustix::process::Pid::from_raw(pid as i32).unwrap(),
+                rustix::process::Signal::KILL,
+            );
+        }
+        assert!(!still, "top still running 2 s after its terminal went away");
+    });
+}
+
+#[test]
+fn esc_after_a_bad_filter_keeps_top_running() {
+    // Finding 4: Esc after a filter error quit top.
+    if !require("tmux", "esc_after_a_bad_filter_keeps_top_running") {
+        return;
+    }
+    in_netns("esc_after_a_bad_filter_keeps_top_running", || {
+        let t = Tmux::new("esc");
+        let pid = t.start_top("");
+        t.run(&["send-keys", "-t", "t", "/", "sport = :nope", "Enter"]);
+        let s = eventually("the filter error", 5, || {
+            let s = t.run(&["capture-pane", "-p", "-t", "t"]);
+            s.contains("Esc cancels").then_some(s)
+        });
+        assert!(s.contains("filter: sport = :nope_"), "{s}");
+        t.run(&["send-keys", "-t", "t", "Escape"]);
+        eventually("the prompt to close", 5, || {
+            let s = t.run(&["capture-pane", "-p", "-t", "t"]);
+            s.contains("q quit").then_some(())
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(running(pid), "Esc quit top");
+        t.run(&["send-keys", "-t", "t", "q"]);
+        assert_eq!(t.exit_status(), "1:0:");
+    });
+}
