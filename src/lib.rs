@@ -8,6 +8,7 @@
 #![deny(unsafe_code)]
 
 pub mod assets;
+pub mod cleanup;
 pub mod cli;
 pub mod cmd;
 pub mod compare;

@@ -55,6 +55,9 @@ pub fn pause(auto: Option<std::time::Duration>, indent: &str) -> io::Result<()> 
 }
 
 pub fn run(cfg: &LabConfig) -> Result<(), Error> {
+    // Interrupted mid-scenario (Ctrl-C at a `--step` pause), the lab still removes its
+    // stack's control socket; its namespace and TUN device go with the process.
+    crate::cleanup::exit_on_signals().map_err(Error::Stack)?;
     if cfg.list {
         for (name, text) in builtin::SCENARIOS {
             let title = script::parse(text).map(|s| s.title).unwrap_or_default();

@@ -76,6 +76,7 @@ impl ControlServer {
         let path = dir.join(format!("stack-{}.sock", std::process::id()));
         let _ = fs::remove_file(&path);
         let listener = UnixListener::bind(&path)?;
+        crate::cleanup::remove_on_exit(&path);
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600))?;
         listener.set_nonblocking(true)?;
         Ok(ControlServer {
@@ -113,6 +114,7 @@ impl ControlServer {
 impl Drop for ControlServer {
     fn drop(&mut self) {
         let _ = fs::remove_file(&self.path);
+        crate::cleanup::forget(&self.path);
     }
 }
 

@@ -1,9 +1,9 @@
-//! `rnetstat stack`: the stack in the foreground until Ctrl-C or SIGTERM, then a clean
+//! `rnetstat stack`: the stack in the foreground until Ctrl-C, SIGTERM or SIGHUP, then a clean
 //! close (connections closed, device and control socket removed).
 
 use std::time::Duration;
 
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use crate::error::Error;
@@ -15,7 +15,7 @@ pub fn run(cfg: &StackConfig) -> Result<(), Error> {
         // CAP_NET_ADMIN is what creating a TUN device takes; say so before trying.
         eprintln!("rnetstat: note: creating a TUN device needs root or CAP_NET_ADMIN");
     }
-    let mut signals = Signals::new([SIGINT, SIGTERM]).map_err(Error::Stack)?;
+    let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP]).map_err(Error::Stack)?;
     let handle = super::start(cfg).map_err(Error::Stack)?;
     let a = &cfg.addrs;
     println!(

@@ -19,6 +19,7 @@ mod peers;
 mod procfs_fixture;
 mod root_safety;
 mod routes;
+mod signals;
 mod ss_depth;
 mod stack;
 mod stats;

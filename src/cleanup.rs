@@ -1,0 +1,49 @@
+//! What a running command has made on the file system (a stack's control socket), removed
+//! however the command ends: on its own, or on SIGINT, SIGTERM or SIGHUP.
+//!
+//! A command that can be interrupted mid-way (the lab, waiting for Enter in `--step`)
+//! calls [`exit_on_signals`] once: a thread then waits for those signals, removes every
+//! path registered with [`remove_on_exit`] and exits with 128 + the signal's number, as a
+//! shell reports a process the signal ended. A command that stops gracefully on signals
+//! itself (`stack`, `top`) does not call it, and removes its paths as it ends.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+
+static PATHS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Removes `path` if the process ends on a signal (see [`exit_on_signals`]).
+pub fn remove_on_exit(path: &Path) {
+    if let Ok(mut v) = PATHS.lock() {
+        v.push(path.to_path_buf());
+    }
+}
+
+/// No longer removes `path` on a signal (its owner removed it).
+pub fn forget(path: &Path) {
+    if let Ok(mut v) = PATHS.lock() {
+        v.retain(|p| p != path);
+    }
+}
+
+/// From now on, SIGINT, SIGTERM and SIGHUP remove the registered paths and end the process
+/// with status 128 + the signal.
+pub fn exit_on_signals() -> io::Result<()> {
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+    std::thread::Builder::new()
+        .name("rnetstat-signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                if let Ok(v) = PATHS.lock() {
+                    for p in v.iter() {
+                        let _ = std::fs::remove_file(p);
+                    }
+                }
+                std::process::exit(128 + sig);
+            }
+        })?;
+    Ok(())
+}
