@@ -414,9 +414,15 @@ pub struct ServeArgs {
     #[arg(long = "timeout", value_name = "SECS", default_value = "5")]
     pub timeout: String,
 
-    /// Most connections served at once; more are answered 503
+    /// Most connections served at once; when all are taken, the one waiting longest on
+    /// a slow client is dropped for the newcomer (503 only when none is waiting)
     #[arg(long = "max-connections", value_name = "N", default_value_t = 256)]
     pub max_connections: usize,
+
+    /// TLS and basic authentication, in the Prometheus exporters' web configuration
+    /// format (exporter-toolkit: tls_server_config, basic_auth_users)
+    #[arg(long = "web.config.file", value_name = "FILE")]
+    pub web_config_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

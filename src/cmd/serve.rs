@@ -13,7 +13,10 @@ use crate::config::{ExporterConfig, ServeConfig};
 use crate::error::Error;
 use crate::output::metrics::encode::{self, Format};
 use crate::output::metrics::{Exposition, scrape_families};
+use crate::serve::web_config::WebConfig;
 use crate::serve::{self, Handler, Reply, Request};
+use crate::source::containers::RuntimeFiles;
+use crate::source::netns;
 use crate::source::procfs::ProcRoot;
 
 struct Exporter {
@@ -42,7 +45,7 @@ impl Exporter {
         let started = Instant::now();
         let (mut done, seconds) = super::metrics::scrape(&self.cfg, &self.proc_root)?;
         for w in &done.warnings {
-            eprintln!("rnetstat serve: warning: {w}");
+            log(&format!("warning: {w}"));
         }
         for n in done.failed {
             *st.errors.entry(n).or_default() += 1;
@@ -85,29 +88,68 @@ impl Handler for Exporter {
     }
 }
 
+/// A scrape that failed: the reason goes to the operator's log; the client learns only
+/// that it failed (the reason may name the host's namespaces and containers).
+/// A line for the operator's log (standard error). Written while serving, so a closed
+/// standard error must not end the exporter (`eprintln!` would panic).
+fn log(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "rnetstat serve: {line}");
+}
+
 fn failure(why: &str) -> Reply {
-    eprintln!("rnetstat serve: scrape failed: {why}");
+    log(&format!("scrape failed: {why}"));
     Reply {
         status: 500,
         content_type: "text/plain",
-        body: format!("scrape failed: {why}\n").into_bytes(),
+        body: b"scrape failed; the reason is in rnetstat serve's log\n".to_vec(),
     }
 }
 
 pub fn run(a: &ServeArgs) -> Result<(), Error> {
     let cfg = ServeConfig::from_args(a)?;
+    let web = match &a.web_config_file {
+        Some(p) => WebConfig::load(p)
+            .map_err(|e| Error::Usage(format!("--web.config.file {}: {e}", p.display())))?,
+        None => WebConfig::none(),
+    };
+    for w in &web.warnings {
+        eprintln!("rnetstat serve: warning: --web.config.file: {w}");
+    }
+    let proc_root = ProcRoot::default();
+    // Namespaces and containers named with -N / --container must exist now: an exporter
+    // whose every scrape would fail does not start.
+    netns::select(
+        &cfg.exporter.netns,
+        &proc_root,
+        &mut RuntimeFiles::new("/"),
+        false,
+    )
+    .map_err(|e| Error::Usage(e.to_string()))?;
     let listener = TcpListener::bind(cfg.listen)
         .map_err(|e| Error::Usage(format!("--listen {}: {e}", cfg.listen)))?;
     let at = listener.local_addr().map_err(Error::Output)?;
-    eprintln!("rnetstat serve: metrics at http://{at}/metrics");
+    let scheme = if web.tls.is_some() { "https" } else { "http" };
+    eprintln!("rnetstat serve: metrics at {scheme}://{at}/metrics");
+    if !at.ip().is_loopback() && (web.tls.is_none() || web.auth.is_none()) {
+        let missing = match (web.tls.is_none(), web.auth.is_none()) {
+            (true, true) => "without TLS or authentication",
+            (true, false) => "without TLS (passwords cross the network in the clear)",
+            _ => "without authentication",
+        };
+        eprintln!(
+            "rnetstat serve: warning: listening on {at}, beyond loopback, {missing}: anyone \
+             who can reach it reads this host's socket tables; see --web.config.file"
+        );
+    }
     let exporter = Exporter {
         cfg: cfg.exporter,
-        proc_root: ProcRoot::default(),
+        proc_root,
         state: Mutex::new(State::default()),
     };
     let opts = serve::Options {
         timeout: cfg.timeout,
         max_connections: cfg.max_connections,
     };
-    serve::run(&listener, opts, &exporter).map_err(Error::Output)
+    serve::run(&listener, opts, &web, &exporter).map_err(Error::Output)
 }

@@ -15,6 +15,8 @@ pub struct Request {
     /// The path, without its query.
     pub path: String,
     pub accept: Option<String>,
+    /// The `Authorization` header's value.
+    pub authorization: Option<String>,
 }
 
 /// Why a request head was refused.
@@ -62,6 +64,7 @@ pub fn parse(buf: &[u8]) -> Result<Option<Request>, Refusal> {
         return Err(Refusal::Malformed);
     }
     let mut accept = None;
+    let mut authorization = None;
     for line in lines {
         let (name, value) = line.split_once(':').ok_or(Refusal::Malformed)?;
         if !token(name) {
@@ -69,12 +72,15 @@ pub fn parse(buf: &[u8]) -> Result<Option<Request>, Refusal> {
         }
         if name.eq_ignore_ascii_case("accept") {
             accept = Some(value.trim().to_string());
+        } else if name.eq_ignore_ascii_case("authorization") {
+            authorization = Some(value.trim().to_string());
         }
     }
     Ok(Some(Request {
         method: method.to_string(),
         path: target.split('?').next().unwrap_or(target).to_string(),
         accept,
+        authorization,
     }))
 }
 
@@ -93,6 +99,7 @@ pub fn response(
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",
+        401 => "Unauthorized",
         404 => "Not Found",
         405 => "Method Not Allowed",
         408 => "Request Timeout",
@@ -126,6 +133,11 @@ mod tests {
         assert_eq!(r.method, "GET");
         assert_eq!(r.path, "/metrics");
         assert_eq!(r.accept.as_deref(), Some("application/openmetrics-text"));
+        assert_eq!(r.authorization, None);
+        let r = parse(b"GET / HTTP/1.1\r\nauthorization:  Basic YTpi \r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.authorization.as_deref(), Some("Basic YTpi"));
         assert_eq!(parse(b"GET /metrics HTTP/1.1\r\nHost: a\r\n"), Ok(None));
         assert!(parse(b"GET / HTTP/1.0\n\n").unwrap().is_some());
     }

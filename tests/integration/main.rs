@@ -8,6 +8,7 @@ mod assets;
 mod cli;
 mod common;
 mod container;
+mod exporter_security;
 mod kernel_zoo;
 mod lab;
 mod lab_scenarios;

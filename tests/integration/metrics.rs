@@ -75,7 +75,7 @@ fn value(
     found[0]
 }
 
-fn deps(test: &str) -> bool {
+pub(super) fn deps(test: &str) -> bool {
     let ok = Path::new(PYTHON).exists()
         && Command::new(PYTHON)
             .args(["-c", "import prometheus_client"])
@@ -234,7 +234,7 @@ fn listen_overflows_count_exactly_the_dropped_syns() {
 }
 
 /// A child process stopped (by pid) on drop.
-struct Running(Child);
+pub(super) struct Running(pub(super) Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -265,7 +265,7 @@ fn serve(extra: &[&str]) -> (Running, SocketAddr) {
 }
 
 /// Sends raw bytes, returns (status, body).
-fn http(addr: SocketAddr, raw: &[u8]) -> (u16, String) {
+pub(super) fn http(addr: SocketAddr, raw: &[u8]) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     s.write_all(raw).unwrap();
@@ -281,7 +281,7 @@ fn http(addr: SocketAddr, raw: &[u8]) -> (u16, String) {
     (status, body)
 }
 
-fn get(addr: SocketAddr, path: &str, accept: &str) -> (u16, String) {
+pub(super) fn get(addr: SocketAddr, path: &str, accept: &str) -> (u16, String) {
     http(
         addr,
         format!("GET {path} HTTP/1.1\r\nHost: x\r\nAccept: {accept}\r\n\r\n").as_bytes(),
