@@ -401,7 +401,7 @@ _rnetstat() {
             return 0
             ;;
         rnetstat__subcmd__serve)
-            opts="-t -u -w -x -4 -6 -N -h --tcp --udp --raw --unix --inet --inet6 --net --all-netns --container --ports --max-series --listen --timeout --max-connections --help"
+            opts="-t -u -w -x -4 -6 -N -h --tcp --udp --raw --unix --inet --inet6 --net --all-netns --container --ports --max-series --listen --timeout --max-connections --web.config.file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -436,6 +436,10 @@ _rnetstat() {
                     return 0
                     ;;
                 --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --web.config.file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -153,7 +153,8 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l ports -d 'Po
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l max-series -d 'Most series of each per-port family; the rest are counted in rnetstat_series_dropped_total' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l listen -d 'Address and port to listen on (loopback unless told otherwise)' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l timeout -d 'Seconds a client has to send its request, and to read the reply' -r
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l max-connections -d 'Most connections served at once; more are answered 503' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l max-connections -d 'Most connections served at once; when all are taken, the one waiting longest on a slow client is dropped for the newcomer (503 only when none is waiting)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l web.config.file -d 'TLS and basic authentication, in the Prometheus exporters\' web configuration format (exporter-toolkit: tls_server_config, basic_auth_users)' -r -F
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s t -l tcp -d 'Show TCP sockets'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s u -l udp -d 'Show UDP sockets'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s w -l raw -d 'Show RAW sockets'
