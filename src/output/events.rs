@@ -12,6 +12,9 @@ use crate::source::owners::Owners;
 use super::json::JsonSocket;
 use super::sanitize::push_sanitized;
 
+/// Width of the Namespace cell: `net:[4026532305]` fits.
+const NETNS_WIDTH: usize = 16;
+
 /// What happened to a socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
@@ -35,6 +38,8 @@ pub struct Events<'a, W: Write> {
     out: W,
     json: bool,
     owners: Option<&'a Owners>,
+    /// Text starts with the socket's namespace (`-N`, `--all-netns`, `--container`).
+    netns_column: bool,
 }
 
 #[derive(Serialize)]
@@ -47,8 +52,13 @@ struct JsonEvent<'a> {
 }
 
 impl<'a, W: Write> Events<'a, W> {
-    pub fn new(out: W, json: bool, owners: Option<&'a Owners>) -> Self {
-        Events { out, json, owners }
+    pub fn new(out: W, json: bool, owners: Option<&'a Owners>, netns_column: bool) -> Self {
+        Events {
+            out,
+            json,
+            owners,
+            netns_column,
+        }
     }
 
     pub fn event(&mut self, at: SystemTime, e: Event, s: &Socket<'_>) -> io::Result<()> {
@@ -74,6 +84,16 @@ impl<'a, W: Write> Events<'a, W> {
         l.push_str(t.get(11..23).unwrap_or(&t)); // HH:MM:SS.mmm
         l.push(' ');
         l.push_str(&format!("{:<5} ", e.name()));
+        if self.netns_column {
+            // As the listing's Namespace column: a container, a /run/netns name, net:[inode].
+            let label = s
+                .netns
+                .map_or_else(|| "-".to_string(), |n| n.label().to_string());
+            let start = l.len();
+            push_sanitized(&mut l, label.as_bytes());
+            let width = l[start..].chars().count();
+            l.push_str(&" ".repeat(NETNS_WIDTH.saturating_sub(width) + 1));
+        }
         let mut proto = s.proto.name().to_string();
         if s.family == crate::model::Family::Inet6 {
             proto.push('6');

@@ -156,3 +156,130 @@ fn state_changes_once_and_unix_sockets_come_and_go() {
         drop(s);
     });
 }
+
+#[test]
+fn a_close_is_not_followed_by_an_open_of_its_fin_wait2_remnant() {
+    // Finding 10: a connection shorter than one interval printed `close … CLOSE` and then
+    // `open … FIN_WAIT2` for the time-wait socket its close left behind.
+    in_netns(
+        "a_close_is_not_followed_by_an_open_of_its_fin_wait2_remnant",
+        || {
+            let w = watch(&["-t", "-c", "0.5"]);
+            let l = TcpListener::bind("127.0.0.1:7630").unwrap();
+            let mut c = TcpStream::connect("127.0.0.1:7630").unwrap();
+            let (s, _) = l.accept().unwrap();
+            c.write_all(b"x").unwrap();
+            let port = c.local_addr().unwrap().port();
+            // The client closes; the server does not: the client's side waits in FIN_WAIT2.
+            drop(c);
+            std::thread::sleep(Duration::from_millis(1800));
+            let ev = events(w);
+            let client: Vec<&Value> = ev
+                .iter()
+                .filter(|e| {
+                    e["socket"]["local"]["port"] == port && e["socket"]["remote"]["port"] == 7630
+                })
+                .collect();
+            assert_eq!(client.len(), 1, "{client:?}");
+            assert_eq!(client[0]["event"], "close");
+            drop(s);
+        },
+    );
+}
+
+/// A process of the test's own in a network namespace of its own, listening on `port`;
+/// killed by pid on drop.
+struct OtherNamespace(Child);
+
+impl OtherNamespace {
+    fn start(port: u16) -> OtherNamespace {
+        let script = format!(
+            "import socket, sys, time\ns = socket.socket()\ns.bind(('0.0.0.0', {port}))\n\
+             s.listen()\nprint('up', flush=True)\ntime.sleep(60)\n"
+        );
+        let mut child = Command::new("unshare")
+            .args(["-n", "python3", "-c", &script])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("unshare -n python3");
+        let mut line = [0u8; 3];
+        child.stdout.take().unwrap().read_exact(&mut line).unwrap();
+        OtherNamespace(child)
+    }
+
+    fn inode(&self) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(format!("/proc/{}/ns/net", self.0.id()))
+            .unwrap()
+            .ino()
+    }
+}
+
+impl Drop for OtherNamespace {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn all_netns_picks_up_a_namespace_made_after_it_started() {
+    // Finding 10: `watch --all-netns` never reported namespaces created after it started.
+    in_netns(
+        "all_netns_picks_up_a_namespace_made_after_it_started",
+        || {
+            let w = watch(&["-t", "--all-netns", "-c", "0.3"]);
+            let other = OtherNamespace::start(7640);
+            let inode = other.inode();
+            std::thread::sleep(Duration::from_millis(1200));
+            let ev = events(w);
+            let opened = ev.iter().any(|e| {
+                e["event"] == "open"
+                    && e["socket"]["local"]["port"] == 7640
+                    && e["socket"]["netns"]["inode"] == inode
+            });
+            assert!(opened, "no open in net:[{inode}]: {ev:?}");
+            drop(other);
+        },
+    );
+}
+
+#[test]
+fn text_has_the_namespace_column_help_promises() {
+    // Finding 10: --help says a column names the namespace; watch's text had none.
+    in_netns("text_has_the_namespace_column_help_promises", || {
+        let other = OtherNamespace::start(7650);
+        let inode = other.inode();
+        let mut child = Command::new(BIN)
+            .args(["watch", "-t", "-c", "0.3", "-N"])
+            .arg(format!("pid:{}", other.0.id()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = out.read_to_string(&mut text);
+            text
+        });
+        std::thread::sleep(Duration::from_millis(700));
+        // A connection inside the other namespace, made by entering it.
+        let o = Command::new("nsenter")
+            .arg(format!("--net=/proc/{}/ns/net", other.0.id()))
+            .args(["sh", "-c", "ip link set lo up; python3 -c \"import socket,time; c=socket.create_connection(('127.0.0.1', 7650)); time.sleep(1)\""])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let _ = child.kill();
+        let _ = child.wait();
+        let text = reader.join().unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.contains(":7650"))
+            .unwrap_or_else(|| panic!("no event on port 7650: {text}"));
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cells[2], format!("net:[{inode}]"), "{line}");
+        drop(other);
+    });
+}
