@@ -22,6 +22,7 @@ pub mod history;
 pub mod lab;
 pub mod model;
 pub mod output;
+pub mod rng;
 pub mod safe_file;
 pub mod serve;
 pub mod source;

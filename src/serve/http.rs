@@ -170,11 +170,9 @@ mod tests {
 
     #[test]
     fn random_bytes_never_panic() {
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut rng = crate::rng::Rng::new(0x2545_f491_4f6c_dd1d);
         for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next_u64();
             let len = (x % 200) as usize;
             let mut b: Vec<u8> = (0..len)
                 .map(|i| b"GET /metrics HTTP/1.1\r\n:A\n \xff"[((x >> (i % 50)) % 26) as usize])

@@ -941,18 +941,7 @@ mod robustness {
     use super::procfs;
     use crate::model::Proto;
 
-    struct XorShift(u64);
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn bytes(&mut self, n: usize) -> Vec<u8> {
-            (0..n).map(|_| self.next() as u8).collect()
-        }
-    }
+    use crate::rng::Rng;
 
     struct Once(Option<Vec<u8>>);
     impl Transport for Once {
@@ -972,14 +961,14 @@ mod robustness {
 
     #[test]
     fn random_bytes_never_panic() {
-        let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+        let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
         let mut buf = vec![0u8; 4096];
         for round in 0..5000u32 {
-            let len = (rng.next() % 300) as usize;
+            let len = rng.below(300) as usize;
             let mut b = rng.bytes(len);
             // Half the rounds look like a plausible nlmsghdr with our sequence number.
             if round.is_multiple_of(2) && b.len() >= 16 {
-                let l = (rng.next() % (b.len() as u64 + 8)) as u32;
+                let l = rng.below(b.len() as u64 + 8) as u32;
                 b[0..4].copy_from_slice(&l.to_ne_bytes());
                 b[4..6].copy_from_slice(&20u16.to_ne_bytes());
                 b[8..12].copy_from_slice(&1u32.to_ne_bytes());
@@ -1005,15 +994,15 @@ mod robustness {
     #[test]
     fn mutated_proc_lines_never_panic() {
         let good = "   0: 0100007F:0016 00000000:0000 0A 00000000:00000002 00:00000000 00000000     0        0 100 1 0000000000000000 100 0 0 10 0";
-        let mut rng = XorShift(42);
+        let mut rng = Rng::new(42);
         for _ in 0..20000 {
             let mut b = good.as_bytes().to_vec();
-            for _ in 0..(1 + rng.next() % 4) {
-                let i = (rng.next() as usize) % b.len();
-                b[i] = b" :0123456789ABCDEFXz\t-"[(rng.next() % 22) as usize];
+            for _ in 0..(1 + rng.below(4)) {
+                let i = (rng.next_u64() as usize) % b.len();
+                b[i] = b" :0123456789ABCDEFXz\t-"[(rng.next_u64() % 22) as usize];
             }
-            if rng.next().is_multiple_of(3) {
-                b.truncate((rng.next() as usize) % b.len());
+            if rng.next_u64().is_multiple_of(3) {
+                b.truncate((rng.next_u64() as usize) % b.len());
             }
             let line = String::from_utf8_lossy(&b);
             let _ = procfs::inet::parse_line(&line, Proto::Tcp);

@@ -20,6 +20,7 @@ use std::str::FromStr;
 
 use super::packet::{self, Packet, flags};
 use super::tap::Dir;
+use crate::rng::Rng;
 
 /// How long a reordered packet waits when no delay is configured.
 pub const REORDER_HOLD_US: u64 = 20_000;
@@ -283,34 +284,6 @@ impl Ord for Pending {
     }
 }
 
-/// splitmix64: small, fast and fully determined by its seed.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 100).
-    fn percent(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 100.0
-    }
-
-    /// `pct` percent of the time.
-    fn chance(&mut self, pct: f64) -> bool {
-        pct > 0.0 && self.percent() < pct
-    }
-}
-
 #[derive(Debug, Default)]
 struct DirState {
     rules: Rules,
@@ -432,7 +405,7 @@ impl Link {
         if fate.delivered() {
             if r.delay_us > 0 || r.jitter_us > 0 {
                 let j = if r.jitter_us > 0 {
-                    self.rng.next_u64() % (2 * r.jitter_us + 1)
+                    self.rng.below(2 * r.jitter_us + 1)
                 } else {
                     0
                 };

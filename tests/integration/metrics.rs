@@ -450,11 +450,9 @@ fn serve_holds_up_under_stress_and_garbage() {
         assert_eq!(http(at, &big).0, 431);
         assert_eq!(http(at, b"POST /metrics HTTP/1.1\r\n\r\n").0, 405);
         assert_eq!(get(at, "/other", "*/*").0, 404);
-        let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut seeded = rnetstat::rng::Rng::new(0x9e37_79b9_7f4a_7c15);
         for _ in 0..200 {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
+            let rng = seeded.next_u64();
             let junk: Vec<u8> = (0..(rng % 300)).map(|i| (rng >> (i % 56)) as u8).collect();
             let mut s = TcpStream::connect(at).unwrap();
             s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();

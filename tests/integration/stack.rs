@@ -367,13 +367,8 @@ fn garbage_and_syn_flood_leave_it_serving() {
         let stack = Stack::start(&["--max-sockets", "40"]);
         let raw = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::TCP)).expect("raw socket");
         let dst: SockAddr = "10.77.0.2:0".parse::<SocketAddr>().unwrap().into();
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = rnetstat::rng::Rng::new(0x2545_f491_4f6c_dd1d);
+        let mut next = || rng.next_u64();
         for i in 0..3000u32 {
             // A TCP header (the kernel adds the IP header): random, or a SYN to port 7.
             let mut seg = vec![0u8; 20 + (next() % 40) as usize];
