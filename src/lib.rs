@@ -15,6 +15,7 @@ pub mod compare;
 pub mod config;
 pub mod error;
 pub mod filter;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hash;

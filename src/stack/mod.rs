@@ -13,6 +13,7 @@ pub mod device;
 pub mod driven;
 pub mod engine;
 pub mod foreground;
+#[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzz;
 pub mod gso;
 pub mod impair;
