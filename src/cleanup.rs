@@ -5,7 +5,8 @@
 //! calls [`exit_on_signals`] once: a thread then waits for those signals, removes every
 //! path registered with [`remove_on_exit`] and exits with 128 + the signal's number, as a
 //! shell reports a process the signal ended. A command that stops gracefully on signals
-//! itself (`stack`, `top`) does not call it, and removes its paths as it ends.
+//! itself (`stack`, `top`) does not call it, and removes its paths as it ends. A file being
+//! written by the safe writer installs it, so its temporary goes too.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -30,8 +31,13 @@ pub fn forget(path: &Path) {
 }
 
 /// From now on, SIGINT, SIGTERM and SIGHUP remove the registered paths and end the process
-/// with status 128 + the signal.
+/// with status 128 + the signal. Installed once, however often it is called.
 pub fn exit_on_signals() -> io::Result<()> {
+    static INSTALLED: Mutex<bool> = Mutex::new(false);
+    let mut done = INSTALLED.lock().unwrap_or_else(|p| p.into_inner());
+    if *done {
+        return Ok(());
+    }
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
     std::thread::Builder::new()
         .name("rnetstat-signals".into())
@@ -45,5 +51,6 @@ pub fn exit_on_signals() -> io::Result<()> {
                 std::process::exit(128 + sig);
             }
         })?;
+    *done = true;
     Ok(())
 }

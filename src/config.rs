@@ -579,6 +579,13 @@ impl LabConfig {
             (None, Some(f)) => Some(ScenarioSource::File(f.clone())),
             (None, None) => None,
         };
+        if let (Some(p), Some(s)) = (&a.pcap, &a.ladder_svg)
+            && p == s
+        {
+            return Err(Error::Usage(
+                "--pcap and --ladder-svg name the same file; give each its own".into(),
+            ));
+        }
         let scripted = a.pcap.is_some() || a.ladder || a.ladder_svg.is_some() || a.way.is_some();
         if scenario.is_none() && scripted {
             return Err(Error::Usage(

@@ -49,6 +49,9 @@ impl Saved {
 pub struct History {
     path: PathBuf,
     netns: u64,
+    /// The default place, whose `rnetstat/` directory is made when missing; a path the
+    /// user named (`$RNETSTAT_HISTORY`) must be in a directory that exists.
+    make_dir: bool,
 }
 
 /// Seconds since the Unix epoch.
@@ -71,8 +74,19 @@ impl History {
                 .map(PathBuf::from)
                 .filter(|p| p.is_absolute())
         };
-        if let Some(p) = var("RNETSTAT_HISTORY") {
-            return Ok(History { path: p, netns });
+        if let Some(p) = std::env::var_os("RNETSTAT_HISTORY").filter(|p| !p.is_empty()) {
+            let path = PathBuf::from(p);
+            if !path.is_absolute() {
+                return Err(Error::Usage(format!(
+                    "RNETSTAT_HISTORY={}: not an absolute path",
+                    crate::output::sanitize::quoted(&path.to_string_lossy())
+                )));
+            }
+            return Ok(History {
+                path,
+                netns,
+                make_dir: false,
+            });
         }
         let dir = var("XDG_RUNTIME_DIR")
             .or_else(|| var("XDG_STATE_HOME"))
@@ -87,11 +101,17 @@ impl History {
         Ok(History {
             path: dir.join("rnetstat").join(format!("stats-net{netns}")),
             netns,
+            make_dir: true,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The path as it may be printed (control characters replaced).
+    pub fn shown(&self) -> String {
+        crate::output::sanitize::sanitized(&self.path.to_string_lossy())
     }
 
     /// The file as [`OutFile`] sees it: 0600, and ours only if it starts with our header.
@@ -114,13 +134,13 @@ impl History {
             Ok((netns, _)) if netns != self.netns => {
                 warnings.push(format!(
                     "{} was saved in another network namespace; not used",
-                    self.path.display()
+                    self.shown()
                 ));
                 None
             }
             Ok((_, saved)) => Some(saved),
             Err(why) => {
-                warnings.push(format!("{}: {why}; not used", self.path.display()));
+                warnings.push(format!("{}: {why}; not used", self.shown()));
                 None
             }
         })
@@ -129,15 +149,18 @@ impl History {
     /// Saves `sections`, read at `taken`, for the next run (the directory made 0700 if it
     /// is missing).
     pub fn save(&self, sections: &[Section], taken: f64) -> Result<(), Error> {
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::DirBuilder::new()
+        if self.make_dir
+            && let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty())
+            && let Err(e) = fs::DirBuilder::new()
                 .recursive(true)
                 .mode(0o700)
                 .create(dir)
-                .map_err(|e| Error::Proc {
-                    path: dir.to_path_buf(),
-                    source: e,
-                })?;
+        {
+            return Err(Error::File(crate::safe_file::FileError {
+                path: self.path.clone(),
+                writing: true,
+                why: crate::safe_file::Why::Directory(dir.to_path_buf(), e),
+            }));
         }
         let text = format(self.netns, sections, taken);
         self.file().write(|w| w.write_all(text.as_bytes()))?;
@@ -239,6 +262,7 @@ mod tests {
         let h = History {
             path: path.clone(),
             netns: 7,
+            make_dir: true,
         };
         let mut warnings = Vec::new();
         assert_eq!(h.load(&mut warnings).unwrap(), None);
@@ -256,7 +280,11 @@ mod tests {
         // Nothing left aside.
         assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
 
-        let other = History { path, netns: 8 };
+        let other = History {
+            path,
+            netns: 8,
+            make_dir: true,
+        };
         assert_eq!(other.load(&mut warnings).unwrap(), None);
         assert!(
             warnings[0].contains("another network namespace"),
@@ -271,6 +299,7 @@ mod tests {
         let h = History {
             path: path.clone(),
             netns: 1,
+            make_dir: true,
         };
         for (text, why) in [
             ("rnetstat-stats-history 1\nnetns x\n", "a bad `netns` line"),
@@ -300,6 +329,7 @@ mod tests {
         let h = History {
             path: path.clone(),
             netns: 1,
+            make_dir: true,
         };
         let e = h.load(&mut Vec::new()).unwrap_err().to_string();
         assert!(e.contains("not written by rnetstat; not replaced"), "{e}");

@@ -1,5 +1,6 @@
 //! The `rnetstat` binary: parse → dispatch → exit code. A broken pipe is a normal exit.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -15,7 +16,7 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             // A usage error quotes what was typed: shown without its control characters.
-            eprint!("{}", printable(&e.render().to_string()));
+            let _ = write!(std::io::stderr(), "{}", printable(&e.render().to_string()));
             return ExitCode::from(2);
         }
     };
@@ -23,28 +24,35 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("rnetstat: {}", printable(&e.to_string()));
+            // Not eprintln!: a standard error that is gone (a closed terminal) must not
+            // turn an error into a panic.
+            let _ = writeln!(std::io::stderr(), "rnetstat: {}", printable(&e.to_string()));
             ExitCode::from(e.exit_code() as u8)
         }
     }
 }
 
 /// An error's text as it may reach a terminal: input it quotes (a path, a filter, a value)
-/// cannot carry escape sequences, and no line runs on for more than 1,000 characters.
+/// cannot carry escape sequences, and no word of it runs on for more than 200 characters
+/// (so a huge value cannot push the reason off the line).
 fn printable(text: &str) -> String {
-    const LINE: usize = 1000;
+    const WORD: usize = 200;
     let mut out = String::with_capacity(text.len().min(64 * 1024));
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
+    let mut run = 0;
+    for c in text.chars() {
+        if c == '\n' || c == ' ' {
+            run = 0;
+            out.push(c);
+            continue;
         }
-        for (n, c) in line.chars().enumerate() {
-            if n == LINE {
-                out.push('…');
-                break;
-            }
-            out.push(if c.is_control() && c != '\t' { '?' } else { c });
+        run += 1;
+        if run == WORD + 1 {
+            out.push('…');
         }
+        if run > WORD {
+            continue;
+        }
+        out.push(if c.is_control() && c != '\t' { '?' } else { c });
     }
     out
 }

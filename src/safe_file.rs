@@ -54,6 +54,8 @@ pub enum Why {
     NotOurs,
     /// The file is larger than a reader takes.
     TooLarge(u64),
+    /// A directory on the way is a symbolic link of another user's.
+    ForeignLink(PathBuf, u32),
     Io(io::Error),
 }
 
@@ -87,6 +89,11 @@ impl fmt::Display for FileError {
                 f,
                 "the file there was not written by rnetstat; not replaced"
             ),
+            Why::ForeignLink(at, uid) => write!(
+                f,
+                "{} is a symbolic link of uid {uid}'s; not followed",
+                crate::output::sanitize::sanitized(&at.to_string_lossy())
+            ),
             Why::TooLarge(limit) if limit % (1 << 20) == 0 => {
                 write!(f, "larger than {} MiB", limit >> 20)
             }
@@ -97,6 +104,12 @@ impl fmt::Display for FileError {
 }
 
 impl std::error::Error for FileError {}
+
+impl From<io::Error> for Why {
+    fn from(e: io::Error) -> Why {
+        Why::Io(e)
+    }
+}
 
 /// An io error's text without Rust's ` (os error N)` suffix.
 fn plain(e: &io::Error) -> String {
@@ -158,19 +171,18 @@ impl<'a> OutFile<'a> {
     }
 
     fn open_dir(dir: &Path) -> Result<OwnedFd, Why> {
-        rustix::fs::open(
-            dir,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| Why::Directory(dir.to_path_buf(), e.into()))
+        open_dir_walk(dir).map_err(|w| match w {
+            Why::Io(e) => Why::Directory(dir.to_path_buf(), e),
+            w => w,
+        })
     }
 
-    /// Whether what is at `name` in `dir` may be replaced (nothing there: yes).
-    fn replaceable(&self, dir: &OwnedFd, name: &OsStr) -> Result<(), Why> {
+    /// Whether what is at `name` in `dir` may be replaced: `Ok(None)` when nothing is
+    /// there, `Ok(Some(mode))` for a file of ours (whose permissions the new one keeps).
+    fn replaceable(&self, dir: &OwnedFd, name: &OsStr) -> Result<Option<u32>, Why> {
         let st = match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(st) => st,
-            Err(rustix::io::Errno::NOENT) => return Ok(()),
+            Err(rustix::io::Errno::NOENT) => return Ok(None),
             Err(e) => return Err(Why::Io(e.into())),
         };
         let kind = FileType::from_raw_mode(st.st_mode);
@@ -198,43 +210,85 @@ impl<'a> OutFile<'a> {
                 return Err(Why::NotOurs);
             }
         }
-        Ok(())
+        Ok(Some(st.st_mode & 0o7777))
     }
 
     /// The checks [`OutFile::write`] makes before it writes, without writing: the directory
     /// is there and what is at the path may be replaced.
     pub fn check(&self) -> Result<(), FileError> {
+        if self.path == Path::new("-") {
+            return Ok(());
+        }
         let (dir, name) = self.split().map_err(|w| self.error(true, w))?;
         let dirfd = Self::open_dir(dir).map_err(|w| self.error(true, w))?;
         self.replaceable(&dirfd, name)
+            .map(|_| ())
             .map_err(|w| self.error(true, w))
     }
 
     /// Writes the file: `body` fills a temporary file beside it, which then replaces it.
+    /// `-` is standard output (as `metrics -o -`), written as it is.
     pub fn write(
         &self,
         body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> Result<(), FileError> {
         let fail = |w| self.error(true, w);
+        if self.path == Path::new("-") {
+            let mut out = BufWriter::new(io::stdout().lock());
+            return body(&mut out)
+                .and_then(|()| out.flush())
+                .map_err(|e| fail(Why::Io(e)));
+        }
         let (dir, name) = self.split().map_err(fail)?;
         let dirfd = Self::open_dir(dir).map_err(fail)?;
-        self.replaceable(&dirfd, name).map_err(fail)?;
+        let existing = self.replaceable(&dirfd, name).map_err(fail)?;
         let (temp, fd) = create_temp(&dirfd, name, self.mode).map_err(|e| fail(Why::Io(e)))?;
+        // Removed if a signal ends the process before the rename.
+        let full = dir.join(&temp);
+        crate::cleanup::remove_on_exit(&full);
+        let _ = crate::cleanup::exit_on_signals();
         let written = (|| {
+            if let Some(mode) = existing {
+                // A file replaced keeps its permissions (a 0600 file stays 0600).
+                rustix::fs::fchmod(&fd, Mode::from_raw_mode(mode))
+                    .map_err(|e| Why::Io(e.into()))?;
+            }
             let mut out = BufWriter::new(File::from(fd));
-            body(&mut out)?;
-            let f = out.into_inner().map_err(|e| e.into_error())?;
-            f.sync_all()?;
-            rustix::fs::renameat(&dirfd, &temp, &dirfd, name)?;
-            Ok::<(), io::Error>(())
+            body(&mut out).map_err(Why::Io)?;
+            let f = out.into_inner().map_err(|e| Why::Io(e.into_error()))?;
+            f.sync_all().map_err(Why::Io)?;
+            self.rename(&dirfd, &temp, name, existing.is_some())
         })();
         if let Err(e) = written {
             let _ = rustix::fs::unlinkat(&dirfd, &temp, AtFlags::empty());
-            return Err(fail(Why::Io(e)));
+            crate::cleanup::forget(&full);
+            return Err(fail(e));
         }
+        crate::cleanup::forget(&full);
         // The rename is durable once the directory is.
         let _ = rustix::fs::fsync(&dirfd);
         Ok(())
+    }
+
+    /// Renames the written temporary over `name`. Where nothing was there when checked,
+    /// nothing may be there now (`RENAME_NOREPLACE`): a file planted meanwhile is checked
+    /// as any other before it is replaced.
+    fn rename(&self, dir: &OwnedFd, temp: &Path, name: &OsStr, existed: bool) -> Result<(), Why> {
+        use rustix::fs::RenameFlags;
+        if !existed {
+            match rustix::fs::renameat_with(dir, temp, dir, name, RenameFlags::NOREPLACE) {
+                Ok(()) => return Ok(()),
+                Err(rustix::io::Errno::EXIST) => {
+                    self.replaceable(dir, name)?;
+                }
+                // A file system without RENAME_NOREPLACE: checked again, then renamed.
+                Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) => {
+                    self.replaceable(dir, name)?;
+                }
+                Err(e) => return Err(Why::Io(e.into())),
+            }
+        }
+        rustix::fs::renameat(dir, temp, dir, name).map_err(|e| Why::Io(e.into()))
     }
 
     /// Reads back a file written here: `None` when there is none, an error when what is
@@ -261,6 +315,88 @@ impl<'a> OutFile<'a> {
                 Limited::Io(e) => fail(Why::Io(e)),
             })
     }
+}
+
+/// The most symbolic links followed on the way to a directory (the kernel's own limit).
+const MAX_LINKS: usize = 40;
+
+/// Opens directory `dir` one component at a time, following a symbolic link on the way
+/// only if it belongs to root or to this user: a link another user planted (in a sticky,
+/// world-writable directory, say) could otherwise send root's write anywhere. This is the
+/// kernel's `protected_symlinks` rule, kept whether or not the sysctl is on.
+fn open_dir_walk(dir: &Path) -> Result<OwnedFd, Why> {
+    use std::path::Component;
+    let walk = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let start = |absolute: bool| {
+        rustix::fs::open(
+            if absolute { "/" } else { "." },
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+    };
+    let me = rustix::process::geteuid().as_raw();
+    let mut fd = start(dir.is_absolute()).map_err(|e| Why::Io(e.into()))?;
+    // The components still to walk, the next one last.
+    let mut todo: Vec<std::ffi::OsString> = dir
+        .components()
+        .rev()
+        .filter_map(|c| match c {
+            Component::Normal(n) => Some(n.to_os_string()),
+            Component::ParentDir => Some("..".into()),
+            _ => None,
+        })
+        .collect();
+    let mut walked = if dir.is_absolute() {
+        PathBuf::from("/")
+    } else {
+        PathBuf::new()
+    };
+    let mut links = 0;
+    while let Some(name) = todo.pop() {
+        match rustix::fs::openat(&fd, &name, walk, Mode::empty()) {
+            Ok(next) => {
+                fd = next;
+                walked.push(&name);
+            }
+            Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) => {
+                let st = rustix::fs::statat(&fd, &name, AtFlags::SYMLINK_NOFOLLOW)
+                    .map_err(|e| Why::Io(e.into()))?;
+                if FileType::from_raw_mode(st.st_mode) != FileType::Symlink {
+                    return Err(Why::Io(io::Error::from_raw_os_error(libc::ENOTDIR)));
+                }
+                let at = walked.join(&name);
+                if st.st_uid != 0 && st.st_uid != me {
+                    return Err(Why::ForeignLink(at, st.st_uid));
+                }
+                links += 1;
+                if links > MAX_LINKS {
+                    return Err(Why::Io(io::Error::from_raw_os_error(libc::ELOOP)));
+                }
+                let target = rustix::fs::readlinkat(&fd, &name, Vec::new())
+                    .map_err(|e| Why::Io(e.into()))?;
+                let target = PathBuf::from(OsStr::from_bytes(target.as_bytes()));
+                if target.is_absolute() {
+                    fd = start(true).map_err(|e| Why::Io(e.into()))?;
+                    walked = PathBuf::from("/");
+                }
+                for c in target.components().rev() {
+                    match c {
+                        Component::Normal(n) => todo.push(n.to_os_string()),
+                        Component::ParentDir => todo.push("..".into()),
+                        _ => {}
+                    }
+                }
+            }
+            Err(e) => return Err(Why::Io(e.into())),
+        }
+    }
+    rustix::fs::openat(
+        &fd,
+        ".",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| Why::Io(e.into()))
 }
 
 /// Opens an existing regular file without following a symlink or blocking on a FIFO, and
@@ -349,15 +485,21 @@ pub const MAX_INPUT: u64 = 1 << 20;
 
 /// Reads a file a user named as input, at most `limit` bytes (more is an error, found after
 /// reading one byte past the limit, so `/dev/zero` fails fast). Symlinks are followed and a
-/// pipe is read (`-F <(…)`): nothing is written, and the user chose the path.
+/// pipe is read (`-F <(…)`): nothing is written, and the user chose the path. `-` is
+/// standard input, as for ss's `-F -`.
 pub fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
     let fail = |why| FileError {
         path: path.to_path_buf(),
         writing: false,
         why,
     };
-    let f = File::open(path).map_err(|e| fail(Why::Io(e)))?;
-    read_limited(f, limit).map_err(|e| match e {
+    let read = if path == Path::new("-") {
+        read_limited(io::stdin().lock(), limit)
+    } else {
+        let f = File::open(path).map_err(|e| fail(Why::Io(e)))?;
+        read_limited(f, limit)
+    };
+    read.map_err(|e| match e {
         Limited::TooLarge => fail(Why::TooLarge(limit)),
         Limited::Io(e) => fail(Why::Io(e)),
     })

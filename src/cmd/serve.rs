@@ -114,7 +114,7 @@ pub fn run(a: &ServeArgs) -> Result<(), Error> {
         None => WebConfig::none(),
     };
     for w in &web.warnings {
-        eprintln!("rnetstat serve: warning: --web.config.file: {w}");
+        log(&format!("warning: --web.config.file: {w}"));
     }
     let proc_root = ProcRoot::default();
     // Namespaces and containers named with -N / --container must exist now: an exporter
@@ -130,16 +130,36 @@ pub fn run(a: &ServeArgs) -> Result<(), Error> {
         .map_err(|e| Error::Usage(format!("--listen {}: {e}", cfg.listen)))?;
     let at = listener.local_addr().map_err(Error::Output)?;
     let scheme = if web.tls.is_some() { "https" } else { "http" };
-    eprintln!("rnetstat serve: metrics at {scheme}://{at}/metrics");
-    if !at.ip().is_loopback() && (web.tls.is_none() || web.auth.is_none()) {
-        let missing = match (web.tls.is_none(), web.auth.is_none()) {
-            (true, true) => "without TLS or authentication",
-            (true, false) => "without TLS (passwords cross the network in the clear)",
-            _ => "without authentication",
+    log(&format!("metrics at {scheme}://{at}/metrics"));
+    if !at.ip().is_loopback() {
+        let warning = match (web.tls.is_some(), web.auth.is_some()) {
+            (false, false) => Some(
+                "without TLS or authentication: anyone who can reach it reads this host's \
+                 socket tables",
+            ),
+            (false, true) => {
+                Some("without TLS: passwords and socket tables cross the network in the clear")
+            }
+            (true, false) => Some(
+                "without authentication: anyone who can reach it reads this host's socket tables",
+            ),
+            (true, true) => None,
         };
-        eprintln!(
-            "rnetstat serve: warning: listening on {at}, beyond loopback, {missing}: anyone \
-             who can reach it reads this host's socket tables; see --web.config.file"
+        if let Some(w) = warning {
+            log(&format!(
+                "warning: listening on {at}, beyond loopback, {w}; see --web.config.file"
+            ));
+        }
+    }
+    // Every connection may hold two descriptors: take what the hard limit allows.
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+    if let Some(max) = limit.maximum {
+        let _ = rustix::process::setrlimit(
+            rustix::process::Resource::Nofile,
+            rustix::process::Rlimit {
+                current: Some(max),
+                maximum: Some(max),
+            },
         );
     }
     let exporter = Exporter {

@@ -42,7 +42,7 @@ impl Memory {
             pending.push(format!(
                 "no earlier `-s --delta` run in this network namespace: showing the counts since \
                  it began (history: {})",
-                h.path().display()
+                h.shown()
             ));
         }
         Ok(Memory {

@@ -125,7 +125,12 @@ pub fn run(mut cfg: TopConfig, proc_root: &ProcRoot, spaces: &[Space]) -> Result
         hook(info);
     }));
     execute!(io::stdout(), EnterAlternateScreen, crossterm::cursor::Hide).map_err(term_err)?;
-    let mut term = Terminal::new(CrosstermBackend::new(io::stdout())).map_err(term_err)?;
+    // Never dropped: ratatui's drop shows the cursor and, when that fails (the terminal is
+    // gone), prints to a standard error that may be gone too, which panics. `Restore`
+    // shows the cursor instead, ignoring errors.
+    let mut term = std::mem::ManuallyDrop::new(
+        Terminal::new(CrosstermBackend::new(io::stdout())).map_err(term_err)?,
+    );
     let mut app = App::new(cfg.view);
     let mut before: Option<(Instant, Map<SockKey, Counters>)> = None;
     let mut conns = Vec::new();
@@ -151,9 +156,13 @@ pub fn run(mut cfg: TopConfig, proc_root: &ProcRoot, spaces: &[Space]) -> Result
         let totals = top::totals(&conns);
         term.draw(|f| crate::output::top_screen::draw(f, &app, &rows, totals, seconds))
             .map_err(term_err)?;
-        let wait = next
-            .saturating_duration_since(Instant::now())
-            .min(Duration::from_millis(250));
+        // Paused, `next` is past: wait for keys, not for a refresh that will not come.
+        let wait = if app.paused {
+            Duration::from_millis(250)
+        } else {
+            next.saturating_duration_since(Instant::now())
+                .min(Duration::from_millis(250))
+        };
         let keys = match tty.wait(wait) {
             Input::Nothing => continue,
             Input::Gone => break,
@@ -162,12 +171,16 @@ pub fn run(mut cfg: TopConfig, proc_root: &ProcRoot, spaces: &[Space]) -> Result
         for k in keys {
             match app.key(k) {
                 Action::Quit => return Ok(()),
-                Action::Filter(f) if f.trim().is_empty() => cfg.selection.filter = None,
+                Action::Filter(f) if f.trim().is_empty() => {
+                    cfg.selection.filter = None;
+                    app.filter.clear();
+                }
                 Action::Filter(f) => {
                     let words: Vec<String> = f.split_whitespace().map(str::to_string).collect();
                     match Filter::parse(&words) {
                         Ok(p) => {
                             cfg.selection.filter = Some(p);
+                            app.filter = f;
                             next = Instant::now();
                         }
                         Err(e) => app.filter_failed(f, &e.to_string()),

@@ -54,7 +54,7 @@ pub struct App {
     pub scroll: usize,
     /// The filter being typed after `/`.
     pub typing: Option<String>,
-    /// The filter in force, as typed.
+    /// The filter in force, as typed (set by the caller once it parsed).
     pub filter: String,
     /// A message for the status line (a filter that did not parse).
     pub message: Option<String>,
@@ -80,9 +80,9 @@ impl App {
         if let Some(t) = &mut self.typing {
             match k {
                 Key::Enter => {
+                    // In force only once it parses (the caller sets `filter` then).
                     let f = std::mem::take(t);
                     self.typing = None;
-                    self.filter = f.clone();
                     return Action::Filter(f);
                 }
                 Key::Esc => {
@@ -174,7 +174,9 @@ mod tests {
         }
         a.key(Key::Backspace);
         assert_eq!(a.key(Key::Enter), Action::Filter("sport = :22".into()));
-        assert_eq!(a.filter, "sport = :22");
+        // Not in force until the caller has parsed it.
+        assert_eq!(a.filter, "");
+        a.filter = "sport = :22".into();
         a.key(Key::Char('/'));
         assert_eq!(a.key(Key::Esc), Action::None);
         assert_eq!(a.typing, None);

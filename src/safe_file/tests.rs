@@ -175,3 +175,51 @@ fn read_limited_stops_one_byte_past_the_limit() {
         Err(Limited::TooLarge)
     ));
 }
+
+#[test]
+fn a_replaced_file_keeps_its_permissions() {
+    // Guards against `metrics -o` turning a 0600 file into a 0644 one.
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("private.prom");
+    std::fs::write(&p, "old\n").unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    OutFile::new(&p).write(|w| w.write_all(b"new\n")).unwrap();
+    assert_eq!(std::fs::metadata(&p).unwrap().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), "new\n");
+}
+
+#[test]
+fn directory_links_are_followed_only_when_root_or_we_own_them() {
+    // Guards against a link another user planted on the way (`sticky/coll -> rootonly/`).
+    let d = tempfile::tempdir().unwrap();
+    let real = d.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    let ours = d.path().join("ours");
+    std::os::unix::fs::symlink("real", &ours).unwrap();
+    OutFile::new(&ours.join("f"))
+        .write(|w| w.write_all(b"x"))
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(real.join("f")).unwrap(), "x");
+    // An absolute link, and a chain of two.
+    let abs = d.path().join("abs");
+    std::os::unix::fs::symlink(&ours, &abs).unwrap();
+    OutFile::new(&abs.join("g"))
+        .write(|w| w.write_all(b"y"))
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(real.join("g")).unwrap(), "y");
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped the foreign link: needs root to give a link to another user");
+        return;
+    }
+    let theirs = d.path().join("theirs");
+    std::os::unix::fs::symlink(&real, &theirs).unwrap();
+    std::os::unix::fs::lchown(&theirs, Some(65534), Some(65534)).unwrap();
+    let e = OutFile::new(&theirs.join("victim")).check().unwrap_err();
+    assert!(matches!(e.why, Why::ForeignLink(_, 65534)), "{e}");
+    assert!(
+        e.to_string()
+            .contains("symbolic link of uid 65534's; not followed"),
+        "{e}"
+    );
+    assert!(!real.join("victim").exists());
+}

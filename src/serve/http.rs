@@ -73,6 +73,10 @@ pub fn parse(buf: &[u8]) -> Result<Option<Request>, Refusal> {
         if name.eq_ignore_ascii_case("accept") {
             accept = Some(value.trim().to_string());
         } else if name.eq_ignore_ascii_case("authorization") {
+            // Two credentials: which one counts would be a guess (RFC 9110 §5.3).
+            if authorization.is_some() {
+                return Err(Refusal::Malformed);
+            }
             authorization = Some(value.trim().to_string());
         }
     }
@@ -138,6 +142,12 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(r.authorization.as_deref(), Some("Basic YTpi"));
+        assert_eq!(
+            parse(
+                b"GET / HTTP/1.1\r\nAuthorization: Basic YTpi\r\nAuthorization: Basic Yjpj\r\n\r\n"
+            ),
+            Err(Refusal::Malformed)
+        );
         assert_eq!(parse(b"GET /metrics HTTP/1.1\r\nHost: a\r\n"), Ok(None));
         assert!(parse(b"GET / HTTP/1.0\n\n").unwrap().is_some());
     }

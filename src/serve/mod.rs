@@ -83,6 +83,19 @@ impl Table {
         }
     }
 
+    /// Shuts down the connection that has waited longest on its client, if any.
+    fn shed(&self) {
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        let oldest = slots
+            .iter()
+            .filter(|(_, s)| s.waiting.load(Ordering::Acquire))
+            .min_by_key(|(_, s)| s.since)
+            .map(|(id, _)| *id);
+        if let Some(slot) = oldest.and_then(|id| slots.remove(&id)) {
+            let _ = slot.stream.shutdown(Shutdown::Both);
+        }
+    }
+
     fn insert(&self, id: u64, slot: Arc<Slot>) {
         self.slots
             .lock()
@@ -110,6 +123,13 @@ pub fn run(
         for id in 0u64.. {
             let (stream, _) = match listener.accept() {
                 Ok(c) => c,
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+                    // Out of descriptors: the connection waiting longest on its client
+                    // gives its up, and accepting resumes once it has.
+                    table.shed();
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                }
                 Err(e) if is_transient(&e) => continue,
                 Err(e) => return Err(e),
             };

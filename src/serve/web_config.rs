@@ -292,9 +292,12 @@ fn tls_config(
             ));
         }
     };
-    let config = builder
-        .with_single_cert(chain, key)
-        .map_err(|e| format!("tls_server_config: the certificate and key: {e}"))?;
+    let config = builder.with_single_cert(chain, key).map_err(|e| match e {
+        rustls::Error::InconsistentKeys(_) => {
+            "tls_server_config: key_file is not the key of cert_file".to_string()
+        }
+        e => format!("tls_server_config: the certificate and key: {e}"),
+    })?;
     Ok(Some(Arc::new(config)))
 }
 

@@ -73,6 +73,7 @@ impl ControlServer {
             .recursive(true)
             .mode(0o700)
             .create(&dir)?;
+        private_dir(&dir)?;
         let path = dir.join(format!("stack-{}.sock", std::process::id()));
         let _ = fs::remove_file(&path);
         let listener = UnixListener::bind(&path)?;
@@ -109,6 +110,31 @@ impl ControlServer {
             }
         }
     }
+}
+
+/// Checks that `dir` is a directory (not a symlink to one) of this user's that no one else
+/// can write to, making it 0700 if it is ours but open to others. Only then is it safe to
+/// bind the socket and set its mode by path: no one else can swap what is there.
+fn private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let m = fs::symlink_metadata(dir)?;
+    let me = crate::sys::geteuid();
+    let refuse = |why: String| {
+        Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("{}: {why}; not used for the control socket", dir.display()),
+        ))
+    };
+    if !m.file_type().is_dir() {
+        return refuse("not a directory (a symbolic link?)".into());
+    }
+    if m.uid() != me {
+        return refuse(format!("belongs to uid {}, not to this user", m.uid()));
+    }
+    if m.mode() & 0o077 != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 impl Drop for ControlServer {
@@ -191,6 +217,27 @@ mod tests {
             "\u{0}\u{ff}",
         ] {
             assert!(parse_request(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_socket_directory_must_be_ours_and_private() {
+        // Guards against a runtime directory someone else owns, or a symlink, letting them
+        // swap the socket for a link between bind and chmod.
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let d = tempfile::tempdir().unwrap();
+        let open = d.path().join("open");
+        fs::create_dir(&open).unwrap();
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o755)).unwrap();
+        private_dir(&open).unwrap();
+        assert_eq!(fs::metadata(&open).unwrap().mode() & 0o777, 0o700);
+        let link = d.path().join("link");
+        std::os::unix::fs::symlink(&open, &link).unwrap();
+        assert!(private_dir(&link).is_err());
+        if crate::sys::geteuid() == 0 {
+            std::os::unix::fs::chown(&open, Some(65534), None).unwrap();
+            let e = private_dir(&open).unwrap_err().to_string();
+            assert!(e.contains("belongs to uid 65534"), "{e}");
         }
     }
 }

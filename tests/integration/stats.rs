@@ -146,6 +146,8 @@ fn counters_are_exact_and_text_matches_netstat() {
 fn delta_counts_what_happened_since_the_last_run() {
     in_netns("delta_counts_what_happened_since_the_last_run", || {
         let dir = tempfile::tempdir().unwrap();
+        // A history path the user names must be in a directory that exists.
+        std::fs::create_dir(dir.path().join("state")).unwrap();
         let hist = dir.path().join("state/hist");
         let _first = traffic();
         // No history yet: the totals, with a warning that says so.

@@ -157,7 +157,38 @@ fn top_ends_when_its_terminal_goes_away() {
     }
     in_netns("top_ends_when_its_terminal_goes_away", || {
         let t = Tmux::new("gone");
-        let pid = t.start_top("");
+        let dir = tempfile::tempdir().unwrap();
+        let status = dir.path().join("status");
+        // A shell that outlives the terminal (it ignores SIGHUP) records top's exit status:
+        // 0, not 134 (an abort from a write to the vanished terminal).
+        let cmd = format!("trap '' HUP; {BIN} top; echo $? > {}", status.display());
+        t.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "120",
+            "-y",
+            "30",
+            &cmd,
+        ]);
+        eventually("top's first screen", 10, || {
+            let s = t.run(&["capture-pane", "-p", "-t", "t"]);
+            s.contains("rnetstat top:").then_some(())
+        });
+        let shell: u32 = t
+            .run(&["display", "-p", "-t", "t", "#{pane_pid}"])
+            .trim()
+            .parse()
+            .unwrap();
+        let pid: u32 = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .expect("top, the shell's child")
+            .parse()
+            .unwrap();
         // Keep the server up after the session, so it is the terminal that goes, not all.
         t.run(&["new-session", "-d", "-s", "keep", "sleep 30"]);
         t.run(&["kill-session", "-t", "t"]);
@@ -174,6 +205,16 @@ fn top_ends_when_its_terminal_goes_away() {
             );
         }
         assert!(!still, "top still running 2 s after its terminal went away");
+        let code = eventually("the shell to record top's status", 5, || {
+            std::fs::read_to_string(&status)
+                .ok()
+                .filter(|t| t.ends_with('\n'))
+        });
+        assert_eq!(
+            code.trim(),
+            "0",
+            "top's exit status after its terminal went away"
+        );
     });
 }
 
