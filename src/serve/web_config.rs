@@ -37,7 +37,41 @@ use crate::safe_file::{MAX_INPUT, read_input};
 struct WebFile {
     tls_server_config: Option<TlsFile>,
     http_server_config: Option<HttpFile>,
+    #[serde(default, deserialize_with = "unique_users")]
     basic_auth_users: Option<BTreeMap<String, String>>,
+}
+
+/// `basic_auth_users`, refusing a user listed twice (which hash would count is a guess; the
+/// toolkit refuses it too).
+fn unique_users<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<BTreeMap<String, String>>, D::Error> {
+    struct Users;
+    impl<'de> serde::de::Visitor<'de> for Users {
+        type Value = BTreeMap<String, String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a map of user names to bcrypt hashes")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut m: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((user, hash)) = m.next_entry::<String, String>()? {
+                if out.contains_key(&user) {
+                    return Err(serde::de::Error::custom(format!(
+                        "basic_auth_users: {user} is listed twice"
+                    )));
+                }
+                out.insert(user, hash);
+            }
+            Ok(out)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(BTreeMap::new())
+        }
+    }
+    d.deserialize_any(Users).map(Some)
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -62,6 +62,10 @@ fn mistakes_are_errors_that_say_where() {
             "a bad header",
         ),
         ("- a list\n", "invalid type"),
+        (
+            "basic_auth_users:\n  a: $2y$04$abcdefghijklmnopqrstuu5cVUiuHQmsw5Ul7Yt5cNRV2FAU5lq.u\n  a: x\n",
+            "listed twice",
+        ),
     ] {
         let e = parse(text)
             .err()
