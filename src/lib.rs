@@ -8,25 +8,23 @@
 #![deny(unsafe_code)]
 
 pub mod assets;
-pub mod cleanup;
+// The lower crates, under the names the modules above have always used for them.
+pub use rnetstat_filter as filter;
+pub use rnetstat_model as model;
+pub use rnetstat_model::error;
+pub use rnetstat_sys as sys;
+pub use rnetstat_sys::{cleanup, hash, rng, safe_file};
 pub mod cli;
 pub mod cmd;
 pub mod compare;
 pub mod config;
-pub mod error;
-pub mod filter;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod hash;
 pub mod history;
 pub mod lab;
-pub mod model;
 pub mod output;
-pub mod rng;
-pub mod safe_file;
 pub mod serve;
 pub mod source;
 pub mod stack;
-pub mod sys;
 pub mod world;

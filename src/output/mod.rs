@@ -18,7 +18,7 @@ pub mod netstat;
 pub mod networks;
 pub mod peer;
 pub mod route;
-pub mod sanitize;
+pub use rnetstat_sys::sanitize;
 pub mod stats;
 pub mod stats_words;
 pub mod summary;

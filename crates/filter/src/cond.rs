@@ -8,7 +8,7 @@
 
 use std::net::{IpAddr, Ipv6Addr, ToSocketAddrs};
 
-use crate::model::Family;
+use rnetstat_model::Family;
 
 /// Local (`src`, `sport`) or remote (`dst`, `dport`) end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,7 +207,7 @@ fn service_port(services: &str, name: &str) -> Option<u16> {
 
 /// `dev NAME` or `dev INDEX`.
 pub fn device(s: &str) -> Result<u32, String> {
-    match crate::sys::net::if_index(s) {
+    match rnetstat_sys::net::if_index(s) {
         Ok(i) => Ok(i as u32),
         Err(_) => s.parse::<u32>().map_err(|_| format!("no device '{s}'")),
     }
@@ -232,7 +232,7 @@ pub fn mark(s: &str) -> Result<(u32, u32), String> {
 /// `cgroup PATH`: the cgroup v2 id, which is the inode number of the cgroup's directory
 /// under the cgroup2 mount.
 pub fn cgroup(s: &str) -> Result<u64, String> {
-    let path = crate::sys::cgroup2_root().join(s.trim_start_matches('/'));
+    let path = rnetstat_sys::cgroup2_root().join(s.trim_start_matches('/'));
     std::fs::metadata(&path)
         .map(|m| std::os::unix::fs::MetadataExt::ino(&m))
         .map_err(|e| format!("cgroup '{s}': {e}"))

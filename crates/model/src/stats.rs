@@ -148,8 +148,7 @@ impl Serialize for CounterMap<'_> {
     }
 }
 
-/// A section from `(name, value)` pairs, for tests.
-#[cfg(test)]
+/// A section from `(name, value)` pairs (fixtures build them so).
 pub fn section_of(file: StatsFile, name: &str, pairs: &[(&str, i128)]) -> Section {
     Section {
         file,

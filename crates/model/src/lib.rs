@@ -1,10 +1,14 @@
-//! The socket record: plain data that every source fills and every renderer reads.
+//! rnetstat-model: the socket record, plain data that every source fills and every
+//! renderer reads, and the typed errors ([`error`]) every layer returns.
 //!
 //! One record type serves kernel sockets from sock_diag, kernel sockets from `/proc`, and
 //! the userspace stack's sockets, so all of them print in the same columns.
 //! A record borrows its one variable-length field (a unix socket's name) from the buffer it
 //! was decoded from, so streaming a dump allocates nothing per row.
 
+#![deny(unsafe_code)]
+
+pub mod error;
 mod extras;
 mod flow;
 pub mod iface;

@@ -1,11 +1,26 @@
-//! The few calls into libc that have no safe wrapper in our dependencies: reverse name
+//! rnetstat-sys: the few calls into libc that have no safe wrapper in our dependencies: reverse name
 //! lookup through the system resolver (NSS: /etc/hosts, DNS …) and user names (NSS passwd).
 //! Every `unsafe` block of the crate lives here (and in `sys::net`, the TUN and interface
 //! ioctls of the userspace stack). Also where cgroup2 is mounted, which both the filter
 //! (`cgroup PATH`) and the collection (`-ee`) need, and how many cores there are.
+//!
+//! Beside them, the crate holds what every layer above shares about the outside world and
+//! nothing about sockets: [`safe_file`] (the one way a file is written, and a user-named
+//! input read), [`cleanup`] (what a command made, removed when a signal ends it),
+//! [`sanitize`] (text from outside made safe for a terminal), [`hash`] (the fast maps) and
+//! [`rng`] (the one seeded generator).
+//!
+//! Public entry points: [`reverse_lookup`], [`user_name`], [`geteuid`], [`cores`],
+//! [`cgroup2_root`], [`net`] (TUN and interface ioctls, `setns`), [`safe_file::OutFile`],
+//! [`safe_file::read_input`], [`cleanup::exit_on_signals`], [`sanitize::push_sanitized`].
 #![allow(unsafe_code)]
 
+pub mod cleanup;
+pub mod hash;
 pub mod net;
+pub mod rng;
+pub mod safe_file;
+pub mod sanitize;
 
 /// The cores this process may use (`std::thread::available_parallelism`, 1 when unknown),
 /// asked once: each asking reads the affinity mask and three cgroup files, and a listing

@@ -1,10 +1,12 @@
-//! ss's filter language: a state filter (`state established`, `exclude listening`) followed
+//! rnetstat-filter: ss's filter language: a state filter (`state established`, `exclude listening`) followed
 //! by an expression (`dport = :22 or src 10.0.0.0/8`), compiled once in `config`.
 //!
 //! The same [`Filter`] runs in two places with the same result: compiled to the kernel's
 //! `INET_DIAG_REQ_BYTECODE` ([`bytecode`]) so a sock_diag dump of inet sockets skips the
 //! sockets that do not match, and evaluated here ([`Filter::matches`]) for everything the
 //! kernel cannot filter: unix sockets, `/proc` tables, the userspace stack's sockets.
+
+#![deny(unsafe_code)]
 
 pub mod bytecode;
 mod cond;
@@ -15,7 +17,7 @@ mod states;
 pub use cond::{HostCond, Prefix, Side};
 pub use lex::FilterError;
 
-use crate::model::{Family, Proto, Socket, State, StateMask};
+use rnetstat_model::{Family, Proto, Socket, State, StateMask};
 
 /// A boolean expression over sockets.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! states and adds, the first `exclude` starts from all and removes.
 
 use super::lex::{FilterError, Source, Token};
-use crate::model::{State, StateMask};
+use rnetstat_model::{State, StateMask};
 
 /// The states one name stands for.
 pub fn named(name: &str) -> Option<StateMask> {

@@ -54,7 +54,7 @@ pub struct Details {
     pub inet: Option<Inet>,
     pub inet6: Vec<Inet6>,
     #[serde(skip)]
-    pub map: crate::sys::net::IfMap,
+    pub map: rnetstat_sys::net::IfMap,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

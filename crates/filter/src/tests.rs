@@ -106,7 +106,7 @@ fn errors_point_at_the_token() {
 #[test]
 fn unix_paths_and_autobound() {
     let f = parse("src unix:/run/*.sock");
-    let mut u = Socket::blank(Proto::Unix, Family::Unix, crate::model::SockType::Stream);
+    let mut u = Socket::blank(Proto::Unix, Family::Unix, rnetstat_model::SockType::Stream);
     u.path = Some(b"/run/Foo.sock");
     assert!(f.matches(&u), "case-insensitive like ss");
     u.path = Some(b"/tmp/foo.sock");

@@ -70,14 +70,14 @@ pub struct FileError {
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let verb = if self.writing { "write" } else { "read" };
-        let path = crate::output::sanitize::sanitized(&self.path.to_string_lossy());
+        let path = crate::sanitize::sanitized(&self.path.to_string_lossy());
         write!(f, "cannot {verb} {path}: ")?;
         match &self.why {
             Why::NoFileName => write!(f, "not a file name"),
             Why::Directory(d, e) => write!(
                 f,
                 "directory {}: {}",
-                crate::output::sanitize::sanitized(&d.to_string_lossy()),
+                crate::sanitize::sanitized(&d.to_string_lossy()),
                 plain(e)
             ),
             Why::NotRegular(kind) => write!(f, "{kind} is there, not a regular file; not replaced"),
@@ -92,7 +92,7 @@ impl fmt::Display for FileError {
             Why::ForeignLink(at, uid) => write!(
                 f,
                 "{} is a symbolic link of uid {uid}'s; not followed",
-                crate::output::sanitize::sanitized(&at.to_string_lossy())
+                crate::sanitize::sanitized(&at.to_string_lossy())
             ),
             Why::TooLarge(limit) if limit % (1 << 20) == 0 => {
                 write!(f, "larger than {} MiB", limit >> 20)

@@ -40,9 +40,9 @@ pub enum Error {
     #[error("{0}")]
     Permission(String),
 
-    /// A file not written, or not read back, by [`crate::safe_file`].
+    /// A file not written, or not read back, by [`rnetstat_sys::safe_file`].
     #[error("{0}")]
-    File(#[from] crate::safe_file::FileError),
+    File(#[from] rnetstat_sys::safe_file::FileError),
 
     /// The work was done in part; the message says what was not.
     #[error("{0}")]

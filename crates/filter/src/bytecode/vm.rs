@@ -6,8 +6,8 @@
 use std::net::IpAddr;
 
 use super::*;
-use crate::filter::{Expr, Filter};
-use crate::model::{Endpoint, Family, Proto, Socket};
+use crate::{Expr, Filter};
+use rnetstat_model::{Endpoint, Family, Proto, Socket};
 
 /// What the interpreter sees of a socket (`struct inet_diag_entry`).
 pub struct Entry {
@@ -112,7 +112,7 @@ pub fn run(b: &[u8], e: &Entry) -> bool {
                     } else {
                         IpAddr::from(<[u8; 16]>::try_from(&b[at + 12..at + 28]).unwrap())
                     };
-                    crate::filter::Prefix { addr: p, len: plen }.matches(addr)
+                    crate::Prefix { addr: p, len: plen }.matches(addr)
                 }
             }
             _ => panic!("unknown op {code}"),
