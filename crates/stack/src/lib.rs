@@ -1,4 +1,4 @@
-//! The companion userspace TCP/IP stack: smoltcp driving a TUN device, with built-in
+//! rnetstat-stack: the companion userspace TCP/IP stack: smoltcp driving a TUN device, with built-in
 //! services, a wire tap that recovers what smoltcp keeps private, and a control socket that
 //! serves its socket table, so its sockets print in the same columns as the kernel's.
 //!
@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec};
 
-use crate::sys::net as netdev;
+use rnetstat_sys::net as netdev;
 
 use control::{ControlServer, Request};
 use device::TunDevice;

@@ -77,13 +77,13 @@ impl ControlServer {
         let path = dir.join(format!("stack-{}.sock", std::process::id()));
         let _ = fs::remove_file(&path);
         let listener = UnixListener::bind(&path)?;
-        crate::cleanup::remove_on_exit(&path);
+        rnetstat_sys::cleanup::remove_on_exit(&path);
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600))?;
         listener.set_nonblocking(true)?;
         Ok(ControlServer {
             listener,
             path,
-            owner: crate::sys::geteuid(),
+            owner: rnetstat_sys::geteuid(),
             active: Arc::new(AtomicUsize::new(0)),
         })
     }
@@ -118,7 +118,7 @@ impl ControlServer {
 fn private_dir(dir: &Path) -> io::Result<()> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let m = fs::symlink_metadata(dir)?;
-    let me = crate::sys::geteuid();
+    let me = rnetstat_sys::geteuid();
     let refuse = |why: String| {
         Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
@@ -140,7 +140,7 @@ fn private_dir(dir: &Path) -> io::Result<()> {
 impl Drop for ControlServer {
     fn drop(&mut self) {
         let _ = fs::remove_file(&self.path);
-        crate::cleanup::forget(&self.path);
+        rnetstat_sys::cleanup::forget(&self.path);
     }
 }
 
@@ -234,7 +234,7 @@ mod tests {
         let link = d.path().join("link");
         std::os::unix::fs::symlink(&open, &link).unwrap();
         assert!(private_dir(&link).is_err());
-        if crate::sys::geteuid() == 0 {
+        if rnetstat_sys::geteuid() == 0 {
             std::os::unix::fs::chown(&open, Some(65534), None).unwrap();
             let e = private_dir(&open).unwrap_err().to_string();
             assert!(e.contains("belongs to uid 65534"), "{e}");

@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use crate::model::TcpInfo;
+use rnetstat_model::TcpInfo;
 
 use super::packet::{Packet, TcpSeg, flags};
 
@@ -397,7 +397,7 @@ mod tests {
     #[test]
     fn capacity_bounds_the_table() {
         let mut tap = Tap::new(64);
-        let mut pkt = crate::stack::packet::tests::syn_v4();
+        let mut pkt = crate::packet::tests::syn_v4();
         for port in 0..5000u16 {
             pkt[20..22].copy_from_slice(&port.to_be_bytes());
             tap.observe(Dir::In, &pkt, u64::from(port));

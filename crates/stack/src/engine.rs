@@ -11,7 +11,7 @@ use smoltcp::socket::{tcp, udp};
 use smoltcp::time::Instant;
 use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr, IpEndpoint};
 
-use crate::model::{State, TimerKind};
+use rnetstat_model::{State, TimerKind};
 
 use super::device::TunDevice;
 use super::driven::{Command, Counts, Driven};
@@ -252,7 +252,7 @@ impl Engine {
         Snapshot {
             version: VERSION,
             pid: std::process::id(),
-            uid: crate::sys::geteuid(),
+            uid: rnetstat_sys::geteuid(),
             netns: super::snapshot::current_netns(),
             device: self.device.clone(),
             mtu: self.mtu,

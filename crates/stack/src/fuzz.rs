@@ -65,9 +65,9 @@ mod tests {
     /// no panic, and the stack still answers a snapshot afterwards.
     #[test]
     fn garbage_frames_never_panic() {
-        let mut rng = crate::rng::Rng::new(0x9e37_79b9_7f4a_7c15);
+        let mut rng = rnetstat_sys::rng::Rng::new(0x9e37_79b9_7f4a_7c15);
         let mut next = move || rng.next_u64();
-        let valid = crate::stack::packet::tests::syn_v4();
+        let valid = crate::packet::tests::syn_v4();
         for vnet in [false, true] {
             let mut h = Harness::new(vnet).expect("harness");
             for i in 0..10_000 {

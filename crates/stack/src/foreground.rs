@@ -6,12 +6,12 @@ use std::time::Duration;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use crate::error::Error;
+use rnetstat_model::error::Error;
 
 use super::StackConfig;
 
 pub fn run(cfg: &StackConfig) -> Result<(), Error> {
-    if crate::sys::geteuid() != 0 {
+    if rnetstat_sys::geteuid() != 0 {
         // CAP_NET_ADMIN is what creating a TUN device takes; say so before trying.
         eprintln!("rnetstat: note: creating a TUN device needs root or CAP_NET_ADMIN");
     }

@@ -20,7 +20,7 @@ use std::str::FromStr;
 
 use super::packet::{self, Packet, flags};
 use super::tap::Dir;
-use crate::rng::Rng;
+use rnetstat_sys::rng::Rng;
 
 /// How long a reordered packet waits when no delay is configured.
 pub const REORDER_HOLD_US: u64 = 20_000;
@@ -488,7 +488,7 @@ mod tests {
         p[9] = 6;
         p[12..16].copy_from_slice(&[10, 0, 0, 1]);
         p[16..20].copy_from_slice(&[10, 0, 0, 2]);
-        let sum = !crate::stack::checksum::ones_sum(&p[..20]);
+        let sum = !crate::checksum::ones_sum(&p[..20]);
         p[10..12].copy_from_slice(&sum.to_be_bytes());
         p[20..22].copy_from_slice(&1000u16.to_be_bytes());
         p[22..24].copy_from_slice(&2000u16.to_be_bytes());

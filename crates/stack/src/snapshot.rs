@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{State, TcpInfo, TimerKind};
+use rnetstat_model::{State, TcpInfo, TimerKind};
 
 use super::device::DevStats;
 
@@ -78,7 +78,7 @@ pub fn current_netns() -> u64 {
 mod state_name {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
-    use crate::model::State;
+    use rnetstat_model::State;
 
     pub fn serialize<S: Serializer>(s: &State, ser: S) -> Result<S::Ok, S::Error> {
         ser.serialize_str(s.name())
