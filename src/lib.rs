@@ -9,6 +9,7 @@
 
 pub mod assets;
 // The lower crates, under the names the modules above have always used for them.
+pub use rnetstat_collect as source;
 pub use rnetstat_filter as filter;
 pub use rnetstat_model as model;
 pub use rnetstat_model::error;
@@ -26,5 +27,4 @@ pub mod history;
 pub mod lab;
 pub mod output;
 pub mod serve;
-pub mod source;
 pub mod world;

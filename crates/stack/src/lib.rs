@@ -6,6 +6,7 @@
 //! discard, hold, qotd, chargen, UDP echo, listener pool), `engine` (the poll loop's state),
 //! `control` (the unix control socket), `snapshot` (what it serves). [`start`] runs the
 //! loop on its own thread; `rnetstat stack` and the lab both use it.
+#![deny(unsafe_code)]
 
 pub mod checksum;
 pub mod control;
