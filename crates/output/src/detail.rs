@@ -5,11 +5,11 @@
 
 use std::fmt::Write;
 
-use crate::model::{CongInfo, Congestion, Socket, TcpInfo};
-use crate::source::netlink::tcp_info::{
+use rnetstat_collect::netlink::tcp_info::{
     TCPI_OPT_ECN, TCPI_OPT_ECN_SEEN, TCPI_OPT_SACK, TCPI_OPT_SYN_DATA, TCPI_OPT_TIMESTAMPS,
     TCPI_OPT_USEC_TS,
 };
+use rnetstat_model::{CongInfo, Congestion, Socket, TcpInfo};
 
 /// Which parts of the detail line to print.
 #[derive(Debug, Clone, Copy, Default)]
@@ -25,7 +25,7 @@ impl Detail {
     }
 }
 
-use crate::model::CgroupPaths;
+use rnetstat_model::CgroupPaths;
 
 /// Appends `\t…` for `s`, or nothing when there is nothing to say.
 pub fn push(l: &mut String, s: &Socket<'_>, d: Detail, cgroups: Option<&CgroupPaths>) {
@@ -73,7 +73,7 @@ fn extended(l: &mut String, s: &Socket<'_>, cgroups: Option<&CgroupPaths>) {
         match cgroups.and_then(|c| c.get(&id)) {
             Some(p) => {
                 l.push_str(" cgroup:");
-                crate::output::sanitize::push_sanitized(l, p.as_bytes());
+                crate::sanitize::push_sanitized(l, p.as_bytes());
             }
             None => {
                 let _ = write!(l, " cgroup_id:{id}");
@@ -149,7 +149,7 @@ fn info(l: &mut String, i: &TcpInfo, algo: Option<Congestion<'_>>) {
     }
     if let Some(c) = algo {
         l.push(' ');
-        crate::output::sanitize::push_sanitized(l, c.name.as_bytes());
+        crate::sanitize::push_sanitized(l, c.name.as_bytes());
     }
     if let (Some(s), Some(r)) = (i.snd_wscale, i.rcv_wscale) {
         let _ = write!(l, " wscale:{s},{r}");
@@ -342,7 +342,7 @@ fn info(l: &mut String, i: &TcpInfo, algo: Option<Congestion<'_>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Family, MemInfo, Proto};
+    use rnetstat_model::{Family, MemInfo, Proto};
 
     #[test]
     fn line_reads_like_ss() {

@@ -1,7 +1,7 @@
 //! How a peer prints: the Peer cell of the text and table views.
 
-use crate::model::{Forwarded, Socket};
-use crate::source::owners::Owners;
+use rnetstat_collect::owners::Owners;
+use rnetstat_model::{Forwarded, Socket};
 
 use super::sanitize::push_sanitized;
 

@@ -134,7 +134,7 @@ impl App {
     /// error beside it, so Esc cancels the prompt (and does not quit) and Enter retries.
     pub fn filter_failed(&mut self, typed: String, error: &str) {
         let first = error.lines().next().unwrap_or(error);
-        self.message = Some(crate::output::sanitize::quoted(first));
+        self.message = Some(crate::sanitize::quoted(first));
         self.typing = Some(typed);
     }
 

@@ -9,9 +9,9 @@ use std::io;
 
 use serde::Serialize;
 
-use crate::model::{Netns, Proto, Socket, State};
-use crate::source::beside::Made;
-use crate::source::{ForkSink, Group, Sink};
+use rnetstat_collect::beside::Made;
+use rnetstat_collect::{ForkSink, Group, Sink};
+use rnetstat_model::{Netns, Proto, Socket, State};
 
 /// Slots of [`Counts::by_state`]: the kernel's state numbers, and UNCONN.
 const SLOTS: usize = 14;
@@ -82,8 +82,8 @@ impl Tally {
         let c = self.counts(name);
         c.total += 1;
         match s.family {
-            crate::model::Family::Inet => c.ipv4 += 1,
-            crate::model::Family::Inet6 => c.ipv6 += 1,
+            rnetstat_model::Family::Inet => c.ipv4 += 1,
+            rnetstat_model::Family::Inet6 => c.ipv6 += 1,
             _ => {}
         }
         c.by_state[slot(s)] += 1;
@@ -201,7 +201,7 @@ impl ForkSink for TallyFork {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Family;
+    use rnetstat_model::Family;
 
     /// Two tallies added are the tally of all their sockets, states named alike.
     #[test]

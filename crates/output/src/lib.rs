@@ -1,5 +1,6 @@
-//! Renderers: each takes records from a [`crate::source::Sink`] call and writes to an
+//! rnetstat-output: renderers. Each takes records from a [`rnetstat_collect::Sink`] call and writes to an
 //! `impl Write`. They only read records; nothing here touches the kernel.
+#![deny(unsafe_code)]
 
 pub mod addr;
 pub mod detail;

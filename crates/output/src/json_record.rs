@@ -5,8 +5,8 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use crate::model::{CgroupPaths, CongInfo, LinkId, MemInfo, Proto, Socket, TcpInfo};
-use crate::source::owners::Owners;
+use rnetstat_collect::owners::Owners;
+use rnetstat_model::{CgroupPaths, CongInfo, LinkId, MemInfo, Proto, Socket, TcpInfo};
 
 use super::netns::{JsonContainer, JsonNetns};
 use super::sanitize::unix_name;
@@ -172,7 +172,7 @@ impl<'a> JsonSocket<'a> {
         peers: Option<&'a Owners>,
     ) -> JsonSocket<'a> {
         let inet = !matches!(s.proto, Proto::Unix | Proto::Packet | Proto::Netlink);
-        let endpoint = |e: crate::model::Endpoint| {
+        let endpoint = |e: rnetstat_model::Endpoint| {
             inet.then_some(JsonEndpoint {
                 address: e.addr,
                 port: e.port,
@@ -182,7 +182,7 @@ impl<'a> JsonSocket<'a> {
         let peer = peers.map(|o| {
             s.peer.map(|p| {
                 let inet = !matches!(p.proto, Proto::Unix | Proto::Packet | Proto::Netlink);
-                let ep = |e: crate::model::Endpoint| {
+                let ep = |e: rnetstat_model::Endpoint| {
                     inet.then_some(JsonEndpoint {
                         address: e.addr,
                         port: e.port,

@@ -3,7 +3,7 @@
 //! (`rtnl:1234`, `rtnl:kernel`).
 
 use super::addr::push_u64;
-use crate::model::{LinkId, Socket};
+use rnetstat_model::{LinkId, Socket};
 
 /// Netlink protocol numbers (include/uapi/linux/netlink.h) by ss's short names.
 fn netlink_proto(p: u8) -> Option<&'static str> {
@@ -61,7 +61,7 @@ pub fn push_local(l: &mut String, s: &Socket<'_>, numeric: bool) {
                 }
             }
             l.push(':');
-            match (ifindex, crate::sys::net::if_name(ifindex)) {
+            match (ifindex, rnetstat_sys::net::if_name(ifindex)) {
                 (0, _) => l.push('*'),
                 (_, Some(name)) if !numeric => super::sanitize::push_sanitized(l, name.as_bytes()),
                 _ => push_u64(l, u64::from(ifindex)),

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::model::{Container, Netns};
+use rnetstat_model::{Container, Netns};
 
 /// `"netns": {"inode": N, "name": "…" | null}`.
 #[derive(Serialize)]
@@ -126,7 +126,7 @@ impl Sections {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Runtime;
+    use rnetstat_model::Runtime;
 
     #[test]
     fn json_sections_wrap_each_document() {

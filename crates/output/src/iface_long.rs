@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use crate::model::iface::{Details, IFF_NAMES, Interface};
-use crate::output::sanitize::sanitized;
+use crate::sanitize::sanitized;
+use rnetstat_model::iface::{Details, IFF_NAMES, Interface};
 
 /// The `IFF_*` bits ifconfig names, in its order: bit order, but SLAVE before MASTER,
 /// and without PORTSEL and AUTOMEDIA.

@@ -10,9 +10,9 @@
 use std::io;
 use std::net::IpAddr;
 
-use crate::model::stats::Section;
-use crate::model::{Family as Fam, Netns, Proto, Socket, State};
-use crate::source::{Group, Sink};
+use rnetstat_collect::{Group, Sink};
+use rnetstat_model::stats::Section;
+use rnetstat_model::{Family as Fam, Netns, Proto, Socket, State};
 
 use super::{Exposition, Family, Kind, Sample, Value};
 
@@ -65,7 +65,7 @@ pub fn container_label(n: &Netns) -> String {
     })
 }
 
-use crate::hash::{Map, Set};
+use rnetstat_sys::hash::{Map, Set};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Conn {

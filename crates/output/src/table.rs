@@ -6,9 +6,9 @@ use std::io::{self, Write};
 
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
-use crate::model::{Family, Proto, Socket, State};
-use crate::source::owners::Owners;
-use crate::source::{Group, Sink};
+use rnetstat_collect::owners::Owners;
+use rnetstat_collect::{Group, Sink};
+use rnetstat_model::{Family, Proto, Socket, State};
 
 use super::names::Names;
 use super::sanitize::push_sanitized;

@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::Format;
 use super::names::Names;
 use super::view;
-use crate::model::route::*;
+use rnetstat_model::route::*;
 
 /// `RTF_NOTCACHED`, which only net-tools knows (Linux 2.0.36).
 const RTF_NOTCACHED: u32 = 0x0400;
@@ -348,7 +348,7 @@ fn table(routes: &[Route], names: &mut Names, color: bool) -> comfy_table::Table
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::names::Numeric;
+    use crate::names::Numeric;
 
     fn route(dst: &str, plen: u8, gw: Option<&str>, iface: Option<&str>, flags: u32) -> Route {
         Route {

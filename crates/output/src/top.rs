@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 
 use serde::Serialize;
 
-use crate::source::rates::Rate;
+use rnetstat_collect::rates::Rate;
 
 use super::sanitize::sanitized;
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::Format;
 use super::names::Names;
 use super::view;
-use crate::model::iface::Membership;
+use rnetstat_model::iface::Membership;
 
 #[derive(Serialize)]
 struct JsonGroup<'a> {

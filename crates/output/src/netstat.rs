@@ -9,17 +9,17 @@ use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::ops::{Deref, DerefMut};
 
-use crate::model::{Family, Proto, SockType, Socket, State, TimerKind};
-use crate::source::beside::Made;
-use crate::source::owners::Owners;
-use crate::source::{ForkSink, Group, Listening, Sink};
+use rnetstat_collect::beside::Made;
+use rnetstat_collect::owners::Owners;
+use rnetstat_collect::{ForkSink, Group, Listening, Sink};
+use rnetstat_model::{Family, Proto, SockType, Socket, State, TimerKind};
 
 use super::addr::push_u64;
 use super::detail::{self, Detail};
 use super::link;
 use super::names::Names;
 use super::sanitize::push_sanitized;
-use crate::model::CgroupPaths;
+use rnetstat_model::CgroupPaths;
 
 /// Text options that change the columns.
 #[derive(Debug, Clone, Copy, Default)]
@@ -598,8 +598,8 @@ fn floor(s: &str, mut n: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Endpoint, Timer};
-    use crate::output::names::Numeric;
+    use crate::names::Numeric;
+    use rnetstat_model::{Endpoint, Timer};
 
     fn render(sockets: &[Socket<'_>], opts: TextOpts) -> String {
         let mut names = Names::new(Numeric {
@@ -706,7 +706,7 @@ mod tests {
 
     #[test]
     fn namespace_column_names_each_row_and_is_sanitised() {
-        use crate::model::{Container, Netns, Runtime};
+        use rnetstat_model::{Container, Netns, Runtime};
         let host = Netns {
             inode: 4026531833,
             name: None,

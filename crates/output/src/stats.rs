@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::Format;
 use super::stats_words::{self, Group, Kind, Words};
 use super::view;
-use crate::model::stats::{CounterMap, Section, StatsFile};
+use rnetstat_model::stats::{CounterMap, Section, StatsFile};
 
 /// Which protocol groups `-w`/`-t`/`-u`/`--sctp` select (all, when none is given).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,7 +241,7 @@ fn meaning(w: &Words) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::stats::section_of as sec;
+    use rnetstat_model::stats::section_of as sec;
 
     fn render_text(secs: &[Section], groups: Groups) -> String {
         let refs: Vec<&Section> = secs.iter().collect();

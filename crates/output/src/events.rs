@@ -6,8 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::model::{Proto, Socket, State};
-use crate::source::owners::Owners;
+use rnetstat_collect::owners::Owners;
+use rnetstat_model::{Proto, Socket, State};
 
 use super::json::JsonSocket;
 use super::sanitize::push_sanitized;
@@ -95,7 +95,7 @@ impl<'a, W: Write> Events<'a, W> {
             l.push_str(&" ".repeat(NETNS_WIDTH.saturating_sub(width) + 1));
         }
         let mut proto = s.proto.name().to_string();
-        if s.family == crate::model::Family::Inet6 {
+        if s.family == rnetstat_model::Family::Inet6 {
             proto.push('6');
         }
         l.push_str(&format!("{proto:<6} "));
@@ -103,7 +103,7 @@ impl<'a, W: Write> Events<'a, W> {
             l.push_str(&format!("{:<47} ", format!("inode {}", s.inode)));
         } else {
             let ep =
-                |e: crate::model::Endpoint| std::net::SocketAddr::new(e.addr, e.port).to_string();
+                |e: rnetstat_model::Endpoint| std::net::SocketAddr::new(e.addr, e.port).to_string();
             l.push_str(&format!("{:<23} {:<23} ", ep(s.local), ep(s.remote)));
         }
         match previous {

@@ -6,9 +6,9 @@
 
 use std::io::{self, Write};
 
-use crate::model::{CgroupPaths, Socket};
-use crate::source::owners::Owners;
-use crate::source::{Group, Sink};
+use rnetstat_collect::owners::Owners;
+use rnetstat_collect::{Group, Sink};
+use rnetstat_model::{CgroupPaths, Socket};
 
 use super::json_fast;
 pub use super::json_record::JsonSocket;
@@ -106,7 +106,7 @@ impl<W: Write> Sink for Json<'_, W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Container, Family, Netns, Proto, Runtime, State, Timer, TimerKind};
+    use rnetstat_model::{Container, Family, Netns, Proto, Runtime, State, Timer, TimerKind};
 
     fn netns(inode: u64, name: Option<&str>, container: Option<Container>) -> Netns {
         Netns {
@@ -156,14 +156,14 @@ mod tests {
             retrans: 0,
         });
         sockets.push(t);
-        let mut u = Socket::blank(Proto::Unix, Family::Unix, crate::model::SockType::Stream);
+        let mut u = Socket::blank(Proto::Unix, Family::Unix, rnetstat_model::SockType::Stream);
         u.path = Some(b"\0abstract\n\"x\"");
         u.peer_inode = 9;
         sockets.push(u.clone());
         u.path = None;
         sockets.push(u);
         let mut st = sockets[1].clone();
-        st.stack = crate::model::Stack::Userspace;
+        st.stack = rnetstat_model::Stack::Userspace;
         st.stack_pid = Some(4242);
         st.service = Some("echo");
         sockets.push(st);

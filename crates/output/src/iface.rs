@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::Format;
 use super::view;
-use crate::model::iface::{Details, DevStats, Interface};
+use rnetstat_model::iface::{Details, DevStats, Interface};
 
 /// netstat's flag letters in its order (`ife_print_short`), with their `IFF_*` bits.
 const LETTERS: [(u16, char); 14] = [

@@ -9,8 +9,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::model::Proto;
-use crate::sys;
+use rnetstat_model::Proto;
+use rnetstat_sys as sys;
 
 use super::addr;
 

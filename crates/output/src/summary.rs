@@ -8,13 +8,13 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::model::{Netns, Socket};
+use rnetstat_model::{Netns, Socket};
 
 use super::netns::{JsonContainer, JsonNetns};
 use super::sanitize::sanitized;
 use super::tally::{Counts, Tally, TallyFork};
-use crate::source::beside::Made;
-use crate::source::{ForkSink, Group, Sink};
+use rnetstat_collect::beside::Made;
+use rnetstat_collect::{ForkSink, Group, Sink};
 
 pub struct Summary<W: Write> {
     out: W,
@@ -191,7 +191,7 @@ impl<W: Write> Summary<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Family, Proto, State};
+    use rnetstat_model::{Family, Proto, State};
 
     #[test]
     fn counts_by_protocol_family_and_state() {
