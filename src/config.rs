@@ -13,6 +13,7 @@ use crate::cli::{
 };
 use crate::error::Error;
 use crate::filter::Filter;
+use crate::lab::config::{CompareConfig, LabConfig, ScenarioSource};
 use crate::output::Format;
 use crate::output::metrics::Limits as SeriesLimits;
 use crate::output::names::Numeric;
@@ -21,7 +22,6 @@ use crate::output::stats::Groups;
 use crate::source::netns::Target;
 use crate::source::{Listening, Selection, SourcePref};
 use crate::stack::StackConfig;
-use crate::stack::driven::Cc;
 use crate::stack::engine::Addrs;
 use crate::stack::impair::Impairment;
 use crate::stack::services::Limits;
@@ -527,15 +527,9 @@ impl TopConfig {
     }
 }
 
-/// `rnetstat compare`.
-#[derive(Debug, Clone)]
-pub struct CompareConfig {
-    pub json: bool,
-    pub continuous: Option<Duration>,
-}
-
-impl CompareConfig {
-    pub fn from_args(a: &CompareArgs) -> Result<CompareConfig, Error> {
+/// `rnetstat compare`'s options from its arguments.
+pub fn compare_config(a: &CompareArgs) -> Result<CompareConfig, Error> {
+    {
         Ok(CompareConfig {
             json: a.json,
             continuous: a
@@ -547,33 +541,9 @@ impl CompareConfig {
     }
 }
 
-/// Which scenario the lab runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScenarioSource {
-    Builtin(String),
-    File(std::path::PathBuf),
-}
-
-/// `rnetstat lab`.
-#[derive(Debug, Clone)]
-pub struct LabConfig {
-    pub step: bool,
-    /// With `--step`: the pause between packets (zero: none), or `None` to wait for Enter.
-    pub auto: Option<Duration>,
-    pub scenario: Option<ScenarioSource>,
-    pub list: bool,
-    /// `Some(true)`: only the run where the kernel is side a; `Some(false)`: only the stack.
-    pub kernel_first: Option<bool>,
-    pub cc: Cc,
-    pub pcap: Option<std::path::PathBuf>,
-    pub ladder: bool,
-    pub ladder_svg: Option<std::path::PathBuf>,
-    /// Command-line impairment, added to the scenario's own.
-    pub impair: Impairment,
-}
-
-impl LabConfig {
-    pub fn from_args(a: &LabArgs) -> Result<LabConfig, Error> {
+/// `rnetstat lab`'s options from its arguments.
+pub fn lab_config(a: &LabArgs) -> Result<LabConfig, Error> {
+    {
         let scenario = match (&a.scenario, &a.script) {
             (Some(n), _) => Some(ScenarioSource::Builtin(n.clone())),
             (None, Some(f)) => Some(ScenarioSource::File(f.clone())),

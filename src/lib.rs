@@ -11,6 +11,8 @@ pub mod assets;
 // The lower crates, under the names the modules above have always used for them.
 pub use rnetstat_collect as source;
 pub use rnetstat_filter as filter;
+pub use rnetstat_lab as lab;
+pub use rnetstat_lab::compare;
 pub use rnetstat_model as model;
 pub use rnetstat_model::error;
 pub use rnetstat_output as output;
@@ -19,12 +21,10 @@ pub use rnetstat_sys as sys;
 pub use rnetstat_sys::{cleanup, hash, rng, safe_file};
 pub mod cli;
 pub mod cmd;
-pub mod compare;
 pub mod config;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod history;
-pub mod lab;
 pub mod serve;
 pub mod world;

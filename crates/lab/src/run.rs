@@ -9,9 +9,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::LabConfig;
-use crate::stack::driven::{Command, Counts, Opts};
-use crate::stack::impair::Impairment;
-use crate::stack::{self, StackConfig, StackHandle};
+use rnetstat_stack as stack;
+use rnetstat_stack::driven::{Command, Counts, Opts};
+use rnetstat_stack::impair::Impairment;
+use rnetstat_stack::{StackConfig, StackHandle};
 
 use super::kernel_side::KernelSide;
 use super::look::{self, Look, Side};
@@ -260,14 +261,14 @@ impl Runner<'_> {
         &self,
         pkt: &[u8],
         dir: stack::tap::Dir,
-        fate: &crate::stack::impair::Fate,
+        fate: &rnetstat_stack::impair::Fate,
         after: &Look,
     ) -> io::Result<()> {
         let (arrow, desc) = super::tour::describe(dir, pkt);
         let fate = match fate {
-            crate::stack::impair::Fate::Delivered => String::new(),
-            crate::stack::impair::Fate::Dropped(w) => format!("   ✕ DROPPED ({w})"),
-            crate::stack::impair::Fate::Impaired(w) => format!("   ({w})"),
+            rnetstat_stack::impair::Fate::Delivered => String::new(),
+            rnetstat_stack::impair::Fate::Dropped(w) => format!("   ✕ DROPPED ({w})"),
+            rnetstat_stack::impair::Fate::Impaired(w) => format!("   ({w})"),
         };
         println!("   -> {arrow}: {desc}{fate}");
         println!("      kernel: {}", after.kernel.brief());

@@ -8,11 +8,12 @@
 use std::io;
 
 use crate::compare;
-use crate::model::{Proto, Socket, State, TcpInfo, TimerKind};
-use crate::source::buffer::Collect;
-use crate::source::netns::Space;
-use crate::source::{self, procfs::ProcRoot};
-use crate::stack::StackHandle;
+use rnetstat_collect as source;
+use rnetstat_collect::buffer::Collect;
+use rnetstat_collect::netns::Space;
+use rnetstat_collect::procfs::ProcRoot;
+use rnetstat_model::{Proto, Socket, State, TcpInfo, TimerKind};
+use rnetstat_stack::StackHandle;
 
 use super::script::Field;
 
@@ -145,7 +146,7 @@ pub fn look(handle: &StackHandle, port: u16) -> io::Result<Look> {
         .and_then(|sn| {
             sn.sockets
                 .into_iter()
-                .find(|s| s.service == crate::stack::services::Service::Lab.name())
+                .find(|s| s.service == rnetstat_stack::services::Service::Lab.name())
         })
         .map(|s| Side {
             state: Some(s.state),

@@ -6,8 +6,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::model::{Endpoint, Proto, Socket, State};
-use crate::output::json::JsonSocket;
+use rnetstat_model::{Endpoint, Proto, Socket, State};
+use rnetstat_output::json::JsonSocket;
 
 use super::View;
 use super::pair::Pair;

@@ -13,13 +13,14 @@ use std::net::IpAddr;
 use std::thread;
 
 use crate::config::CompareConfig;
-use crate::error::Error;
-use crate::model::Socket;
-use crate::source::buffer::Collect;
-use crate::source::netns::Space;
-use crate::source::{self, Listening, Selection, SourcePref};
-use crate::stack::snapshot::Snapshot;
-use crate::world::World;
+use rnetstat_collect as source;
+use rnetstat_collect::buffer::Collect;
+use rnetstat_collect::netns::Space;
+use rnetstat_collect::procfs::ProcRoot;
+use rnetstat_collect::{Listening, Selection, SourcePref};
+use rnetstat_model::Socket;
+use rnetstat_model::error::Error;
+use rnetstat_stack::snapshot::Snapshot;
 
 /// Kernel TCP and UDP sockets of both families, every state, with tcp_info.
 pub fn kernel_selection() -> Selection {
@@ -82,9 +83,11 @@ impl View {
     }
 }
 
-pub fn run<W: Write>(cfg: &CompareConfig, world: &mut World<W>) -> Result<(), Error> {
+/// Prints each kernel socket beside the stack socket at the other end to `out`, once or
+/// every `cfg.continuous`, reading the kernel's tables through `proc_root`.
+pub fn run<W: Write>(cfg: &CompareConfig, out: &mut W, proc_root: &ProcRoot) -> Result<(), Error> {
     loop {
-        let view = View::gather(&world.proc_root)?;
+        let view = View::gather(proc_root)?;
         let user: Vec<Socket<'_>> = view
             .stacks
             .iter()
@@ -95,7 +98,6 @@ pub fn run<W: Write>(cfg: &CompareConfig, world: &mut World<W>) -> Result<(), Er
             })
             .collect();
         let pairs = pair::pair(&view.kernel, &user, &view.stack_addrs());
-        let out = &mut world.out;
         if cfg.json {
             render::json(out, &view, &pairs)
         } else {

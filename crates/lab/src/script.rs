@@ -19,8 +19,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::model::State;
-use crate::stack::impair::{Kind, Rules, micros};
+use rnetstat_model::State;
+use rnetstat_stack::impair::{Kind, Rules, micros};
 
 /// Who an action or expectation is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,10 +8,10 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use crate::model::State;
-use crate::stack::impair::Fate;
-use crate::stack::packet::{self, Packet, flags};
-use crate::stack::tap::Dir;
+use rnetstat_model::State;
+use rnetstat_stack::impair::Fate;
+use rnetstat_stack::packet::{self, Packet, flags};
+use rnetstat_stack::tap::Dir;
 
 use super::record::Run;
 

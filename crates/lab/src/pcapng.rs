@@ -6,7 +6,7 @@
 //!
 //! All blocks are little-endian, padded to 32 bits, with their total length at both ends.
 
-use crate::stack::impair::Fate;
+use rnetstat_stack::impair::Fate;
 
 use super::record::Run;
 

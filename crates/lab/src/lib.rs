@@ -1,4 +1,4 @@
-//! `rnetstat lab`: TCP from both ends in a private network namespace.
+//! rnetstat-lab: `rnetstat lab`: TCP from both ends in a private network namespace.
 //!
 //! Without a scenario it walks the stack's built-in services through the life cycle
 //! (`tour`, the original eight steps). With `--scenario NAME` or `--script FILE` it runs a
@@ -10,6 +10,10 @@
 //! Layout: `script` (the format), `builtin` (the scenarios), `run` (one run),
 //! `kernel_side` (the kernel's socket), `look` (both sockets at one moment), `record` (what a
 //! run leaves), `report` (side by side), `pcapng`, `ladder` and `svg` (outputs), `tour`.
+#![deny(unsafe_code)]
+
+pub mod compare;
+pub mod config;
 
 pub mod builtin;
 pub mod kernel_side;
@@ -26,15 +30,15 @@ pub mod tour;
 use std::io;
 
 use crate::config::{LabConfig, ScenarioSource};
-use crate::error::Error;
-use crate::safe_file::{MAX_INPUT, OutFile, read_input};
-use crate::sys::net as netdev;
+use rnetstat_model::error::Error;
+use rnetstat_sys::net as netdev;
+use rnetstat_sys::safe_file::{MAX_INPUT, OutFile, read_input};
 
 /// Which way a packet crossed the lab's link, in words.
-pub fn arrow(dir: crate::stack::tap::Dir) -> &'static str {
+pub fn arrow(dir: rnetstat_stack::tap::Dir) -> &'static str {
     match dir {
-        crate::stack::tap::Dir::In => "kernel → stack",
-        crate::stack::tap::Dir::Out => "stack → kernel",
+        rnetstat_stack::tap::Dir::In => "kernel → stack",
+        rnetstat_stack::tap::Dir::Out => "stack → kernel",
     }
 }
 
@@ -57,7 +61,7 @@ pub fn pause(auto: Option<std::time::Duration>, indent: &str) -> io::Result<()> 
 pub fn run(cfg: &LabConfig) -> Result<(), Error> {
     // Interrupted mid-scenario (Ctrl-C at a `--step` pause), the lab still removes its
     // stack's control socket; its namespace and TUN device go with the process.
-    crate::cleanup::exit_on_signals().map_err(Error::Stack)?;
+    rnetstat_sys::cleanup::exit_on_signals().map_err(Error::Stack)?;
     if cfg.list {
         for (name, text) in builtin::SCENARIOS {
             let title = script::parse(text).map(|s| s.title).unwrap_or_default();
@@ -87,7 +91,7 @@ pub fn run(cfg: &LabConfig) -> Result<(), Error> {
         ),
     };
     let script = script::parse(&text).map_err(|e| Error::Usage(format!("{origin}: {e}")))?;
-    if crate::sys::geteuid() != 0 {
+    if rnetstat_sys::geteuid() != 0 {
         return Err(Error::Permission(
             "rnetstat lab needs root (CAP_SYS_ADMIN for a network namespace, CAP_NET_ADMIN for the TUN device)".into(),
         ));

@@ -30,7 +30,7 @@ mod tests {
     #[test]
     fn every_builtin_parses_under_its_own_name() {
         for (name, text) in SCENARIOS {
-            let s = crate::lab::script::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let s = crate::script::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(&s.name, name);
             assert!(!s.title.is_empty() && !s.about.is_empty(), "{name}");
         }

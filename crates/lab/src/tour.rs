@@ -17,12 +17,13 @@ use socket2::{Domain, SockAddr, Socket as Sock, Type};
 
 use crate::compare::{pair, render};
 use crate::config::LabConfig;
-use crate::error::Error;
-use crate::model::{Proto, Socket, State};
-use crate::source;
-use crate::stack::tap::Dir;
-use crate::stack::{self, StackConfig, StackHandle, packet};
-use crate::sys::net as netdev;
+use rnetstat_collect as source;
+use rnetstat_model::error::Error;
+use rnetstat_model::{Proto, Socket, State};
+use rnetstat_stack as stack;
+use rnetstat_stack::tap::Dir;
+use rnetstat_stack::{StackConfig, StackHandle, packet};
+use rnetstat_sys::net as netdev;
 
 /// What a step waits for, checked against the step's connection.
 type Goal = fn(Option<&Socket<'_>>, Option<&Socket<'_>>) -> bool;
@@ -39,7 +40,7 @@ const STEPS: usize = 8;
 const HOLD_BUFFER: usize = 16_384;
 
 pub fn run(cfg: &LabConfig) -> Result<(), Error> {
-    if crate::sys::geteuid() != 0 {
+    if rnetstat_sys::geteuid() != 0 {
         return Err(Error::Permission(
             "rnetstat lab needs root (CAP_SYS_ADMIN for a network namespace, CAP_NET_ADMIN for the TUN device)".into(),
         ));
@@ -330,7 +331,7 @@ impl Lab {
 /// One look at a step's connection from both ends.
 struct Focus {
     kernel: Vec<Socket<'static>>,
-    snaps: Vec<crate::stack::snapshot::Snapshot>,
+    snaps: Vec<rnetstat_stack::snapshot::Snapshot>,
     proto: Proto,
     port: u16,
 }

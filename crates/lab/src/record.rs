@@ -4,9 +4,9 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::stack::impair::{Fate, Kind};
-use crate::stack::packet::{self, Packet, flags};
-use crate::stack::tap::Dir;
+use rnetstat_stack::impair::{Fate, Kind};
+use rnetstat_stack::packet::{self, Packet, flags};
+use rnetstat_stack::tap::Dir;
 
 use super::look::Look;
 use super::script::Count;

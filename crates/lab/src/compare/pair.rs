@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use crate::model::{Endpoint, Proto, Socket, State};
+use rnetstat_model::{Endpoint, Proto, Socket, State};
 
 /// One connection, or one socket whose other end is not visible.
 pub struct Pair<'k, 'u> {
@@ -166,7 +166,7 @@ pub fn notes(k: Option<&Socket<'_>>, u: Option<&Socket<'_>>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Stack, TcpInfo};
+    use rnetstat_model::{Stack, TcpInfo};
 
     fn sock(local: &str, remote: &str, state: State) -> Socket<'static> {
         Socket::between(
