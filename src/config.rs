@@ -12,10 +12,11 @@ use crate::cli::{
     ServeArgs, SourceArg, StackArg, StackArgs, TopArgs, WatchArgs,
 };
 use crate::error::Error;
+use crate::exporter::metrics::Limits as SeriesLimits;
+use crate::exporter::scrape::ExporterConfig;
 use crate::filter::Filter;
 use crate::lab::config::{CompareConfig, LabConfig, ScenarioSource};
 use crate::output::Format;
-use crate::output::metrics::Limits as SeriesLimits;
 use crate::output::names::Numeric;
 use crate::output::netstat::TextOpts;
 use crate::output::stats::Groups;
@@ -297,16 +298,9 @@ fn seconds(flag: &str, s: &str) -> Result<Duration, Error> {
         })
 }
 
-/// What `rnetstat metrics` and `rnetstat serve` collect.
-#[derive(Debug, Clone)]
-pub struct ExporterConfig {
-    pub selection: Selection,
-    pub netns: Target,
-    pub limits: SeriesLimits,
-}
-
-impl ExporterConfig {
-    pub fn from_args(a: &ExporterArgs) -> Result<ExporterConfig, Error> {
+/// What the exporter collects, from its arguments.
+pub fn exporter_config(a: &ExporterArgs) -> Result<ExporterConfig, Error> {
+    {
         let p = &a.protocols;
         let (mut tcp, mut udp, mut raw, mut unix) = (p.tcp, p.udp, p.raw, p.unix);
         let (mut inet4, mut inet6) = (p.inet4, p.inet6);
@@ -385,7 +379,7 @@ pub struct MetricsConfig {
 impl MetricsConfig {
     pub fn from_args(a: &MetricsArgs) -> Result<MetricsConfig, Error> {
         Ok(MetricsConfig {
-            exporter: ExporterConfig::from_args(&a.exporter)?,
+            exporter: exporter_config(&a.exporter)?,
             output: a.output.clone(),
             openmetrics: a.openmetrics,
         })
@@ -413,7 +407,7 @@ impl ServeConfig {
             return Err(Error::Usage("--max-connections must be at least 1".into()));
         }
         Ok(ServeConfig {
-            exporter: ExporterConfig::from_args(&a.exporter)?,
+            exporter: exporter_config(&a.exporter)?,
             listen,
             timeout: seconds("--timeout", &a.timeout)?,
             max_connections: a.max_connections,
@@ -451,7 +445,7 @@ pub struct WatchConfig {
 
 impl WatchConfig {
     pub fn from_args(a: &WatchArgs) -> Result<WatchConfig, Error> {
-        let exporter = ExporterConfig::from_args(&ExporterArgs {
+        let exporter = exporter_config(&ExporterArgs {
             protocols: crate::cli::Protocols {
                 ..a.protocols.clone()
             },
@@ -490,7 +484,7 @@ impl TopConfig {
     pub fn from_args(a: &TopArgs) -> Result<TopConfig, Error> {
         use crate::cli::TopView;
         use crate::output::top::View;
-        let exporter = ExporterConfig::from_args(&ExporterArgs {
+        let exporter = exporter_config(&ExporterArgs {
             protocols: crate::cli::Protocols {
                 tcp: true,
                 udp: false,

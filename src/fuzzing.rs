@@ -135,7 +135,7 @@ fn lab_script(data: &[u8]) {
 }
 
 fn http_request(data: &[u8]) {
-    let _ = crate::serve::http::parse(data);
+    let _ = crate::exporter::http::parse(data);
 }
 
 fn tcp_info(data: &[u8]) {

@@ -10,6 +10,7 @@
 pub mod assets;
 // The lower crates, under the names the modules above have always used for them.
 pub use rnetstat_collect as source;
+pub use rnetstat_exporter as exporter;
 pub use rnetstat_filter as filter;
 pub use rnetstat_lab as lab;
 pub use rnetstat_lab::compare;
@@ -26,5 +27,4 @@ pub mod config;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod history;
-pub mod serve;
 pub mod world;

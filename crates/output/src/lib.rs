@@ -12,7 +12,6 @@ pub mod json;
 pub mod json_fast;
 pub mod json_record;
 pub mod link;
-pub mod metrics;
 pub mod names;
 pub mod netns;
 pub mod netstat;

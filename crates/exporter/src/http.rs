@@ -180,7 +180,7 @@ mod tests {
 
     #[test]
     fn random_bytes_never_panic() {
-        let mut rng = crate::rng::Rng::new(0x2545_f491_4f6c_dd1d);
+        let mut rng = rnetstat_sys::rng::Rng::new(0x2545_f491_4f6c_dd1d);
         for _ in 0..20_000 {
             let x = rng.next_u64();
             let len = (x % 200) as usize;

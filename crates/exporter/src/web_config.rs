@@ -30,7 +30,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde::Deserialize;
 
-use crate::safe_file::{MAX_INPUT, read_input};
+use rnetstat_sys::safe_file::{MAX_INPUT, read_input};
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]

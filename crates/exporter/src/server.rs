@@ -14,9 +14,6 @@
 //! authentication (401 without it). What a request gets is the [`Handler`]'s business;
 //! this module knows only HTTP.
 
-pub mod http;
-pub mod web_config;
-
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -24,8 +21,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub use http::Request;
-use web_config::WebConfig;
+use crate::http;
+pub use crate::http::Request;
+use crate::web_config::WebConfig;
 
 /// A reply to a request.
 pub struct Reply {
