@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! scale [--pairs 1000,10000,50000] [--runs 10] [--rnetstat PATH] [--write FILE]
+//!       [--against OLD]   (first: each listing byte for byte against another build's)
 //! scale worker v4|v6 COUNT INDEX   (internal: one load process, see pairs.rs)
 //! scale floor [both|v4|v6|unspec|walk]   (the kernel's dumps alone, see floor.rs)
 //! ```
@@ -32,6 +33,8 @@ struct Opts {
     runs: usize,
     rnetstat: String,
     write: Option<PathBuf>,
+    /// Another build of rnetstat whose output must be the same, byte for byte.
+    against: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -99,6 +102,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         runs: 10,
         rnetstat: default_bin,
         write: None,
+        against: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -122,6 +126,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             }
             "--rnetstat" => o.rnetstat = val()?,
             "--write" => o.write = Some(val()?.into()),
+            "--against" => o.against = Some(val()?),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -252,6 +257,9 @@ fn bench(o: &Opts) -> Result<(), String> {
                 t.elapsed().as_secs_f64()
             );
         }
+        if let (Some(old), true) = (&o.against, pairs > 0) {
+            identical(&o.rnetstat, old)?;
+        }
         let listed = listed(&o.rnetstat).map_err(|e| e.to_string())?;
         for (tool, n) in &listed {
             if *n != sockets {
@@ -296,6 +304,41 @@ fn bench(o: &Opts) -> Result<(), String> {
     if let Some(path) = &o.write {
         report::write(path, &doc).map_err(|e| format!("{}: {e}", path.display()))?;
         eprintln!("scale: wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// The listings whose output must not change with a build (restructuring, say): each run
+/// by `new` and by `old` on the same sockets, and compared byte for byte.
+fn identical(new: &str, old: &str) -> Result<(), String> {
+    const LISTINGS: [&str; 9] = [
+        "-tan",
+        "-tanp",
+        "-tane",
+        "-tano",
+        "-tan --json",
+        "-tan --summary",
+        "-tanp --peer",
+        "-tan state established ( sport > :1024 or dport = :7 )",
+        "-tan --all-netns",
+    ];
+    for args in LISTINGS {
+        let out = |bin: &str| -> Result<Vec<u8>, String> {
+            let o = std::process::Command::new(bin)
+                .args(args.split_whitespace())
+                .output()
+                .map_err(|e| format!("{bin}: {e}"))?;
+            Ok(o.stdout)
+        };
+        let (a, b) = (out(new)?, out(old)?);
+        if a != b {
+            return Err(format!(
+                "`rnetstat {args}`: {} bytes from {new}, {} from {old}, not the same",
+                a.len(),
+                b.len()
+            ));
+        }
+        println!("identical: `rnetstat {args}` ({} bytes)", a.len());
     }
     Ok(())
 }
