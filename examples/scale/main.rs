@@ -322,25 +322,54 @@ fn identical(new: &str, old: &str) -> Result<(), String> {
         "-tan state established ( sport > :1024 or dport = :7 )",
         "-tan --all-netns",
     ];
+    let dir = std::env::temp_dir();
     for args in LISTINGS {
-        let out = |bin: &str| -> Result<Vec<u8>, String> {
-            let o = std::process::Command::new(bin)
+        // Each output to a file, compared in chunks: held in memory, a 70 MB JSON listing
+        // would raise this process's RSS, which every child's ru_maxrss then includes.
+        let out = |bin: &str, tag: &str| -> Result<std::path::PathBuf, String> {
+            let path = dir.join(format!("scale-identical-{}-{tag}", std::process::id()));
+            let file = std::fs::File::create(&path).map_err(|e| e.to_string())?;
+            std::process::Command::new(bin)
                 .args(args.split_whitespace())
-                .output()
+                .stdout(file)
+                .status()
                 .map_err(|e| format!("{bin}: {e}"))?;
-            Ok(o.stdout)
+            Ok(path)
         };
-        let (a, b) = (out(new)?, out(old)?);
-        if a != b {
-            return Err(format!(
-                "`rnetstat {args}`: {} bytes from {new}, {} from {old}, not the same",
-                a.len(),
-                b.len()
-            ));
+        let (a, b) = (out(new, "new")?, out(old, "old")?);
+        let same = same_bytes(&a, &b).map_err(|e| e.to_string());
+        let len = std::fs::metadata(&a).map_or(0, |m| m.len());
+        let _ = (std::fs::remove_file(&a), std::fs::remove_file(&b));
+        if !same? {
+            return Err(format!("`rnetstat {args}`: {new} and {old} print different bytes"));
         }
-        println!("identical: `rnetstat {args}` ({} bytes)", a.len());
+        println!("identical: `rnetstat {args}` ({len} bytes)");
     }
     Ok(())
+}
+
+/// Whether two files hold the same bytes, read 64 KiB at a time.
+fn same_bytes(a: &std::path::Path, b: &std::path::Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    let (mut fa, mut fb) = (std::fs::File::open(a)?, std::fs::File::open(b)?);
+    let (mut ba, mut bb) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    loop {
+        let n = fa.read(&mut ba)?;
+        let mut got = 0;
+        while got < n {
+            let k = fb.read(&mut bb[got..n])?;
+            if k == 0 {
+                return Ok(false);
+            }
+            got += k;
+        }
+        if ba[..n] != bb[..n] {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(fb.read(&mut bb[..1])? == 0);
+        }
+    }
 }
 
 /// How many TCP sockets each tool lists (to check they all saw the whole load).
