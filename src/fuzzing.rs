@@ -6,7 +6,7 @@
 use std::io;
 
 use crate::model::Proto;
-use crate::model::stats::StatsFile;
+use crate::model::counters::StatsFile;
 use crate::source::netlink::{self, Transport};
 use crate::source::{conntrack, containers, ifaces, procfs};
 
@@ -45,7 +45,7 @@ fn dump_loop(data: &[u8]) {
         let _ = netlink::link::decode_packet(p);
         let _ = netlink::link::decode_netlink(p);
         let _ = netlink::route::decode(kind, p, &mut |_| None);
-        let _ = netlink::destroyed::decode(p);
+        let _ = netlink::destroy_events::decode(p);
         let _ = conntrack::decode(p);
         Ok(())
     });

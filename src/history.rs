@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::Error;
-use crate::model::stats::{Counter, Section, StatsFile};
+use crate::model::counters::{Counter, Section, StatsFile};
 use crate::safe_file::OutFile;
 
 const MAGIC: &str = "rnetstat-stats-history 1";

@@ -341,7 +341,9 @@ fn identical(new: &str, old: &str) -> Result<(), String> {
         let len = std::fs::metadata(&a).map_or(0, |m| m.len());
         let _ = (std::fs::remove_file(&a), std::fs::remove_file(&b));
         if !same? {
-            return Err(format!("`rnetstat {args}`: {new} and {old} print different bytes"));
+            return Err(format!(
+                "`rnetstat {args}`: {new} and {old} print different bytes"
+            ));
         }
         println!("identical: `rnetstat {args}` ({len} bytes)");
     }

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::model::Proto;
 use crate::source;
 use crate::source::buffer::Collect;
-use crate::source::netlink::{DiagSocket, destroy};
+use crate::source::netlink::{DiagSocket, sock_destroy};
 use crate::source::procfs::ProcRoot;
 
 /// Fails with [`Error::Partial`] when some selected socket could not be closed.
@@ -99,7 +99,7 @@ fn close_all<W: Write>(
             s.state
         );
         let r = if matches!(s.proto, Proto::Tcp | Proto::Udp | Proto::Raw | Proto::Mptcp) {
-            destroy::destroy(diag, s, 1000 + i as u32)
+            sock_destroy::destroy(diag, s, 1000 + i as u32)
         } else {
             Err(std::io::Error::from_raw_os_error(libc::EOPNOTSUPP))
         };

@@ -19,7 +19,7 @@ use crate::source::buffer::Buffered;
 use crate::source::containers::{self, RuntimeFiles};
 use crate::source::netns::{self, Space, Target};
 use crate::source::owners::Owners;
-use crate::source::{self, Listening, Reach, Selection, Sink, conntrack, peers};
+use crate::source::{self, Listening, Selection, Sink, Unreached, conntrack, peers};
 use crate::sys;
 
 use super::World;
@@ -143,7 +143,7 @@ fn with_peers<W: Write>(
     names: &mut Names,
     cgroups: Option<&CgroupPaths>,
     spaces: &[Space],
-) -> Result<Reach, Error> {
+) -> Result<Unreached, Error> {
     let proc_root = &world.proc_root;
     let searched = (cfg.netns != Target::All)
         .then(|| netns::select(&Target::All, proc_root, &mut RuntimeFiles::new("/"), true))

@@ -11,10 +11,10 @@ pub mod list;
 pub mod metrics;
 pub mod serve;
 pub mod stack;
-pub mod stats;
+pub mod statistics;
 pub mod top;
 pub mod top_sample;
-pub mod top_screen;
+pub mod top_terminal;
 pub mod version;
 pub mod views;
 pub mod watch;
@@ -55,7 +55,7 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
     }
     match cfg.view {
         View::Sockets => list::run(cfg, world),
-        View::Statistics => stats::run(cfg, world),
+        View::Statistics => statistics::run(cfg, world),
         View::Interfaces | View::Groups | View::Routes => views::run(cfg, world),
     }
 }

@@ -27,7 +27,7 @@ pub fn run(a: &TopArgs) -> Result<(), Error> {
     let spaces = netns::select(&cfg.netns, &proc_root, &mut RuntimeFiles::new("/"), true)?;
     use std::io::IsTerminal;
     if !cfg.once && !cfg.json && !cfg.frames && io::stdout().is_terminal() {
-        return super::top_screen::run(cfg, &proc_root, &spaces);
+        return super::top_terminal::run(cfg, &proc_root, &spaces);
     }
     let stdout = io::stdout();
     let mut out = stdout.lock();

@@ -27,7 +27,7 @@ use crate::output::events::{Event, Events};
 use crate::source::buffer::Buffered;
 use crate::source::containers::RuntimeFiles;
 use crate::source::diff::{Change, Key, diff, key};
-use crate::source::netlink::destroyed::Destroyed;
+use crate::source::netlink::destroy_events::Destroyed;
 use crate::source::netns::{self, Space, Target};
 use crate::source::owners::Owners;
 use crate::source::procfs::ProcRoot;

@@ -152,7 +152,7 @@ impl<'n> Buffered<'n> {
         let fork = (self.len >= SPLIT_FROM
             && self.len - split >= SPLIT_FROM / 4
             && rnetstat_sys::cores() > 1)
-            .then(super::netlink::spill::tmpfile)
+            .then(super::netlink::ipv6_spill::tmpfile)
             .flatten()
             .and_then(|f| sink.fork(f).ok());
         let Some(mut fork) = fork else {

@@ -20,9 +20,9 @@ pub(crate) enum Receive {
     Here,
     /// Already fetched: by a worker (many namespaces), or beside another table and
     /// spilled to a file.
-    Fetched(netlink::start::Fetched),
+    Fetched(netlink::ns_workers::Fetched),
     /// By a receive thread, one step ahead of this one (one big table).
-    Ahead,
+    ReadAhead,
 }
 
 /// Why one namespace's table was not read.
@@ -85,8 +85,8 @@ impl<'a> Collector<'a> {
         let has_diag = diag.is_some();
         let done = match diag {
             Some(mut d) => match how {
-                Receive::Ahead => std::thread::scope(|s| {
-                    let mut t = netlink::ahead::Ahead::new(s, d);
+                Receive::ReadAhead => std::thread::scope(|s| {
+                    let mut t = netlink::read_ahead::ReadAhead::new(s, d);
                     self.dump_netlink(&mut t, None, proto, family, refcnt, sink)
                 })?,
                 Receive::Here | Receive::Fetched(_) => {
@@ -95,7 +95,7 @@ impl<'a> Collector<'a> {
                         _ => None,
                     };
                     let started = fetched.as_ref().map(|f| f.seq);
-                    let mut t = netlink::start::Replay {
+                    let mut t = netlink::ns_workers::Replay {
                         inner: &mut d,
                         fetched,
                     };
@@ -249,7 +249,8 @@ impl<'a> Collector<'a> {
             let req = self.request(proto, family, code.as_deref(), seq);
             let mut out_err: Option<io::Error> = None;
             let (sel, ns) = (self.sel, self.ns);
-            let mut light = Light::new(sink, sel, here, proto, ns).filter(|_| refcnt.is_none());
+            let mut light =
+                HeaderOnly::new(sink, sel, here, proto, ns).filter(|_| refcnt.is_none());
             let r = netlink::dump(t, &req, seq, &mut self.buf, |_, payload| {
                 let full;
                 let shown = match &mut light {

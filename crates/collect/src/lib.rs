@@ -6,7 +6,6 @@
 //! table is read from `/proc/net` instead. Records stream to the sink as they are decoded.
 #![deny(unsafe_code)]
 
-pub mod beside;
 pub mod buffer;
 pub mod cgroups;
 mod collector;
@@ -15,19 +14,20 @@ pub mod containers;
 pub mod diff;
 pub mod forwards;
 pub mod ifaces;
+pub mod ipv6_rows;
 pub mod netlink;
 pub mod netns;
 pub mod owners;
 pub mod peers;
 pub mod procfs;
 pub mod rates;
+pub mod read_counters;
 pub mod routes;
 mod row;
 mod selection;
 mod sink;
 mod spaces;
 pub mod stack;
-pub mod stats;
 
 use rnetstat_model::error::Error;
 use rnetstat_model::{Family, Netns, Proto};
@@ -48,7 +48,7 @@ const IPPROTO_MPTCP: u32 = 262;
 
 /// What collection could not reach: namespaces that could not be entered.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Reach {
+pub struct Unreached {
     /// Namespaces `setns` refused (not root): told once, by the caller.
     pub refused: usize,
     /// Namespaces that were gone or failed otherwise (each already warned about).
@@ -57,7 +57,7 @@ pub struct Reach {
     pub failed: Vec<u64>,
 }
 
-impl Reach {
+impl Unreached {
     /// Counts a namespace that could not be entered; warns unless it was a refusal.
     fn note(&mut self, ns: &Netns, e: &netns::NetnsError, sink: &mut dyn Sink) {
         self.failed.push(ns.inode);
@@ -81,8 +81,8 @@ pub fn collect(
     spaces: &[Space],
     user: &[Snapshot],
     sink: &mut dyn Sink,
-) -> Result<Reach, Error> {
-    let mut reach = Reach::default();
+) -> Result<Unreached, Error> {
+    let mut reach = Unreached::default();
     let mut open = Spaces::open(sel, proc_root, spaces, &mut reach, sink)?;
     let mut c = Collector::new(sel, proc_root);
     let mut tables = sel.tables();

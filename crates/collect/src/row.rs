@@ -33,11 +33,11 @@ pub(crate) fn row<'p>(
 /// Inet rows for a sink that reads only their header ([`Sink::header_only`]): one record,
 /// its fixed header's fields written over for each message, no timer or attributes
 /// decoded, so no record is made or moved per row.
-pub(crate) struct Light<'n> {
+pub(crate) struct HeaderOnly<'n> {
     s: Socket<'n>,
 }
 
-impl<'n> Light<'n> {
+impl<'n> HeaderOnly<'n> {
     /// For `proto`'s rows to `sink`, when it reads only the header and no filter runs here
     /// (it could look at more); `None` for other sinks and for non-inet tables.
     pub(crate) fn new(
@@ -46,12 +46,12 @@ impl<'n> Light<'n> {
         here: bool,
         proto: Proto,
         ns: Option<&'n Netns>,
-    ) -> Option<Light<'n>> {
+    ) -> Option<HeaderOnly<'n>> {
         let inet = !matches!(proto, Proto::Unix | Proto::Packet | Proto::Netlink);
         (inet && sink.header_only() && !(here && sel.filter.is_some())).then(|| {
             let mut s = Socket::inet(proto, Family::Inet);
             s.netns = ns;
-            Light { s }
+            HeaderOnly { s }
         })
     }
 

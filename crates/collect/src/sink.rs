@@ -17,7 +17,7 @@ pub trait Sink {
     fn finish(&mut self) -> io::Result<()>;
     /// A sink like this one that writes its rows to `out` instead, for rows made on
     /// another thread that must come after this sink's (the IPv6 TCP table beside the
-    /// IPv4 one: [`beside`]; the second half of a held collection, [`buffer`]). It may
+    /// IPv4 one: [`ipv6_rows`]; the second half of a held collection, [`buffer`]). It may
     /// share what this one only reads (the process table), not what it changes: an error
     /// when it cannot do without that (name lookups): `out` comes back, and the rows come
     /// through this sink in their turn.
@@ -28,7 +28,7 @@ pub trait Sink {
         Err(out)
     }
     /// Writes, after everything so far, what a fork of this sink made.
-    fn append(&mut self, _made: beside::Made) -> io::Result<()> {
+    fn append(&mut self, _made: ipv6_rows::ForkedRows) -> io::Result<()> {
         Err(io::Error::other("this sink does not fork"))
     }
     /// Whether this sink only counts records (`--summary`): its rows cost less than
@@ -48,7 +48,7 @@ pub trait Sink {
 /// A fork of a sink ([`Sink::fork`]), run on another thread.
 pub trait ForkSink: Sink + Send {
     /// Its rows, written out, for [`Sink::append`].
-    fn done(self: Box<Self>) -> io::Result<beside::Made>;
+    fn done(self: Box<Self>) -> io::Result<ipv6_rows::ForkedRows>;
 }
 
 /// The socket listings, each with its own header.

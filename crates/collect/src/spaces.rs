@@ -23,23 +23,23 @@ pub(crate) struct Spaces<'s> {
     live: Vec<bool>,
     /// The IPv6 TCP dump (its request's sequence number and its reply), already received
     /// beside the IPv4 one ([`Spaces::tcp_both`]).
-    early6: Option<netlink::start::Fetched>,
-    /// Or its rows, already written by a fork of the sink ([`beside`]).
-    rows6: Option<beside::Made>,
+    early6: Option<netlink::ns_workers::Fetched>,
+    /// Or its rows, already written by a fork of the sink ([`ipv6_rows`]).
+    rows6: Option<ipv6_rows::ForkedRows>,
 }
 
 /// How the IPv6 TCP table goes beside the IPv4 one.
-pub(crate) enum Beside<'f> {
-    /// Made into rows there, by a fork of the sink.
+pub(crate) enum Ipv6Handling<'f> {
+    /// ForkedRows into rows there, by a fork of the sink.
     Rows(Box<dyn ForkSink + 'f>),
     /// Its datagrams spilled to this file.
     Spill(std::fs::File),
 }
 
 /// What came of the IPv6 TCP table beside the IPv4 one.
-pub(crate) enum Early6 {
-    Rows(beside::Made),
-    Fetched(netlink::start::Fetched),
+pub(crate) enum Ipv6Outcome {
+    Rows(ipv6_rows::ForkedRows),
+    Fetched(netlink::ns_workers::Fetched),
 }
 
 impl<'s> Spaces<'s> {
@@ -47,7 +47,7 @@ impl<'s> Spaces<'s> {
         sel: &Selection,
         proc_root: &ProcRoot,
         spaces: &'s [Space],
-        reach: &mut Reach,
+        reach: &mut Unreached,
         sink: &mut dyn Sink,
     ) -> Result<Spaces<'s>, Error> {
         let n = spaces.len();
@@ -95,29 +95,29 @@ impl<'s> Spaces<'s> {
     /// The IPv4 TCP table, with the IPv6 one dumped at the same time on a second socket
     /// and core when both are big and there is one namespace, the current one: the two
     /// walks of the kernel's hash then run side by side. The IPv6 table waits for its turn
-    /// in a temporary file (netlink::spill says why not in memory), so the output order
-    /// does not change: as rows a fork of the sink made there ([`beside`]), or as the
+    /// in a temporary file (netlink::ipv6_spill says why not in memory), so the output order
+    /// does not change: as rows a fork of the sink made there ([`ipv6_rows`]), or as the
     /// datagrams, replayed through the sink.
     pub(crate) fn tcp_both(
         &mut self,
         c: &mut Collector<'s>,
-        reach: &mut Reach,
+        reach: &mut Unreached,
         sink: &mut dyn Sink,
     ) -> Result<(), Error> {
         let single = self.spaces.len() == 1 && self.spaces[0].is_current() && self.live[0];
         let both = single
             && self.diags[0].is_some()
-            && netlink::ahead::pays(self.counts[0].rows(Family::Inet6))
-            && netlink::ahead::pays(self.counts[0].rows(Family::Inet));
+            && netlink::read_ahead::pays(self.counts[0].rows(Family::Inet6))
+            && netlink::read_ahead::pays(self.counts[0].rows(Family::Inet));
         // The IPv6 rows made on their thread when the sink can fork, else its datagrams
-        // spilled for this thread to replay (beside says why the first is better).
+        // spilled for this thread to replay (ipv6_rows says why the first is better).
         let second = if both {
             DiagSocket::open()
                 .ok()
-                .zip(netlink::spill::tmpfile())
+                .zip(netlink::ipv6_spill::tmpfile())
                 .map(|(d, f)| match sink.fork(f) {
-                    Ok(k) => (d, Beside::Rows(k)),
-                    Err(f) => (d, Beside::Spill(f)),
+                    Ok(k) => (d, Ipv6Handling::Rows(k)),
+                    Err(f) => (d, Ipv6Handling::Spill(f)),
                 })
         } else {
             None
@@ -131,21 +131,21 @@ impl<'s> Spaces<'s> {
         let seq = netlink::request_seq(&req);
         let (sel, ns) = (c.sel, Some(&self.spaces[0].ns));
         let here = c.plan(Proto::Tcp, Family::Inet6).is_some_and(|(_, h)| h);
-        // Made here: the thread then never calls malloc (no arena of its own).
+        // ForkedRows here: the thread then never calls malloc (no arena of its own).
         let mut buf = vec![0u8; netlink::RECV_BUF];
         std::thread::scope(|s| {
             let v6 = s.spawn(move || match way {
-                Beside::Rows(k) => {
-                    beside::rows(&sock6, &req, &mut buf, k, sel, here, ns).map(Early6::Rows)
+                Ipv6Handling::Rows(k) => {
+                    ipv6_rows::rows(&sock6, &req, &mut buf, k, sel, here, ns).map(Ipv6Outcome::Rows)
                 }
-                Beside::Spill(f) => netlink::spill::fetch(&sock6, &req, &mut buf, f)
-                    .map(|sp| Early6::Fetched(netlink::start::Fetched::spilled(seq, sp))),
+                Ipv6Handling::Spill(f) => netlink::ipv6_spill::fetch(&sock6, &req, &mut buf, f)
+                    .map(|sp| Ipv6Outcome::Fetched(netlink::ns_workers::Fetched::spilled(seq, sp))),
             });
             let r = self.table(c, Proto::Tcp, Family::Inet, reach, sink);
             // A failure beside is not fatal: the IPv6 table is then dumped in its turn.
             match v6.join().ok().and_then(Result::ok) {
-                Some(Early6::Rows(made)) => self.rows6 = Some(made),
-                Some(Early6::Fetched(f)) => self.early6 = Some(f),
+                Some(Ipv6Outcome::Rows(made)) => self.rows6 = Some(made),
+                Some(Ipv6Outcome::Fetched(f)) => self.early6 = Some(f),
                 None => {}
             }
             r
@@ -159,7 +159,7 @@ impl<'s> Spaces<'s> {
         c: &mut Collector<'s>,
         proto: Proto,
         family: Family,
-        reach: &mut Reach,
+        reach: &mut Unreached,
         sink: &mut dyn Sink,
     ) -> Result<(), Error> {
         if proto == Proto::Tcp
@@ -182,25 +182,26 @@ impl<'s> Spaces<'s> {
         }
         let prefetch = requests.len() == todo.len() && requests.len() > 1;
         let workers = netns::workers();
-        let pace = netlink::start::Pace::new(2 * workers);
-        // One big table in one namespace: receive it on a second core (netlink::ahead),
+        let pace = netlink::ns_workers::Pace::new(2 * workers);
+        // One big table in one namespace: receive it on a second core (netlink::read_ahead),
         // unless the rows are only counted: then they cost less than handing each
         // datagram over between threads.
         let ahead = todo.len() == 1
             && proto == Proto::Tcp
             && !sink.counts_only()
-            && netlink::ahead::pays(self.counts[todo[0]].rows(family));
+            && netlink::read_ahead::pays(self.counts[todo[0]].rows(family));
         let (spaces, diags, early6) = (self.spaces, &self.diags, &mut self.early6);
         let mut lost = Vec::new();
         std::thread::scope(|scope| -> Result<(), Error> {
-            let rx = prefetch.then(|| netlink::start::fetch_all(scope, &requests, &pace, workers));
+            let rx =
+                prefetch.then(|| netlink::ns_workers::fetch_all(scope, &requests, &pace, workers));
             // However this loop ends, the workers must not wait for it.
-            let _release = netlink::start::Release(&pace);
+            let _release = netlink::ns_workers::Release(&pace);
             let mut early = Vec::new();
             for (k, &i) in todo.iter().enumerate() {
                 let fetched = rx
                     .as_ref()
-                    .and_then(|rx| netlink::start::wait_for(rx, &mut early, k));
+                    .and_then(|rx| netlink::ns_workers::wait_for(rx, &mut early, k));
                 pace.read(k + 1);
                 c.ns = Some(&spaces[i].ns);
                 let early = (proto == Proto::Tcp && family == Family::Inet6)
@@ -208,7 +209,7 @@ impl<'s> Spaces<'s> {
                     .flatten();
                 let how = match fetched.or(early) {
                     Some(f) => Receive::Fetched(f),
-                    None if ahead => Receive::Ahead,
+                    None if ahead => Receive::ReadAhead,
                     None => Receive::Here,
                 };
                 match c.table(&spaces[i], diags[i].as_ref(), how, proto, family, sink) {

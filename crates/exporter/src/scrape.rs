@@ -60,7 +60,7 @@ pub fn scrape(cfg: &ExporterConfig, proc_root: &ProcRoot) -> Result<(Finished, f
         reach.failed.iter().for_each(|i| agg.error(*i));
     }
     let counters = netns::each(&spaces, proc_root, |root| {
-        rnetstat_collect::stats::read(root).map(|(sections, _)| sections)
+        rnetstat_collect::read_counters::read(root).map(|(sections, _)| sections)
     });
     for (space, r) in spaces.iter().zip(counters) {
         match r {

@@ -8,6 +8,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod counters;
 pub mod error;
 mod extras;
 mod flow;
@@ -16,7 +17,6 @@ pub mod netns;
 mod peer;
 pub mod route;
 mod state;
-pub mod stats;
 mod tcp_info;
 
 pub use extras::{CongInfo, Congestion, MemInfo};

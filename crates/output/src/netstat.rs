@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::ops::{Deref, DerefMut};
 
-use rnetstat_collect::beside::Made;
+use rnetstat_collect::ipv6_rows::ForkedRows;
 use rnetstat_collect::owners::Owners;
 use rnetstat_collect::{ForkSink, Group, Listening, Sink};
 use rnetstat_model::{Family, Proto, SockType, Socket, State, TimerKind};
@@ -522,7 +522,7 @@ impl<W: Write> Sink for NetstatText<'_, W> {
         !(o.timers || o.extend_more || o.memory || o.info || o.peer)
     }
 
-    fn append(&mut self, mut made: Made) -> io::Result<()> {
+    fn append(&mut self, mut made: ForkedRows) -> io::Result<()> {
         io::copy(&mut made.text, &mut self.out).map(drop)
     }
 }
@@ -557,10 +557,10 @@ impl Sink for TextFork<'_> {
 }
 
 impl ForkSink for TextFork<'_> {
-    fn done(self: Box<Self>) -> io::Result<Made> {
+    fn done(self: Box<Self>) -> io::Result<ForkedRows> {
         let mut text = self.text.out.into_inner().map_err(|e| e.into_error())?;
         text.seek(SeekFrom::Start(0))?;
-        Ok(Made {
+        Ok(ForkedRows {
             text,
             rows: self.rows,
             tally: None,

@@ -13,7 +13,7 @@ use rnetstat_model::{Netns, Socket};
 use super::netns::{JsonContainer, JsonNetns};
 use super::sanitize::sanitized;
 use super::tally::{Counts, Tally, TallyFork};
-use rnetstat_collect::beside::Made;
+use rnetstat_collect::ipv6_rows::ForkedRows;
 use rnetstat_collect::{ForkSink, Group, Sink};
 
 pub struct Summary<W: Write> {
@@ -83,7 +83,7 @@ impl<W: Write> Sink for Summary<W> {
         true
     }
 
-    fn append(&mut self, made: Made) -> io::Result<()> {
+    fn append(&mut self, made: ForkedRows) -> io::Result<()> {
         let taken = made
             .tally
             .and_then(|t| t.downcast::<(Tally, Vec<String>)>().ok())

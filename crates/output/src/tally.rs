@@ -1,6 +1,6 @@
 //! `--summary`'s counts, kept apart from their printing so that two can be added: a fork
 //! of the summary ([`TallyFork`]) counts the IPv6 TCP table on the thread that dumps it
-//! (`source::beside`), and its counts join the summary's when the IPv4 rows are done,
+//! (`source::ipv6_rows`), and its counts join the summary's when the IPv4 rows are done,
 //! instead of the IPv6 datagrams being spilled and decoded after them.
 
 use std::collections::BTreeMap;
@@ -9,7 +9,7 @@ use std::io;
 
 use serde::Serialize;
 
-use rnetstat_collect::beside::Made;
+use rnetstat_collect::ipv6_rows::ForkedRows;
 use rnetstat_collect::{ForkSink, Group, Sink};
 use rnetstat_model::{Netns, Proto, Socket, State};
 
@@ -150,7 +150,7 @@ fn namespace<'p>(
 }
 
 /// A summary's fork: counts, and the warnings it was given, handed back in
-/// [`Made::tally`]. It writes nothing to its file.
+/// [`ForkedRows::tally`]. It writes nothing to its file.
 pub struct TallyFork {
     pub tally: Tally,
     pub warnings: Vec<String>,
@@ -183,14 +183,14 @@ impl Sink for TallyFork {
 }
 
 impl ForkSink for TallyFork {
-    fn done(self: Box<Self>) -> io::Result<Made> {
+    fn done(self: Box<Self>) -> io::Result<ForkedRows> {
         let TallyFork {
             tally,
             warnings,
             rows,
             file,
         } = *self;
-        Ok(Made {
+        Ok(ForkedRows {
             text: file,
             rows,
             tally: Some(Box::new((tally, warnings))),

@@ -4,17 +4,17 @@
 //! NLMSG_DONE, NLMSG_ERROR, truncation, NLM_F_DUMP_INTR, foreign sequence numbers) are
 //! tested on byte fixtures without a kernel.
 
-pub mod ahead;
 pub mod attrs;
-pub mod destroy;
-pub mod destroyed;
+pub mod destroy_events;
 mod dump;
 pub mod inet;
+pub mod ipv6_spill;
 pub mod link;
+pub mod ns_workers;
 pub mod probe;
+pub mod read_ahead;
 pub mod route;
-pub mod spill;
-pub mod start;
+pub mod sock_destroy;
 pub mod tcp_info;
 pub mod unix;
 

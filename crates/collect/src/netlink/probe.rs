@@ -84,7 +84,7 @@ pub fn probe() -> Features {
     // 0.0.0.0:0 → 0.0.0.0:0 over TCP: never a socket.
     let ghost = Socket::inet(Proto::Tcp, Family::Inet);
     let mut t: &DiagSocket = &sock;
-    let destroy = match super::destroy::destroy(&mut t, &ghost, 9) {
+    let destroy = match super::sock_destroy::destroy(&mut t, &ghost, 9) {
         Ok(()) => Support::Yes,
         Err(e) => match e.raw_os_error() {
             Some(libc::ENOENT) => Support::Yes,

@@ -10,7 +10,7 @@
 //! A line that cannot be read is reported (file and line number) and its section or
 //! counter skipped; nothing here panics on odd input.
 
-use rnetstat_model::stats::{Counter, Section, StatsFile};
+use rnetstat_model::counters::{Counter, Section, StatsFile};
 
 /// Parses the header/value-pair layout.
 pub fn parse_pairs(text: &str, file: StatsFile, out: &mut Vec<Section>, bad: &mut Vec<String>) {

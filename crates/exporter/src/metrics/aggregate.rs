@@ -11,7 +11,7 @@ use std::io;
 use std::net::IpAddr;
 
 use rnetstat_collect::{Group, Sink};
-use rnetstat_model::stats::Section;
+use rnetstat_model::counters::Section;
 use rnetstat_model::{Family as Fam, Netns, Proto, Socket, State};
 
 use super::{Exposition, Family, Kind, Sample, Value};

@@ -16,9 +16,9 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Format;
-use super::stats_words::{self, Group, Kind, Words};
+use super::counters_words::{self, Group, Kind, Words};
 use super::view;
-use rnetstat_model::stats::{CounterMap, Section, StatsFile};
+use rnetstat_model::counters::{CounterMap, Section, StatsFile};
 
 /// Which protocol groups `-w`/`-t`/`-u`/`--sctp` select (all, when none is given).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +103,7 @@ impl Indent {
 pub fn text<W: Write>(out: &mut W, sections: &[&Section], groups: Groups) -> io::Result<()> {
     let mut state = Indent::Plain;
     for s in sections {
-        let known = stats_words::section(&s.name);
+        let known = counters_words::section(&s.name);
         let on = match known {
             Some((_, g)) => groups.has(g),
             None => true,
@@ -120,7 +120,7 @@ pub fn text<W: Write>(out: &mut W, sections: &[&Section], groups: Groups) -> io:
         for c in &s.counters {
             // netstat reads values with strtoull: a negative one wraps.
             let v = c.value as u64;
-            let words = known.and_then(|(t, _)| stats_words::find(t, &c.name));
+            let words = known.and_then(|(t, _)| counters_words::find(t, &c.name));
             let Some(w) = words else {
                 if v != 0 {
                     writeln!(out, "{:w$}{}: {v}", "", c.name, w = state.width())?;
@@ -154,12 +154,14 @@ pub fn text<W: Write>(out: &mut W, sections: &[&Section], groups: Groups) -> io:
 /// The group a section belongs to, for JSON and tables: netstat's, or by its name for the
 /// sections netstat does not know. `None`: listed only when nothing narrows.
 fn group_of(name: &str) -> Option<Group> {
-    stats_words::section(name).map(|(_, g)| g).or(match name {
-        "IcmpMsg" | "IpExt" | "Icmp6Msg" => Some(Group::Raw),
-        "UdpLite" | "UdpLite6" => Some(Group::Udp),
-        "MPTcpExt" => Some(Group::Tcp),
-        _ => None,
-    })
+    counters_words::section(name)
+        .map(|(_, g)| g)
+        .or(match name {
+            "IcmpMsg" | "IpExt" | "Icmp6Msg" => Some(Group::Raw),
+            "UdpLite" | "UdpLite6" => Some(Group::Udp),
+            "MPTcpExt" => Some(Group::Tcp),
+            _ => None,
+        })
 }
 
 /// The sections JSON and tables list: selected, and each once (with `-4 -6` the IPv6 view
@@ -209,9 +211,9 @@ fn records<'a>(sections: &[&'a Section], groups: Groups, span: Span) -> Vec<Reco
 fn table(sections: &[&Section], groups: Groups, color: bool) -> comfy_table::Table {
     let mut t = view::table(&["Section", "Counter", "Value", "Meaning"], color);
     for s in selected(sections, groups) {
-        let known = stats_words::section(&s.name);
+        let known = counters_words::section(&s.name);
         for c in &s.counters {
-            let w = known.and_then(|(t, _)| stats_words::find(t, &c.name));
+            let w = known.and_then(|(t, _)| counters_words::find(t, &c.name));
             if c.value == 0 && w.is_none_or(|w| w.kind != Kind::Num) {
                 continue;
             }
@@ -241,7 +243,7 @@ fn meaning(w: &Words) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rnetstat_model::stats::section_of as sec;
+    use rnetstat_model::counters::section_of as sec;
 
     fn render_text(secs: &[Section], groups: Groups) -> String {
         let refs: Vec<&Section> = secs.iter().collect();

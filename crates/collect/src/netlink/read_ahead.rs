@@ -2,7 +2,7 @@
 //!
 //! The kernel fills a dump's next skb inside the `recvmsg` that reads the previous one
 //! (net/netlink/af_netlink.c, `netlink_recvmsg` → `netlink_dump`), so in one thread the
-//! kernel's walk and our decoding take turns. [`Ahead`] is a [`Transport`] whose `send`
+//! kernel's walk and our decoding take turns. [`ReadAhead`] is a [`Transport`] whose `send`
 //! starts a receive thread: it sends the request and then calls `recvmsg` in a loop,
 //! passing each datagram through a short bounded queue, while the caller's thread decodes
 //! and prints the previous ones. Datagrams arrive in order, so output order is unchanged;
@@ -23,7 +23,7 @@ pub const QUEUE: usize = 2;
 /// error that ended the receiving).
 type Item = io::Result<(usize, Vec<u8>)>;
 
-pub struct Ahead<'scope, 'env> {
+pub struct ReadAhead<'scope, 'env> {
     scope: &'scope Scope<'scope, 'env>,
     sock: &'env DiagSocket,
     rx: Option<Receiver<Item>>,
@@ -31,9 +31,9 @@ pub struct Ahead<'scope, 'env> {
     spare: Option<SyncSender<Vec<u8>>>,
 }
 
-impl<'scope, 'env> Ahead<'scope, 'env> {
+impl<'scope, 'env> ReadAhead<'scope, 'env> {
     pub fn new(scope: &'scope Scope<'scope, 'env>, sock: &'env DiagSocket) -> Self {
-        Ahead {
+        ReadAhead {
             scope,
             sock,
             rx: None,
@@ -42,7 +42,7 @@ impl<'scope, 'env> Ahead<'scope, 'env> {
     }
 }
 
-impl Transport for Ahead<'_, '_> {
+impl Transport for ReadAhead<'_, '_> {
     fn send(&mut self, msg: &[u8]) -> io::Result<()> {
         // A new request: the previous receive thread (if any) ends when it finds its
         // queue closed.

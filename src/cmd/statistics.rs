@@ -8,10 +8,10 @@ use std::thread;
 use crate::config::Config;
 use crate::error::Error;
 use crate::history::{self, History, Saved};
-use crate::model::stats::{delta, netstat_order};
+use crate::model::counters::{delta, netstat_order};
 use crate::output::Format;
+use crate::output::counters_text::{Render, Span};
 use crate::output::netns::Sections;
-use crate::output::stats::{Render, Span};
 use crate::source;
 use crate::source::netns::{Space, Target};
 
@@ -72,7 +72,8 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
             let taken = history::now();
             let root = &world.proc_root;
             let read = super::read_in(space, root, per_section, &mut refused, |r| {
-                source::stats::read(r).map(|(now, w)| (now, w, source::stats::has_ipv6(r)))
+                source::read_counters::read(r)
+                    .map(|(now, w)| (now, w, source::read_counters::has_ipv6(r)))
             })?;
             let Some((now, mut warnings, has6)) = read else {
                 continue;
@@ -100,12 +101,14 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
             };
             if per_section {
                 let mut body = Vec::new();
-                crate::output::stats::render(&mut body, &list, &r).map_err(Error::Output)?;
+                crate::output::counters_text::render(&mut body, &list, &r)
+                    .map_err(Error::Output)?;
                 sections
                     .section(&mut world.out, &space.ns, &super::heading(space), &body)
                     .map_err(Error::Output)?;
             } else {
-                crate::output::stats::render(&mut world.out, &list, &r).map_err(Error::Output)?;
+                crate::output::counters_text::render(&mut world.out, &list, &r)
+                    .map_err(Error::Output)?;
             }
             if let Some(h) = &m.history {
                 h.save(&now, taken)?;

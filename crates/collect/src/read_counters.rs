@@ -3,8 +3,8 @@
 //! SCTP module), which only leaves their sections out.
 
 use crate::procfs::{ProcRoot, snmp};
+use rnetstat_model::counters::{Section, StatsFile};
 use rnetstat_model::error::Error;
-use rnetstat_model::stats::{Section, StatsFile};
 
 /// All sections, file by file, and warnings for lines that could not be read.
 pub fn read(root: &ProcRoot) -> Result<(Vec<Section>, Vec<String>), Error> {

@@ -29,12 +29,12 @@ pub struct Fetched {
     /// The error that ended the worker's reading, handed on after the datagrams.
     error: Option<io::Error>,
     /// Or the whole dump in a temporary file (`spill`).
-    spill: Option<super::spill::Spill>,
+    spill: Option<super::ipv6_spill::Spill>,
 }
 
 impl Fetched {
     /// A dump spilled to a file, replayed like one held in memory.
-    pub fn spilled(seq: u32, spill: super::spill::Spill) -> Fetched {
+    pub fn spilled(seq: u32, spill: super::ipv6_spill::Spill) -> Fetched {
         Fetched {
             seq,
             spill: Some(spill),

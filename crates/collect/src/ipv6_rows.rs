@@ -3,7 +3,7 @@
 //! `Spaces::tcp_both` dumps the IPv6 table beside the IPv4 one, on a second socket and
 //! core. Its rows must come after the IPv4 rows. When the sink can fork ([`Sink::fork`]),
 //! the IPv6 thread does not stop at receiving: it decodes and formats its rows too, into
-//! an unlinked temporary file (page cache, not the process's memory, as netlink::spill
+//! an unlinked temporary file (page cache, not the process's memory, as netlink::ipv6_spill
 //! says), and the main thread copies that text out after the IPv4 rows. Otherwise the
 //! datagrams are spilled and replayed through the sink once the IPv4 rows are out, which
 //! leaves the IPv6 rows' decoding and formatting (about 0.3 µs a row) after the IPv4 dump,
@@ -21,7 +21,7 @@ use super::{ForkSink, Selection};
 /// What a fork made: its rows as the sink writes them, from the start of `text`; or,
 /// from a sink that prints no rows (`--summary`), what it took from them, for its own
 /// `append` to take back (this layer cannot name an output type).
-pub struct Made {
+pub struct ForkedRows {
     pub text: File,
     pub rows: usize,
     pub tally: Option<Box<dyn std::any::Any + Send>>,
@@ -39,11 +39,11 @@ pub fn rows(
     sel: &Selection,
     here: bool,
     ns: Option<&Netns>,
-) -> io::Result<Made> {
+) -> io::Result<ForkedRows> {
     let seq = netlink::request_seq(req);
     let mut write_err = None;
     let mut t: &DiagSocket = sock;
-    let mut light = super::Light::new(fork.as_ref(), sel, here, Proto::Tcp, ns);
+    let mut light = super::HeaderOnly::new(fork.as_ref(), sel, here, Proto::Tcp, ns);
     let r = netlink::dump(&mut t, req, seq, buf, |_, payload| {
         let full;
         let shown = match &mut light {

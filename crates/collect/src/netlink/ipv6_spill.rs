@@ -5,7 +5,7 @@
 //! socket (2.7 MiB at 25k sockets, 27 MiB at 250k), the kind of growth rnetstat avoids,
 //! so it goes to an `O_TMPFILE` in the temporary directory, the way sort(1) spills: the
 //! kernel's page cache holds it (reclaimable, not the process's memory) and it vanishes
-//! with the descriptor; `start::Replay` plays it back. Frames are `u32 length as recv returned it`, `u32 bytes kept`,
+//! with the descriptor; `ns_workers::Replay` plays it back. Frames are `u32 length as recv returned it`, `u32 bytes kept`,
 //! the bytes.
 
 use std::fs::{File, OpenOptions};
@@ -104,7 +104,7 @@ impl Spill {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::netlink::start::{Fetched, Replay};
+    use crate::netlink::ns_workers::{Fetched, Replay};
 
     /// The real socket behind a replay: here, one more datagram.
     struct After(Vec<u8>);
