@@ -79,7 +79,11 @@ fn no_import_cycles() {
         "{:?}",
         g["cmd::top"]
     );
-    assert!(g["cmd::statistics"].contains("history"), "{:?}", g["cmd::statistics"]);
+    assert!(
+        g["cmd::statistics"].contains("history"),
+        "{:?}",
+        g["cmd::statistics"]
+    );
     // A module must not reach itself.
     for start in g.keys() {
         let mut seen = BTreeSet::new();

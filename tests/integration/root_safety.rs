@@ -8,6 +8,15 @@ use std::time::{Duration, Instant};
 
 use crate::common::{BIN, is_root};
 
+/// `rnetstat metrics -t --output OUT`.
+fn metrics_to(out: &Path) -> std::process::Output {
+    Command::new(BIN)
+        .args(["metrics", "-t", "--output"])
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -149,11 +158,7 @@ fn metrics_output_ignores_symlinks_planted_at_temporary_names() {
     assert!(planted.success());
     let out = shared.join("r.prom");
     for _ in 0..5 {
-        let o = Command::new(BIN)
-            .args(["metrics", "-t", "--output"])
-            .arg(&out)
-            .output()
-            .unwrap();
+        let o = metrics_to(&out);
         assert!(o.status.success(), "{}", stderr(&o));
     }
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
@@ -163,11 +168,7 @@ fn metrics_output_ignores_symlinks_planted_at_temporary_names() {
     // A symlink planted at the output's own name is not followed, and is not replaced.
     std::fs::remove_file(&out).unwrap();
     std::os::unix::fs::symlink(&victim, &out).unwrap();
-    let o = Command::new(BIN)
-        .args(["metrics", "-t", "--output"])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = metrics_to(&out);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("a symbolic link is there"),
@@ -182,11 +183,7 @@ fn metrics_output_into_a_missing_directory_says_cannot_write() {
     // Finding 2: it said "cannot read …".
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("missing/r.prom");
-    let o = Command::new(BIN)
-        .args(["metrics", "-t", "--output"])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = metrics_to(&out);
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);
     assert!(

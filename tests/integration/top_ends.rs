@@ -90,6 +90,12 @@ impl Tmux {
     }
 }
 
+/// Sends `sig` to `pid` (a process the test started).
+fn signal(pid: u32, sig: rustix::process::Signal) {
+    rustix::process::kill_process(rustix::process::Pid::from_raw(pid as i32).unwrap(), sig)
+        .unwrap();
+}
+
 /// True while `pid` is a live process (not gone, not a zombie).
 fn running(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -130,22 +136,14 @@ fn top_ends_on_ctrl_c() {
 #[test]
 fn top_ends_on_sigterm() {
     ends_cleanly("top_ends_on_sigterm", "term", |_, pid| {
-        rustix::process::kill_process(
-            rustix::process::Pid::from_raw(pid as i32).unwrap(),
-            rustix::process::Signal::TERM,
-        )
-        .unwrap();
+        signal(pid, rustix::process::Signal::TERM);
     });
 }
 
 #[test]
 fn top_ends_on_sighup() {
     ends_cleanly("top_ends_on_sighup", "hup", |_, pid| {
-        rustix::process::kill_process(
-            rustix::process::Pid::from_raw(pid as i32).unwrap(),
-            rustix::process::Signal::HUP,
-        )
-        .unwrap();
+        signal(pid, rustix::process::Signal::HUP);
     });
 }
 
@@ -199,10 +197,7 @@ fn top_ends_when_its_terminal_goes_away() {
         let still = running(pid);
         if still {
             // Ours to end: the test started it.
-            let _ = rustix::process::kill_process(
-                rustix::process::Pid::from_raw(pid as i32).unwrap(),
-                rustix::process::Signal::KILL,
-            );
+            signal(pid, rustix::process::Signal::KILL);
         }
         assert!(!still, "top still running 2 s after its terminal went away");
         let code = eventually("the shell to record top's status", 5, || {

@@ -18,6 +18,7 @@ pub mod foreground;
 pub mod fuzz;
 pub mod gso;
 pub mod impair;
+pub mod link_addrs;
 pub mod packet;
 pub mod services;
 pub mod snapshot;
