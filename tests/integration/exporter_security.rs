@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::common::{BIN, eventually, in_netns, require};
-use super::metrics::{Running, get, http};
+use super::metrics::{Running, get, http, prometheus};
 
 fn openssl(dir: &Path, args: &[&str]) {
     let o = Command::new("openssl")
@@ -261,33 +261,16 @@ fn a_real_prometheus_scrapes_over_tls_with_basic_auth() {
         certificates(dir.path());
         let web = web_config(dir.path(), "");
         let (_serve, at, _) = serve(&["-t", "--web.config.file", &web]);
-        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let prom_at = free.local_addr().unwrap();
-        drop(free);
-        let config = dir.path().join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: rnetstat\n    \
+        let (_prom, prom_at) = prometheus(
+            dir.path(),
+            &format!(
+                "scrape_configs:\n  - job_name: rnetstat\n    \
                  scheme: https\n    tls_config:\n      ca_file: {}\n    basic_auth:\n      \
                  username: prometheus\n      password: scrape-secret\n    static_configs:\n      \
                  - targets: ['{at}']\n",
                 dir.path().join("ca.crt").display()
             ),
-        )
-        .unwrap();
-        let prom = Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address={prom_at}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus");
-        let _prom = Running(prom);
+        );
         let up = eventually("Prometheus to scrape serve over TLS", 60, || {
             // Prometheus may not be listening yet: a refused connection is asked again.
             TcpStream::connect(prom_at).ok()?;

@@ -264,6 +264,28 @@ fn serve(extra: &[&str]) -> (Running, SocketAddr) {
     (Running(child), addr)
 }
 
+/// Starts a real Prometheus on a free loopback port, its data in `dir`, scraping every
+/// second as `config` (the rest of its YAML after `global:`'s interval) says.
+pub(super) fn prometheus(dir: &Path, config: &str) -> (Running, SocketAddr) {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let at = free.local_addr().unwrap();
+    drop(free);
+    let file = dir.join("prometheus.yml");
+    std::fs::write(&file, format!("global:\n  scrape_interval: 1s\n{config}")).unwrap();
+    let prom = Command::new("prometheus")
+        .arg(format!("--config.file={}", file.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join("data").display()
+        ))
+        .arg(format!("--web.listen-address={at}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("prometheus");
+    (Running(prom), at)
+}
+
 /// Sends raw bytes, returns (status, body).
 pub(super) fn http(addr: SocketAddr, raw: &[u8]) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
@@ -323,29 +345,12 @@ fn a_real_prometheus_scrapes_serve() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
 
         let dir = tempfile::tempdir().unwrap();
-        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let prom_at = free.local_addr().unwrap();
-        drop(free);
-        let config = dir.path().join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: rnetstat\n    static_configs:\n      - targets: ['{at}']\n"
+        let (_prom, prom_at) = prometheus(
+            dir.path(),
+            &format!(
+                "  evaluation_interval: 1s\nscrape_configs:\n  - job_name: rnetstat\n    static_configs:\n      - targets: ['{at}']\n"
             ),
-        )
-        .unwrap();
-        let prom = Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address={prom_at}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus");
-        let _prom = Running(prom);
+        );
         let query = |q: &str| -> Option<Value> {
             let mut s = TcpStream::connect(prom_at).ok()?;
             s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;

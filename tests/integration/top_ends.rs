@@ -32,21 +32,10 @@ impl Tmux {
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
-    /// Starts `top` as the pane's own process (exec), and waits for its first screen.
-    /// Returns its pid.
-    fn start_top(&self, after: &str) -> u32 {
-        let cmd = format!("exec {BIN} top {after}");
-        self.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "120",
-            "-y",
-            "30",
-            &cmd,
-        ]);
+    /// Starts `cmd` as the pane's command and waits for top's first screen. Returns the
+    /// pane's pid.
+    fn start(&self, cmd: &str) -> u32 {
+        self.run(&["new-session", "-d", "-s", "t", "-x", "120", "-y", "30", cmd]);
         self.run(&["set-option", "-t", "t", "remain-on-exit", "on"]);
         eventually("top's first screen", 10, || {
             let s = self.run(&["capture-pane", "-p", "-t", "t"]);
@@ -56,6 +45,11 @@ impl Tmux {
             .trim()
             .parse()
             .unwrap()
+    }
+
+    /// Starts `top` as the pane's own process (exec). Returns its pid.
+    fn start_top(&self, after: &str) -> u32 {
+        self.start(&format!("exec {BIN} top {after}"))
     }
 
     fn alternate_screen(&self) -> String {
@@ -160,26 +154,7 @@ fn top_ends_when_its_terminal_goes_away() {
         // A shell that outlives the terminal (it ignores SIGHUP) records top's exit status:
         // 0, not 134 (an abort from a write to the vanished terminal).
         let cmd = format!("trap '' HUP; {BIN} top; echo $? > {}", status.display());
-        t.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "120",
-            "-y",
-            "30",
-            &cmd,
-        ]);
-        eventually("top's first screen", 10, || {
-            let s = t.run(&["capture-pane", "-p", "-t", "t"]);
-            s.contains("rnetstat top:").then_some(())
-        });
-        let shell: u32 = t
-            .run(&["display", "-p", "-t", "t", "#{pane_pid}"])
-            .trim()
-            .parse()
-            .unwrap();
+        let shell = t.start(&cmd);
         let pid: u32 = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
             .unwrap()
             .split_whitespace()
