@@ -62,10 +62,14 @@ impl Table {
     /// Makes room for one more: true if there is room (after shedding the connection that
     /// has waited longest, if the table was full).
     fn admit(&self, max: usize) -> bool {
+        let full = self.slots.lock().unwrap_or_else(|p| p.into_inner()).len() >= max;
+        !full || self.shed()
+    }
+
+    /// Shuts down the connection that has waited longest on its client; false when none
+    /// is waiting (every one is being answered).
+    fn shed(&self) -> bool {
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-        if slots.len() < max {
-            return true;
-        }
         let oldest = slots
             .iter()
             .filter(|(_, s)| s.waiting.load(Ordering::Acquire))
@@ -78,19 +82,6 @@ impl Table {
                 true
             }
             None => false,
-        }
-    }
-
-    /// Shuts down the connection that has waited longest on its client, if any.
-    fn shed(&self) {
-        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-        let oldest = slots
-            .iter()
-            .filter(|(_, s)| s.waiting.load(Ordering::Acquire))
-            .min_by_key(|(_, s)| s.since)
-            .map(|(id, _)| *id);
-        if let Some(slot) = oldest.and_then(|id| slots.remove(&id)) {
-            let _ = slot.stream.shutdown(Shutdown::Both);
         }
     }
 
@@ -124,7 +115,7 @@ pub fn run(
                 Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
                     // Out of descriptors: the connection waiting longest on its client
                     // gives its up, and accepting resumes once it has.
-                    table.shed();
+                    let _ = table.shed();
                     std::thread::sleep(Duration::from_millis(5));
                     continue;
                 }
