@@ -10,6 +10,7 @@
 pub mod assets;
 // The lower crates, under the names the modules above have always used for them.
 pub use rnetstat_collect as source;
+pub use rnetstat_diag as diag;
 pub use rnetstat_exporter as exporter;
 pub use rnetstat_filter as filter;
 pub use rnetstat_lab as lab;
@@ -23,8 +24,5 @@ pub use rnetstat_sys::{cleanup, hash, rng, safe_file};
 pub mod cli;
 pub mod cmd;
 pub mod config;
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod history;
 pub mod world;

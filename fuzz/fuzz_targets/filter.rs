@@ -2,4 +2,4 @@
 //! (run by a model of the kernel's interpreter) against the evaluator. (`scripts/fuzz filter SECONDS`)
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| rnetstat::fuzzing::run("filter", data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| rnetstat_filter::fuzzing::differential(data));

@@ -121,7 +121,7 @@ fn make_sink<'a, W: Write>(
 
 /// The userspace stacks' snapshots, when `--stack` asks for them; their warnings go to
 /// `sink`.
-fn userspace(cfg: &Config, sink: &mut dyn Sink) -> Vec<crate::stack::snapshot::Snapshot> {
+fn userspace(cfg: &Config, sink: &mut dyn Sink) -> Vec<crate::diag::stack_reply::Snapshot> {
     if !cfg.selection.userspace {
         return Vec::new();
     }

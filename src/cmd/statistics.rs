@@ -6,8 +6,9 @@ use std::io::Write;
 use std::thread;
 
 use crate::config::Config;
+use crate::diag::stats_history::Saved;
 use crate::error::Error;
-use crate::history::{self, History, Saved};
+use crate::history::{self, History};
 use crate::model::counters::{delta, netstat_order};
 use crate::output::Format;
 use crate::output::counters_text::{Render, Span};

@@ -141,3 +141,50 @@ fn unsafe_code_only_in_rnetstat_sys() {
         );
     }
 }
+
+/// The `[dependencies]` of a manifest: (name, our crate's directory if it is a path
+/// dependency).
+fn dependencies(manifest: &Path) -> Vec<(String, Option<std::path::PathBuf>)> {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let mut section = "";
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            section = line;
+        } else if section == "[dependencies]"
+            && let Some((name, value)) = line.split_once('=')
+        {
+            let path = value
+                .split("path = \"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .map(|p| manifest.parent().unwrap().join(p));
+            out.push((name.trim().to_string(), path));
+        }
+    }
+    out
+}
+
+/// The fuzz targets of `fuzz/` link the decoders, never the userspace stack, the terminal
+/// or the command line: no crate they reach depends on smoltcp, ratatui, crossterm or clap.
+#[test]
+fn decoders_fuzz_crate_links_no_stack_terminal_or_cli() {
+    let mut todo = vec![Path::new("fuzz/Cargo.toml").to_path_buf()];
+    let mut seen = BTreeSet::new();
+    while let Some(m) = todo.pop() {
+        for (name, path) in dependencies(&m) {
+            assert!(
+                !["smoltcp", "ratatui", "crossterm", "clap"].contains(&name.as_str()),
+                "{} depends on {name}",
+                m.display()
+            );
+            if let Some(dir) = path
+                && seen.insert(name)
+            {
+                todo.push(dir.join("Cargo.toml"));
+            }
+        }
+    }
+    assert!(seen.contains("rnetstat-diag"), "fuzz/ links rnetstat-diag");
+}

@@ -9,6 +9,7 @@ mod cli;
 mod common;
 mod container;
 mod exporter_security;
+mod fuzz_corpora;
 mod kernel_zoo;
 mod lab;
 mod lab_scenarios;

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::io;
 
+use rnetstat_diag::stack_reply::Snapshot;
 use rnetstat_filter::{Expr, bytecode};
 use rnetstat_model::error::{Error, NetlinkError};
 use rnetstat_model::{Family, Netns, Proto};
-use rnetstat_stack::snapshot::Snapshot;
 
 use crate::netlink::{self, DiagSocket, Transport};
 use crate::netns::Space;

@@ -19,7 +19,6 @@ pub mod netlink;
 pub mod netns;
 pub mod owners;
 pub mod peers;
-pub mod procfs;
 pub mod rates;
 pub mod read_counters;
 pub mod routes;
@@ -29,13 +28,15 @@ mod sink;
 mod spaces;
 pub mod stack;
 
+pub use rnetstat_diag::procfs;
+
 use rnetstat_model::error::Error;
 use rnetstat_model::{Family, Netns, Proto};
 
 use netns::Space;
 use procfs::ProcRoot;
 
-use rnetstat_stack::snapshot::Snapshot;
+use rnetstat_diag::stack_reply::Snapshot;
 
 use collector::*;
 use row::*;

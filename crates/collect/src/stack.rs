@@ -11,9 +11,10 @@ use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
+pub use rnetstat_diag::stack_reply::parse_reply;
+use rnetstat_diag::stack_reply::runtime_dirs;
+use rnetstat_diag::stack_reply::{Snapshot, StackSocket, current_netns};
 use rnetstat_model::{Endpoint, Family, Proto, Socket, Stack, Timer};
-use rnetstat_stack::control::runtime_dirs;
-use rnetstat_stack::snapshot::{Snapshot, StackSocket, VERSION, current_netns};
 
 const TIMEOUT: Duration = Duration::from_secs(3);
 /// Longest reply accepted (a full stack is well under this).
@@ -75,23 +76,6 @@ pub fn query(path: &Path) -> Result<Option<Snapshot>, String> {
         (Ok(()), Err(e)) => Err(e.to_string()),
         (Ok(()), Ok(_)) => Err("the stack closed the connection without a reply".into()),
     }
-}
-
-/// A reply line: a snapshot, or the stack's error message.
-pub fn parse_reply(line: &str) -> Result<Snapshot, String> {
-    let v: serde_json::Value =
-        serde_json::from_str(line).map_err(|e| format!("malformed reply: {e}"))?;
-    if let Some(err) = v.get("error").and_then(|e| e.as_str()) {
-        return Err(format!("the stack says: {err}"));
-    }
-    let snap: Snapshot = serde_json::from_value(v).map_err(|e| format!("unexpected reply: {e}"))?;
-    if snap.version != VERSION {
-        return Err(format!(
-            "control protocol version {} (this rnetstat speaks {VERSION})",
-            snap.version
-        ));
-    }
-    Ok(snap)
 }
 
 /// A stack socket as a record in the shared model.

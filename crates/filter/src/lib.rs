@@ -10,6 +10,8 @@
 
 pub mod bytecode;
 mod cond;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod lex;
 mod parse;
 mod states;

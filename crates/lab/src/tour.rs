@@ -331,7 +331,7 @@ impl Lab {
 /// One look at a step's connection from both ends.
 struct Focus {
     kernel: Vec<Socket<'static>>,
-    snaps: Vec<rnetstat_stack::snapshot::Snapshot>,
+    snaps: Vec<rnetstat_diag::stack_reply::Snapshot>,
     proto: Proto,
     port: u16,
 }

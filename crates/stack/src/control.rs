@@ -1,7 +1,7 @@
 //! The stack's control socket: a unix stream socket that serves JSON snapshots.
 //!
 //! Protocol: the client sends one line, `{"op":"snapshot"}`; the stack answers one line,
-//! the [`Snapshot`](super::snapshot::Snapshot) document or `{"error":"…"}`, and closes.
+//! the [`Snapshot`](rnetstat_diag::stack_reply::Snapshot) document or `{"error":"…"}`, and closes.
 //! The socket lives in `$RNETSTAT_RUNTIME_DIR`, else `$XDG_RUNTIME_DIR/rnetstat/`, else
 //! `/run/rnetstat/`, in a 0700 directory, itself mode 0600; every connection's
 //! SO_PEERCRED uid must be the stack's owner or root. Each client is handled on its own
@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::snapshot::Snapshot;
+use rnetstat_diag::stack_reply::{Snapshot, runtime_dirs};
 
 /// Longest request line accepted.
 const MAX_REQUEST: u64 = 4096;
@@ -39,19 +39,6 @@ pub enum Request {
     ),
     /// In-process only (the lab): a link rule for one direction, from now on.
     Impair(super::tap::Dir, Vec<String>, SyncSender<Result<(), String>>),
-}
-
-/// The directories a stack's control socket may be in, most specific first.
-pub fn runtime_dirs() -> Vec<PathBuf> {
-    if let Some(d) = std::env::var_os("RNETSTAT_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        return vec![PathBuf::from(d)];
-    }
-    let mut dirs = Vec::new();
-    if let Some(x) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        dirs.push(Path::new(&x).join("rnetstat"));
-    }
-    dirs.push(PathBuf::from("/run/rnetstat"));
-    dirs
 }
 
 pub struct ControlServer {

@@ -15,6 +15,7 @@
 //!   sent, before the link, so a lost one still counts as sent and its resend as a
 //!   retransmission.
 
+use rnetstat_diag::stack_reply::DevStats;
 use std::collections::VecDeque;
 use std::os::fd::{AsFd, OwnedFd};
 
@@ -30,20 +31,6 @@ use super::tap::{Dir, Tap};
 pub const VNET_HDR_LEN: usize = 10;
 /// `VIRTIO_NET_HDR_F_NEEDS_CSUM`.
 const NEEDS_CSUM: u8 = 1;
-
-/// Counters of the device layer.
-#[derive(Debug, Default, Clone, Copy, serde::Serialize, serde::Deserialize)]
-pub struct DevStats {
-    pub rx_packets: u64,
-    pub tx_packets: u64,
-    pub rx_bytes: u64,
-    pub tx_bytes: u64,
-    /// Packets whose virtio header or checksum fields were inconsistent.
-    pub rx_bad: u64,
-    pub tx_errors: u64,
-    /// Kernel GSO super-packets received (more than one segment in one read).
-    pub rx_gso: u64,
-}
 
 /// The link between the kernel and smoltcp when it is impaired or stepped.
 pub struct Line {

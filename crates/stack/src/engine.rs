@@ -16,7 +16,7 @@ use rnetstat_model::{State, TimerKind};
 use super::device::TunDevice;
 use super::driven::{Command, Counts, Driven};
 use super::services::{Limits, Service, Services};
-use super::snapshot::{SnapTimer, Snapshot, StackSocket, VERSION};
+use rnetstat_diag::stack_reply::{SnapTimer, Snapshot, StackSocket, VERSION};
 
 /// smoltcp keeps a socket in TIME_WAIT this long (`CLOSE_DELAY` in socket/tcp.rs).
 const SMOLTCP_TIME_WAIT: Duration = Duration::from_secs(10);
@@ -253,7 +253,7 @@ impl Engine {
             version: VERSION,
             pid: std::process::id(),
             uid: rnetstat_sys::geteuid(),
-            netns: super::snapshot::current_netns(),
+            netns: rnetstat_diag::stack_reply::current_netns(),
             device: self.device.clone(),
             mtu: self.mtu,
             vnet_hdr: self.vnet,

@@ -21,7 +21,6 @@ pub mod impair;
 pub mod link_addrs;
 pub mod packet;
 pub mod services;
-pub mod snapshot;
 pub mod tap;
 
 use std::io::{self, Read, Write};
@@ -138,7 +137,7 @@ impl StackHandle {
     }
 
     /// A snapshot taken by the loop itself (in-process users such as the lab).
-    pub fn snapshot(&self) -> Option<snapshot::Snapshot> {
+    pub fn snapshot(&self) -> Option<rnetstat_diag::stack_reply::Snapshot> {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.requests.send(Request::Snapshot(tx)).ok()?;
         let _ = (&self.wake).write(&[1]);

@@ -6,9 +6,7 @@
 //! lowest pid that names a container wins; in a pod that is usually the sandbox, which
 //! holds the pod's namespace. The host's own namespace has no container.
 
-pub mod cgroup;
-pub mod names;
-pub mod ports;
+pub use rnetstat_diag::containers::{cgroup, names, ports};
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;

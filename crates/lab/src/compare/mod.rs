@@ -18,9 +18,9 @@ use rnetstat_collect::buffer::Collect;
 use rnetstat_collect::netns::Space;
 use rnetstat_collect::procfs::ProcRoot;
 use rnetstat_collect::{Listening, Selection, SourcePref};
+use rnetstat_diag::stack_reply::Snapshot;
 use rnetstat_model::Socket;
 use rnetstat_model::error::Error;
-use rnetstat_stack::snapshot::Snapshot;
 
 /// Kernel TCP and UDP sockets of both families, every state, with tcp_info.
 pub fn kernel_selection() -> Selection {

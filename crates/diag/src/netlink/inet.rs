@@ -75,7 +75,7 @@ impl Request<'_> {
 
 /// Appends a `struct inet_diag_req_v2`. With `id`, its `inet_diag_sockid` names that one
 /// socket (ports, addresses, interface, cookie); without, it is empty (a dump).
-pub(crate) fn push_req_v2(
+pub fn push_req_v2(
     b: &mut Vec<u8>,
     family: Family,
     protocol: u8,

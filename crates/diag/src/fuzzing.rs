@@ -1,14 +1,15 @@
-//! Every decoder and parser that reads outside input, behind one signature, for the fuzz
-//! targets in `fuzz/` (one per entry, `scripts/fuzz NAME SECONDS`) and for the test that
-//! replays their committed corpora (`fuzz/corpus/NAME/*`) on every CI run. An entry must
-//! return (with an error value or nothing) on any bytes; a panic is the bug.
+//! Every decoder that reads outside input, behind one signature, for the fuzz targets in
+//! `fuzz/` (one per entry, `scripts/fuzz NAME SECONDS`) and for the test that replays their
+//! committed corpora (`fuzz/corpus/NAME/*`) on every CI run. An entry must return (with an
+//! error value or nothing) on any bytes; a panic is the bug.
 
 use std::io;
 
-use crate::model::Proto;
-use crate::model::counters::StatsFile;
-use crate::source::netlink::{self, Transport};
-use crate::source::{conntrack, containers, ifaces, procfs};
+use rnetstat_model::Proto;
+use rnetstat_model::counters::StatsFile;
+
+use crate::netlink::{self, Transport};
+use crate::{conntrack, containers, procfs, stack_reply, stats_history};
 
 /// Text parsers see the bytes as UTF-8, replaced where invalid (as a read of /proc would
 /// fail on them before the parser saw them).
@@ -72,7 +73,7 @@ fn proc_tables(data: &[u8]) {
     procfs::igmp::parse_v4(&t, &mut m, &mut bad);
     procfs::igmp::parse_v6(&t, &mut m, &mut bad);
     let _ = procfs::sockstat::TcpCounts::parse(&t, &t);
-    let _ = ifaces::parse_if_inet6(&t, &mut Vec::new());
+    let _ = procfs::if_inet6::parse_if_inet6(&t, &mut Vec::new());
 }
 
 fn proc_stats(data: &[u8]) {
@@ -82,28 +83,6 @@ fn proc_stats(data: &[u8]) {
     procfs::snmp::parse_pairs(&t, StatsFile::Netstat, &mut out, &mut bad);
     procfs::snmp::parse_named(&t, StatsFile::Snmp6, None, &mut out, &mut bad);
     procfs::snmp::parse_named(&t, StatsFile::Sctp, Some("Sctp"), &mut out, &mut bad);
-}
-
-/// Differential: a filter that parses is compiled for each family, and the program, run by
-/// the model of the kernel's interpreter, must select what the evaluator selects.
-fn filter(data: &[u8]) {
-    use crate::filter::bytecode::vm;
-    const GRID: vm::Grid = vm::Grid {
-        v4: &["127.0.0.1", "10.1.2.3"],
-        v6: &["::1", "fd00::5", "::ffff:10.1.2.3"],
-        ports: &[0, 22, 80, 40000, 65535],
-    };
-    let t = text(data);
-    let words: Vec<&str> = t.split_whitespace().collect();
-    if let Ok(f) = crate::filter::Filter::parse(&words)
-        && let Err(e) = vm::agrees(&f, &GRID)
-    {
-        panic!("the kernel program and the evaluator disagree on {t:?}: {e}");
-    }
-}
-
-fn control_request(data: &[u8]) {
-    let _ = crate::stack::control::parse_request(&text(data));
 }
 
 /// A CNI result file's name: network, container id, interface.
@@ -116,7 +95,7 @@ fn runtime_files(data: &[u8]) {
     }
     let _ = containers::cgroup::parse(&t);
     let _ = conntrack::parse_proc(&t);
-    let _ = crate::source::stack::parse_reply(&t);
+    let _ = stack_reply::parse_reply(&t);
     // Container runtimes' files: podman's containers.json, storage.conf, kubelet log
     // links, CNI results, docker's hostconfig.json and config.v2.json.
     containers::names::podman_names(&t, &mut std::collections::HashMap::new());
@@ -127,27 +106,11 @@ fn runtime_files(data: &[u8]) {
         let _ = containers::ports::docker("id", a, b);
     }
     // `-s --delta`'s saved counters.
-    let _ = crate::history::parse(&t);
-}
-
-fn lab_script(data: &[u8]) {
-    let _ = crate::lab::script::parse(&text(data));
-}
-
-fn http_request(data: &[u8]) {
-    let _ = crate::exporter::http::parse(data);
+    let _ = stats_history::parse(&t);
 }
 
 fn tcp_info(data: &[u8]) {
     let _ = netlink::tcp_info::decode(data);
-}
-
-fn stack_packet(data: &[u8]) {
-    let _ = crate::stack::packet::parse(data);
-}
-
-fn stack_input(data: &[u8]) {
-    crate::stack::fuzz::fuzz_one(data);
 }
 
 /// A fuzz target's entry point.
@@ -160,45 +123,12 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("tcp_info", tcp_info),
     ("proc_tables", proc_tables),
     ("proc_stats", proc_stats),
-    ("filter", filter),
     ("runtime_files", runtime_files),
-    ("lab_script", lab_script),
-    ("http_request", http_request),
-    ("stack_packet", stack_packet),
-    ("stack_input", stack_input),
-    ("control_request", control_request),
 ];
 
 /// Runs the entry called `name` on `data`.
 pub fn run(name: &str, data: &[u8]) {
     if let Some((_, f)) = TARGETS.iter().find(|(n, _)| *n == name) {
         f(data);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every committed corpus input (and every crash found, kept as a regression) through
-    /// its target.
-    #[test]
-    fn corpora_replay_without_panic() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
-        let mut n = 0;
-        for (name, f) in TARGETS {
-            for dir in ["corpus", "regressions"] {
-                let Ok(rd) = std::fs::read_dir(root.join(dir).join(name)) else {
-                    continue;
-                };
-                for e in rd.flatten() {
-                    if let Ok(data) = std::fs::read(e.path()) {
-                        f(&data);
-                        n += 1;
-                    }
-                }
-            }
-        }
-        assert!(n > 0, "no corpus under fuzz/corpus");
     }
 }

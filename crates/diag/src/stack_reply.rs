@@ -4,12 +4,25 @@
 //! `rnetstat compare` deserialise the same types.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use rnetstat_model::{State, TcpInfo, TimerKind};
 
-use super::device::DevStats;
+/// Counters of the device layer.
+#[derive(Debug, Default, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct DevStats {
+    pub rx_packets: u64,
+    pub tx_packets: u64,
+    pub rx_bytes: u64,
+    pub tx_bytes: u64,
+    /// Packets whose virtio header or checksum fields were inconsistent.
+    pub rx_bad: u64,
+    pub tx_errors: u64,
+    /// Kernel GSO super-packets received (more than one segment in one read).
+    pub rx_gso: u64,
+}
 
 /// Version of the control protocol's reply shape.
 pub const VERSION: u32 = 1;
@@ -68,6 +81,38 @@ impl SnapTimer {
         .find(|k| k.name() == self.timer)
         .unwrap_or(TimerKind::Off)
     }
+}
+
+/// The directories holding the stacks' control sockets, in the order they are searched:
+/// `$RNETSTAT_RUNTIME_DIR` alone if set, else `$XDG_RUNTIME_DIR/rnetstat` and
+/// `/run/rnetstat`.
+pub fn runtime_dirs() -> Vec<PathBuf> {
+    if let Some(d) = std::env::var_os("RNETSTAT_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        return vec![PathBuf::from(d)];
+    }
+    let mut dirs = Vec::new();
+    if let Some(x) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        dirs.push(Path::new(&x).join("rnetstat"));
+    }
+    dirs.push(PathBuf::from("/run/rnetstat"));
+    dirs
+}
+
+/// A reply line: a snapshot, or the stack's error message.
+pub fn parse_reply(line: &str) -> Result<Snapshot, String> {
+    let v: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("malformed reply: {e}"))?;
+    if let Some(err) = v.get("error").and_then(|e| e.as_str()) {
+        return Err(format!("the stack says: {err}"));
+    }
+    let snap: Snapshot = serde_json::from_value(v).map_err(|e| format!("unexpected reply: {e}"))?;
+    if snap.version != VERSION {
+        return Err(format!(
+            "control protocol version {} (this rnetstat speaks {VERSION})",
+            snap.version
+        ));
+    }
+    Ok(snap)
 }
 
 /// The calling thread's network namespace, as the inode number of its ns file.

@@ -4,6 +4,7 @@
 //! The procfs root is a parameter so tests can point it at fixtures.
 
 pub mod dev;
+pub mod if_inet6;
 pub mod igmp;
 pub mod inet;
 pub mod route;
