@@ -33,7 +33,7 @@ pub fn run<W: Write>(cfg: &Config, proc_root: &ProcRoot, out: &mut W) -> Result<
             proc_root,
             std::slice::from_ref(&space),
             &[],
-            &mut found,
+            source::Pipeline::plain(&mut found),
         )?;
         super::refused_notice(reach.refused);
         for w in &found.warnings {

@@ -161,7 +161,15 @@ pub(crate) fn sample(
         inodes: Vec::new(),
         place: None,
     };
-    let collect = |t: &mut Taker| source::collect(&cfg.selection, proc_root, spaces, &[], t);
+    let collect = |t: &mut Taker| {
+        source::collect(
+            &cfg.selection,
+            proc_root,
+            spaces,
+            &[],
+            source::Pipeline::plain(t),
+        )
+    };
     let Some(owned) = owned else {
         collect(&mut t)?;
         return Ok(Sample {

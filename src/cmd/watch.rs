@@ -44,7 +44,13 @@ struct Dump {
 fn dump(cfg: &WatchConfig, proc_root: &ProcRoot, spaces: &[Space]) -> Result<Dump, Error> {
     let owners = cfg.programs.then(|| Owners::scan(proc_root));
     let mut buf = Buffered::new(spaces);
-    source::collect(&cfg.selection, proc_root, spaces, &[], &mut buf)?;
+    source::collect(
+        &cfg.selection,
+        proc_root,
+        spaces,
+        &[],
+        source::Pipeline::plain(&mut buf),
+    )?;
     for w in &buf.warnings {
         eprintln!("rnetstat: warning: {w}");
     }

@@ -11,7 +11,7 @@ use std::iter::Peekable;
 use std::ops::Range;
 
 use crate::netns::Space;
-use crate::{Group, Sink};
+use crate::{Group, Pipeline, Sink};
 use rnetstat_model::{CongInfo, Congestion, Forwarded, Peer, Socket};
 
 /// What a stored record borrowed, as arena ranges.
@@ -139,10 +139,15 @@ impl<'n> Buffered<'n> {
 
     /// Sends every record `keep` accepts on to `sink`, each with the peer and forwards
     /// `decorate` gives it, and the group headers where they fell. A big collection is
-    /// made into rows on two cores: when the sink can fork ([`Sink::fork`]), the second
+    /// made into rows on two cores: when the sink can fork ([`crate::FastSink::fork`]), the second
     /// half of the last group goes to the fork on a thread of its own (its rows need no
     /// header), and its text is appended after the first half's.
-    pub fn replay<'s, K, D>(&'s self, sink: &mut dyn Sink, keep: K, decorate: D) -> io::Result<()>
+    pub fn replay<'s, K, D>(
+        &'s self,
+        sink: &mut Pipeline<'_>,
+        keep: K,
+        decorate: D,
+    ) -> io::Result<()>
     where
         K: Fn(usize, &Socket<'s>) -> bool + Sync,
         D: Fn(usize) -> (Option<Peer<'s>>, Vec<Forwarded<'s>>) + Sync,

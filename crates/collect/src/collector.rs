@@ -2,11 +2,10 @@
 //! here), the request, the dump, and the `/proc` fall-back.
 
 use std::collections::HashMap;
-use std::io;
 
 use rnetstat_diag::stack_reply::Snapshot;
 use rnetstat_filter::{Expr, bytecode};
-use rnetstat_model::error::{Error, NetlinkError};
+use rnetstat_model::error::Error;
 use rnetstat_model::{Family, Netns, Proto};
 
 use crate::netlink::{self, DiagSocket, Transport};
@@ -69,7 +68,7 @@ impl<'a> Collector<'a> {
         how: Receive,
         proto: Proto,
         family: Family,
-        sink: &mut dyn Sink,
+        sink: &mut Pipeline<'_>,
     ) -> Result<(), Skip> {
         let sel = self.sel;
         let extras = if proto == Proto::Unix && sel.unix_proc_extras && diag.is_some() {
@@ -231,7 +230,7 @@ impl<'a> Collector<'a> {
         proto: Proto,
         family: Family,
         refcnt: Option<&HashMap<u32, u32>>,
-        sink: &mut dyn Sink,
+        sink: &mut Pipeline<'_>,
     ) -> Result<bool, Error> {
         let Some((mut code, mut here)) = self.plan(proto, family) else {
             return Ok(true);
@@ -247,10 +246,9 @@ impl<'a> Collector<'a> {
                 }
             };
             let req = self.request(proto, family, code.as_deref(), seq);
-            let mut out_err: Option<io::Error> = None;
             let (sel, ns) = (self.sel, self.ns);
-            let mut light =
-                HeaderOnly::new(sink, sel, here, proto, ns).filter(|_| refcnt.is_none());
+            let mut light = (sink.header_only(sel, here, proto) && refcnt.is_none())
+                .then(|| HeaderOnly::new(proto, ns));
             let r = netlink::dump(t, &req, seq, &mut self.buf, |_, payload| {
                 let full;
                 let shown = match &mut light {
@@ -269,15 +267,9 @@ impl<'a> Collector<'a> {
                     return Ok(());
                 };
                 printed += 1;
-                sink.socket(s).map_err(|e| {
-                    out_err = Some(e);
-                    NetlinkError::Malformed(String::new())
-                })
+                sink.socket(s).map_err(RowError::Sink)
             });
-            if let Some(e) = out_err {
-                return Err(Error::Output(e));
-            }
-            match r {
+            match RowError::split(r)? {
                 Ok(outcome) if outcome.interrupted => {
                     // sock_diag does not flag its dumps today (only dumpers that keep a
                     // generation count do). Should one be flagged, rows already shown cannot

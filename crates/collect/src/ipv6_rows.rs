@@ -1,7 +1,7 @@
 //! The IPv6 TCP table made into rows on its own thread while the IPv4 one is printed.
 //!
 //! `Spaces::tcp_both` dumps the IPv6 table beside the IPv4 one, on a second socket and
-//! core. Its rows must come after the IPv4 rows. When the sink can fork ([`Sink::fork`]),
+//! core. Its rows must come after the IPv4 rows. When the sink can fork ([`FastSink::fork`]),
 //! the IPv6 thread does not stop at receiving: it decodes and formats its rows too, into
 //! an unlinked temporary file (page cache, not the process's memory, as netlink::ipv6_spill
 //! says), and the main thread copies that text out after the IPv4 rows. Otherwise the
@@ -9,23 +9,14 @@
 //! leaves the IPv6 rows' decoding and formatting (about 0.3 µs a row) after the IPv4 dump,
 //! on the path that decides the wall time.
 
-use std::fs::File;
 use std::io;
 
-use rnetstat_model::error::NetlinkError;
 use rnetstat_model::{Netns, Proto};
 
-use super::netlink::{self, DiagSocket};
-use super::{ForkSink, Selection};
-
-/// What a fork made: its rows as the sink writes them, from the start of `text`; or,
-/// from a sink that prints no rows (`--summary`), what it took from them, for its own
-/// `append` to take back (this layer cannot name an output type).
-pub struct ForkedRows {
-    pub text: File,
-    pub rows: usize,
-    pub tally: Option<Box<dyn std::any::Any + Send>>,
-}
+use crate::netlink::{self, DiagSocket};
+use crate::pipeline::header_only;
+use crate::row::{HeaderOnly, RowError, row};
+use crate::{ForkSink, ForkedRows, Selection};
 
 /// Sends `req` (an IPv6 TCP dump) on `sock` and gives every row to `fork`, as
 /// `Collector::dump_netlink` would give it to the sink. Any failure (the dump's, the
@@ -41,32 +32,27 @@ pub fn rows(
     ns: Option<&Netns>,
 ) -> io::Result<ForkedRows> {
     let seq = netlink::request_seq(req);
-    let mut write_err = None;
     let mut t: &DiagSocket = sock;
-    let mut light = super::HeaderOnly::new(fork.as_ref(), sel, here, Proto::Tcp, ns);
+    let mut light =
+        header_only(fork.reads(), sel, here, Proto::Tcp).then(|| HeaderOnly::new(Proto::Tcp, ns));
     let r = netlink::dump(&mut t, req, seq, buf, |_, payload| {
         let full;
         let shown = match &mut light {
             Some(l) => l.row(sel, payload)?,
             None => {
-                full = super::row(sel, here, ns, Proto::Tcp, payload)?;
+                full = row(sel, here, ns, Proto::Tcp, payload)?;
                 full.as_ref()
             }
         };
         let Some(s) = shown else {
             return Ok(());
         };
-        fork.socket(s).map_err(|e| {
-            write_err = Some(e);
-            NetlinkError::Malformed(String::new())
-        })
+        fork.socket(s).map_err(RowError::Sink)
     });
-    if let Some(e) = write_err {
-        return Err(e);
-    }
     match r {
         Ok(outcome) if !outcome.interrupted => fork.done(),
         Ok(_) => Err(io::Error::other("the IPv6 table changed during the dump")),
-        Err(e) => Err(io::Error::other(e.to_string())),
+        Err(RowError::Sink(e)) => Err(e),
+        Err(RowError::Decode(e)) => Err(io::Error::other(e.to_string())),
     }
 }

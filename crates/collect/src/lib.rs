@@ -18,7 +18,9 @@ pub mod ipv6_rows;
 pub mod netlink;
 pub mod netns;
 pub mod owners;
+pub mod peer_join;
 pub mod peers;
+mod pipeline;
 pub mod rates;
 pub mod read_counters;
 pub mod routes;
@@ -39,9 +41,10 @@ use procfs::ProcRoot;
 use rnetstat_diag::stack_reply::Snapshot;
 
 use collector::*;
+pub use pipeline::Pipeline;
 use row::*;
 pub use selection::{Listening, Selection, SourcePref};
-pub use sink::{ForkSink, Group, Sink};
+pub use sink::{FastSink, ForkSink, ForkedRows, Group, Reads, Sink};
 use spaces::*;
 
 /// `IPPROTO_MPTCP` (include/uapi/linux/in.h); too large for `sdiag_protocol`.
@@ -81,8 +84,9 @@ pub fn collect(
     proc_root: &ProcRoot,
     spaces: &[Space],
     user: &[Snapshot],
-    sink: &mut dyn Sink,
+    mut to: Pipeline<'_>,
 ) -> Result<Unreached, Error> {
+    let sink = &mut to;
     let mut reach = Unreached::default();
     let mut open = Spaces::open(sel, proc_root, spaces, &mut reach, sink)?;
     let mut c = Collector::new(sel, proc_root);

@@ -36,13 +36,14 @@ fn random_bytes_never_panic() {
             b[4..6].copy_from_slice(&20u16.to_ne_bytes());
             b[8..12].copy_from_slice(&1u32.to_ne_bytes());
         }
-        let _ = netlink::dump(&mut Once(Some(b.clone())), b"", 1, &mut buf, |_, p| {
-            let _ = netlink::unix::decode(p);
-            if let Ok(m) = netlink::inet::InetDiagMsg::new_checked(p) {
-                let _ = m.to_socket(Proto::Tcp);
-            }
-            Ok(())
-        });
+        let _: Result<_, rnetstat_model::error::NetlinkError> =
+            netlink::dump(&mut Once(Some(b.clone())), b"", 1, &mut buf, |_, p| {
+                let _ = netlink::unix::decode(p);
+                if let Ok(m) = netlink::inet::InetDiagMsg::new_checked(p) {
+                    let _ = m.to_socket(Proto::Tcp);
+                }
+                Ok(())
+            });
         let _ = netlink::unix::decode(&b);
         if let Ok(m) = netlink::inet::InetDiagMsg::new_checked(&b) {
             let _ = m.to_socket(Proto::Udp);

@@ -1,7 +1,9 @@
 //! One sock_diag message to one record: decoded whole, or from its fixed header alone
 //! when the sink needs nothing more.
 
-use rnetstat_model::error::NetlinkError;
+use std::io;
+
+use rnetstat_model::error::{Error, NetlinkError};
 use rnetstat_model::{Family, Netns, Proto, Socket};
 
 use crate::netlink::{self};
@@ -30,7 +32,32 @@ pub(crate) fn row<'p>(
     Ok(Some(s))
 }
 
-/// Inet rows for a sink that reads only their header ([`Sink::header_only`]): one record,
+/// Why a dump's rows stopped: a message that did not decode, or a sink that could not
+/// take its row.
+pub(crate) enum RowError {
+    Decode(NetlinkError),
+    Sink(io::Error),
+}
+
+impl From<NetlinkError> for RowError {
+    fn from(e: NetlinkError) -> Self {
+        RowError::Decode(e)
+    }
+}
+
+impl RowError {
+    /// A dump's result with a sink's error taken out (it ends the listing as it is): what
+    /// is left is the dump's own outcome, to act on.
+    pub(crate) fn split<T>(r: Result<T, RowError>) -> Result<Result<T, NetlinkError>, Error> {
+        match r {
+            Ok(t) => Ok(Ok(t)),
+            Err(RowError::Decode(e)) => Ok(Err(e)),
+            Err(RowError::Sink(e)) => Err(Error::Output(e)),
+        }
+    }
+}
+
+/// Inet rows for a sink that reads only their header ([`Reads::Header`]): one record,
 /// its fixed header's fields written over for each message, no timer or attributes
 /// decoded, so no record is made or moved per row.
 pub(crate) struct HeaderOnly<'n> {
@@ -38,23 +65,12 @@ pub(crate) struct HeaderOnly<'n> {
 }
 
 impl<'n> HeaderOnly<'n> {
-    /// For `proto`'s rows to `sink`, when it reads only the header and no filter runs here
-    /// (it could look at more); `None` for other sinks and for non-inet tables.
-    pub(crate) fn new(
-        sink: &(impl Sink + ?Sized),
-        sel: &Selection,
-        here: bool,
-        proto: Proto,
-        ns: Option<&'n Netns>,
-    ) -> Option<HeaderOnly<'n>> {
-        let inet = !matches!(proto, Proto::Unix | Proto::Packet | Proto::Netlink);
-        (inet && sink.header_only() && !(here && sel.filter.is_some())).then(|| {
-            let mut s = Socket::inet(proto, Family::Inet);
-            s.netns = ns;
-            HeaderOnly { s }
-        })
+    /// For `proto`'s rows (an inet protocol) in namespace `ns`.
+    pub(crate) fn new(proto: Proto, ns: Option<&'n Netns>) -> HeaderOnly<'n> {
+        let mut s = Socket::inet(proto, Family::Inet);
+        s.netns = ns;
+        HeaderOnly { s }
     }
-
     /// The row of one message, when the selection wants it.
     #[inline(always)]
     pub(crate) fn row(

@@ -25,12 +25,12 @@ pub(crate) struct Spaces<'s> {
     /// beside the IPv4 one ([`Spaces::tcp_both`]).
     early6: Option<netlink::ns_workers::Fetched>,
     /// Or its rows, already written by a fork of the sink ([`ipv6_rows`]).
-    rows6: Option<ipv6_rows::ForkedRows>,
+    rows6: Option<ForkedRows>,
 }
 
 /// How the IPv6 TCP table goes beside the IPv4 one.
 pub(crate) enum Ipv6Handling<'f> {
-    /// ForkedRows into rows there, by a fork of the sink.
+    /// Made into rows there, by a fork of the sink.
     Rows(Box<dyn ForkSink + 'f>),
     /// Its datagrams spilled to this file.
     Spill(std::fs::File),
@@ -38,7 +38,7 @@ pub(crate) enum Ipv6Handling<'f> {
 
 /// What came of the IPv6 TCP table beside the IPv4 one.
 pub(crate) enum Ipv6Outcome {
-    Rows(ipv6_rows::ForkedRows),
+    Rows(ForkedRows),
     Fetched(netlink::ns_workers::Fetched),
 }
 
@@ -102,7 +102,7 @@ impl<'s> Spaces<'s> {
         &mut self,
         c: &mut Collector<'s>,
         reach: &mut Unreached,
-        sink: &mut dyn Sink,
+        sink: &mut Pipeline<'_>,
     ) -> Result<(), Error> {
         let single = self.spaces.len() == 1 && self.spaces[0].is_current() && self.live[0];
         let both = single
@@ -131,7 +131,7 @@ impl<'s> Spaces<'s> {
         let seq = netlink::request_seq(&req);
         let (sel, ns) = (c.sel, Some(&self.spaces[0].ns));
         let here = c.plan(Proto::Tcp, Family::Inet6).is_some_and(|(_, h)| h);
-        // ForkedRows here: the thread then never calls malloc (no arena of its own).
+        // Made here: the thread then never calls malloc (no arena of its own).
         let mut buf = vec![0u8; netlink::RECV_BUF];
         std::thread::scope(|s| {
             let v6 = s.spawn(move || match way {
@@ -160,7 +160,7 @@ impl<'s> Spaces<'s> {
         proto: Proto,
         family: Family,
         reach: &mut Unreached,
-        sink: &mut dyn Sink,
+        sink: &mut Pipeline<'_>,
     ) -> Result<(), Error> {
         if proto == Proto::Tcp
             && family == Family::Inet6
@@ -188,7 +188,7 @@ impl<'s> Spaces<'s> {
         // datagram over between threads.
         let ahead = todo.len() == 1
             && proto == Proto::Tcp
-            && !sink.counts_only()
+            && sink.reads_ahead()
             && netlink::read_ahead::pays(self.counts[todo[0]].rows(family));
         let (spaces, diags, early6) = (self.spaces, &self.diags, &mut self.early6);
         let mut lost = Vec::new();

@@ -7,6 +7,7 @@ use std::io;
 
 use rnetstat_model::Proto;
 use rnetstat_model::counters::StatsFile;
+use rnetstat_model::error::NetlinkError;
 
 use crate::netlink::{self, Transport};
 use crate::{conntrack, containers, procfs, stack_reply, stats_history};
@@ -39,17 +40,19 @@ impl Transport for Once<'_> {
 fn dump_loop(data: &[u8]) {
     let mut buf = vec![0u8; netlink::RECV_BUF];
     // Sequence number 1; the first four bytes of a real request do not matter here.
-    let _ = netlink::dump(&mut Once(Some(data)), b"", 1, &mut buf, |kind, p| {
-        // Each message as every decoder would see it.
-        let _ = netlink::inet::InetDiagMsg::new_checked(p).and_then(|m| m.to_socket(Proto::Tcp));
-        let _ = netlink::unix::decode(p);
-        let _ = netlink::link::decode_packet(p);
-        let _ = netlink::link::decode_netlink(p);
-        let _ = netlink::route::decode(kind, p, &mut |_| None);
-        let _ = netlink::destroy_events::decode(p);
-        let _ = conntrack::decode(p);
-        Ok(())
-    });
+    let _: Result<_, NetlinkError> =
+        netlink::dump(&mut Once(Some(data)), b"", 1, &mut buf, |kind, p| {
+            // Each message as every decoder would see it.
+            let _ =
+                netlink::inet::InetDiagMsg::new_checked(p).and_then(|m| m.to_socket(Proto::Tcp));
+            let _ = netlink::unix::decode(p);
+            let _ = netlink::link::decode_packet(p);
+            let _ = netlink::link::decode_netlink(p);
+            let _ = netlink::route::decode(kind, p, &mut |_| None);
+            let _ = netlink::destroy_events::decode(p);
+            let _ = conntrack::decode(p);
+            Ok(())
+        });
 }
 
 fn inet_diag(data: &[u8]) {

@@ -4,10 +4,10 @@
 
 use std::time::Instant;
 
-use rnetstat_collect::Selection;
 use rnetstat_collect::containers::RuntimeFiles;
 use rnetstat_collect::netns::{self, Target};
 use rnetstat_collect::procfs::ProcRoot;
+use rnetstat_collect::{Pipeline, Selection};
 use rnetstat_model::Netns;
 use rnetstat_model::error::Error;
 
@@ -44,8 +44,11 @@ pub fn scrape(cfg: &ExporterConfig, proc_root: &ProcRoot) -> Result<(Finished, f
         };
         let mut agg6 = Aggregate::new(&nss, cfg.limits.clone());
         let (r4, r6) = std::thread::scope(|s| {
-            let t = s.spawn(|| rnetstat_collect::collect(&v6, proc_root, &spaces, &[], &mut agg6));
-            let r4 = rnetstat_collect::collect(&v4, proc_root, &spaces, &[], &mut agg);
+            let t = s.spawn(|| {
+                rnetstat_collect::collect(&v6, proc_root, &spaces, &[], Pipeline::plain(&mut agg6))
+            });
+            let r4 =
+                rnetstat_collect::collect(&v4, proc_root, &spaces, &[], Pipeline::plain(&mut agg));
             (
                 r4,
                 t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
@@ -56,7 +59,8 @@ pub fn scrape(cfg: &ExporterConfig, proc_root: &ProcRoot) -> Result<(Finished, f
         }
         agg.merge(agg6);
     } else {
-        let reach = rnetstat_collect::collect(sel, proc_root, &spaces, &[], &mut agg)?;
+        let reach =
+            rnetstat_collect::collect(sel, proc_root, &spaces, &[], Pipeline::plain(&mut agg))?;
         reach.failed.iter().for_each(|i| agg.error(*i));
     }
     let counters = netns::each(&spaces, proc_root, |root| {

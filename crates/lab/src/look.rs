@@ -115,7 +115,7 @@ pub fn kernel_sockets() -> io::Result<Vec<Socket<'static>>> {
         &root,
         &[Space::here(&root)],
         &[],
-        &mut k,
+        source::Pipeline::plain(&mut k),
     )
     .map_err(|e| io::Error::other(e.to_string()))?;
     Ok(k.sockets)

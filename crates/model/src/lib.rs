@@ -16,6 +16,7 @@ pub mod iface;
 pub mod netns;
 mod peer;
 pub mod route;
+pub mod socket_counts;
 mod state;
 mod tcp_info;
 

@@ -23,7 +23,6 @@ pub mod counters_text;
 pub mod counters_words;
 pub mod summary;
 pub mod table;
-pub mod tally;
 pub mod top;
 pub mod top_app;
 pub mod top_keys;

@@ -9,9 +9,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::ops::{Deref, DerefMut};
 
-use rnetstat_collect::ipv6_rows::ForkedRows;
 use rnetstat_collect::owners::Owners;
-use rnetstat_collect::{ForkSink, Group, Listening, Sink};
+use rnetstat_collect::{FastSink, ForkSink, ForkedRows, Group, Listening, Reads, Sink};
 use rnetstat_model::{Family, Proto, SockType, Socket, State, TimerKind};
 
 use super::addr::push_u64;
@@ -488,7 +487,9 @@ impl<W: Write> Sink for NetstatText<'_, W> {
     fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
     }
+}
 
+impl<W: Write> FastSink for NetstatText<'_, W> {
     /// Numeric listings without processes or cgroup paths only: names and process tables
     /// are this sink's to look up, once.
     fn fork<'f>(&self, out: File) -> Result<Box<dyn ForkSink + 'f>, File>
@@ -517,13 +518,20 @@ impl<W: Write> Sink for NetstatText<'_, W> {
 
     /// The row's columns all come from the fixed header unless a timer, a detail line or
     /// a peer is asked for.
-    fn header_only(&self) -> bool {
+    fn reads(&self) -> Reads {
         let o = &self.opts;
-        !(o.timers || o.extend_more || o.memory || o.info || o.peer)
+        if o.timers || o.extend_more || o.memory || o.info || o.peer {
+            Reads::Whole
+        } else {
+            Reads::Header
+        }
     }
 
-    fn append(&mut self, mut made: ForkedRows) -> io::Result<()> {
-        io::copy(&mut made.text, &mut self.out).map(drop)
+    fn append(&mut self, made: ForkedRows) -> io::Result<()> {
+        match made {
+            ForkedRows::Text { mut file, .. } => io::copy(&mut file, &mut self.out).map(drop),
+            ForkedRows::Counts { .. } => Err(io::Error::other("a text listing's fork made counts")),
+        }
     }
 }
 
@@ -550,20 +558,19 @@ impl Sink for TextFork<'_> {
     fn finish(&mut self) -> io::Result<()> {
         Ok(())
     }
-
-    fn header_only(&self) -> bool {
-        self.text.header_only()
-    }
 }
 
 impl ForkSink for TextFork<'_> {
+    fn reads(&self) -> Reads {
+        self.text.reads()
+    }
+
     fn done(self: Box<Self>) -> io::Result<ForkedRows> {
         let mut text = self.text.out.into_inner().map_err(|e| e.into_error())?;
         text.seek(SeekFrom::Start(0))?;
-        Ok(ForkedRows {
-            text,
+        Ok(ForkedRows::Text {
+            file: text,
             rows: self.rows,
-            tally: None,
         })
     }
 }

@@ -12,14 +12,13 @@ use rnetstat_model::{Netns, Socket};
 
 use super::netns::{JsonContainer, JsonNetns};
 use super::sanitize::sanitized;
-use super::tally::{Counts, Tally, TallyFork};
-use rnetstat_collect::ipv6_rows::ForkedRows;
-use rnetstat_collect::{ForkSink, Group, Sink};
+use rnetstat_collect::{FastSink, ForkSink, ForkedRows, Group, Reads, Sink};
+use rnetstat_model::socket_counts::{ProtoCounts, SocketCounts};
 
 pub struct Summary<W: Write> {
     out: W,
     json: bool,
-    tally: Tally,
+    counts: SocketCounts,
     warnings: Vec<String>,
 }
 
@@ -28,14 +27,14 @@ impl<W: Write> Summary<W> {
         Summary {
             out,
             json,
-            tally: Tally::default(),
+            counts: SocketCounts::default(),
             warnings: Vec::new(),
         }
     }
 
     /// Also counts per namespace.
     pub fn per_netns(mut self, on: bool) -> Self {
-        self.tally.per_netns = on.then(Vec::new);
+        self.counts.per_netns = on.then(Vec::new);
         self
     }
 
@@ -50,7 +49,7 @@ impl<W: Write> Sink for Summary<W> {
     }
 
     fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
-        self.tally.add(s);
+        self.counts.add(s);
         Ok(())
     }
 
@@ -62,47 +61,13 @@ impl<W: Write> Sink for Summary<W> {
         }
     }
 
-    /// Counting needs nothing of this sink's: a fork counts on its own, and its counts
-    /// are added in [`Sink::append`].
-    fn fork<'f>(&self, out: File) -> Result<Box<dyn ForkSink + 'f>, File>
-    where
-        Self: 'f,
-    {
-        Ok(Box::new(TallyFork {
-            tally: Tally {
-                protos: Vec::new(),
-                per_netns: self.tally.per_netns.as_ref().map(|_| Vec::new()),
-            },
-            warnings: Vec::new(),
-            rows: 0,
-            file: out,
-        }))
-    }
-
-    fn counts_only(&self) -> bool {
-        true
-    }
-
-    fn append(&mut self, made: ForkedRows) -> io::Result<()> {
-        let taken = made
-            .tally
-            .and_then(|t| t.downcast::<(Tally, Vec<String>)>().ok())
-            .ok_or_else(|| io::Error::other("a summary's fork made no counts"))?;
-        let (tally, warnings) = *taken;
-        self.tally.merge(tally);
-        for w in &warnings {
-            self.warning(w);
-        }
-        Ok(())
-    }
-
     fn finish(&mut self) -> io::Result<()> {
-        let total = self.tally.total();
+        let total = self.counts.total();
         if self.json {
             #[derive(Serialize)]
             struct Doc<'a> {
                 total: u64,
-                protocols: BTreeMap<&'static str, &'a Counts>,
+                protocols: BTreeMap<&'static str, &'a ProtoCounts>,
                 #[serde(skip_serializing_if = "Option::is_none")]
                 namespaces: Option<Vec<PerNetns<'a>>>,
                 warnings: &'a [String],
@@ -116,8 +81,8 @@ impl<W: Write> Sink for Summary<W> {
             }
             let doc = Doc {
                 total,
-                protocols: self.tally.protos.iter().map(|(n, c)| (*n, c)).collect(),
-                namespaces: self.tally.per_netns.as_ref().map(|per| {
+                protocols: self.counts.protos.iter().map(|(n, c)| (*n, c)).collect(),
+                namespaces: self.counts.per_netns.as_ref().map(|per| {
                     per.iter()
                         .map(|(ns, p)| PerNetns {
                             netns: JsonNetns::new(ns),
@@ -136,7 +101,7 @@ impl<W: Write> Sink for Summary<W> {
         writeln!(self.out, "Total: {total}")?;
         writeln!(self.out)?;
         writeln!(self.out, "Transport Total     IPv4      IPv6")?;
-        for (name, c) in &self.tally.protos {
+        for (name, c) in &self.counts.protos {
             let upper = name.to_ascii_uppercase();
             writeln!(
                 self.out,
@@ -145,7 +110,7 @@ impl<W: Write> Sink for Summary<W> {
             )?;
         }
         writeln!(self.out)?;
-        for (name, c) in &self.tally.protos {
+        for (name, c) in &self.counts.protos {
             let states: Vec<String> = c.states().iter().map(|(s, n)| format!("{s} {n}")).collect();
             writeln!(
                 self.out,
@@ -154,7 +119,7 @@ impl<W: Write> Sink for Summary<W> {
                 states.join(", ")
             )?;
         }
-        if let Some(per) = self.tally.per_netns.take() {
+        if let Some(per) = self.counts.per_netns.take() {
             self.per_netns_text(&per)?;
         }
         self.out.flush()
@@ -164,7 +129,7 @@ impl<W: Write> Sink for Summary<W> {
 impl<W: Write> Summary<W> {
     /// `Namespace  Total  TCP  UDP …`: one row per namespace, then the total.
     fn per_netns_text(&mut self, per: &[(Netns, BTreeMap<&'static str, u64>)]) -> io::Result<()> {
-        let protos: Vec<&'static str> = self.tally.protos.iter().map(|(n, _)| *n).collect();
+        let protos: Vec<&'static str> = self.counts.protos.iter().map(|(n, _)| *n).collect();
         let labels: Vec<String> = per
             .iter()
             .map(|(ns, _)| sanitized(&ns.label().to_string()))
@@ -185,6 +150,75 @@ impl<W: Write> Summary<W> {
             writeln!(self.out)?;
         }
         Ok(())
+    }
+}
+
+/// Counting needs nothing of the summary's: a fork counts on its own, and its counts are
+/// added in [`FastSink::append`].
+impl<W: Write> FastSink for Summary<W> {
+    fn reads(&self) -> Reads {
+        Reads::Counts
+    }
+
+    fn fork<'f>(&self, _out: File) -> Result<Box<dyn ForkSink + 'f>, File>
+    where
+        Self: 'f,
+    {
+        Ok(Box::new(CountingFork {
+            counts: SocketCounts {
+                protos: Vec::new(),
+                per_netns: self.counts.per_netns.as_ref().map(|_| Vec::new()),
+            },
+            warnings: Vec::new(),
+        }))
+    }
+
+    fn append(&mut self, made: ForkedRows) -> io::Result<()> {
+        let ForkedRows::Counts { counts, warnings } = made else {
+            return Err(io::Error::other("a summary's fork made rows, not counts"));
+        };
+        self.counts.merge(counts);
+        for w in &warnings {
+            self.warning(w);
+        }
+        Ok(())
+    }
+}
+
+/// A summary's fork: counts, and the warnings it was given, handed back as
+/// [`ForkedRows::Counts`].
+struct CountingFork {
+    counts: SocketCounts,
+    warnings: Vec<String>,
+}
+
+impl Sink for CountingFork {
+    fn group(&mut self, _: Group) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
+        self.counts.add(s);
+        Ok(())
+    }
+
+    fn warning(&mut self, msg: &str) {
+        self.warnings.push(msg.to_string());
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl ForkSink for CountingFork {
+    fn reads(&self) -> Reads {
+        Reads::Counts
+    }
+
+    fn done(self: Box<Self>) -> io::Result<ForkedRows> {
+        let CountingFork { counts, warnings } = *self;
+        Ok(ForkedRows::Counts { counts, warnings })
     }
 }
 

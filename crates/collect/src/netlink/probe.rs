@@ -5,6 +5,7 @@
 //! socket that cannot exist (`ENOENT`: destroy is built in, `CONFIG_INET_DIAG_DESTROY`;
 //! `EOPNOTSUPP`: it is not; `EPERM`: only root can tell).
 
+use rnetstat_model::error::NetlinkError;
 use rnetstat_model::{Family, Proto, Socket, StateMask};
 
 use super::{DiagSocket, RECV_BUF, dump};
@@ -74,7 +75,9 @@ pub fn probe() -> Features {
     let mut diag = Vec::new();
     for (seq, (name, req)) in (1u32..).zip(requests) {
         let mut t: &DiagSocket = &sock;
-        let s = match dump(&mut t, &req, seq, &mut buf, |_, _| Ok(())) {
+        let s = match dump(&mut t, &req, seq, &mut buf, |_, _| {
+            Ok::<(), NetlinkError>(())
+        }) {
             Ok(_) => Support::Yes,
             Err(e) if e.errno() == Some(libc::ENOENT) => Support::No,
             Err(e) => Support::Unknown(e.to_string()),

@@ -31,17 +31,20 @@ pub struct DumpOutcome {
 }
 
 /// Sends `request` (a complete netlink message with sequence number `seq`) and calls
-/// `on_msg` with the payload of every data message of the reply, until `NLMSG_DONE`.
-pub fn dump<T, F>(
+/// `on_msg` with the payload of every data message of the reply, until `NLMSG_DONE`. An
+/// error `on_msg` returns ends the dump and is returned as it is (so a caller's own error,
+/// a sink's write error say, needs no disguise as a netlink one).
+pub fn dump<T, F, E>(
     t: &mut T,
     request: &[u8],
     seq: u32,
     buf: &mut [u8],
     mut on_msg: F,
-) -> Result<DumpOutcome, NetlinkError>
+) -> Result<DumpOutcome, E>
 where
     T: Transport,
-    F: FnMut(u16, &[u8]) -> Result<(), NetlinkError>,
+    F: FnMut(u16, &[u8]) -> Result<(), E>,
+    E: From<NetlinkError>,
 {
     t.send(request).map_err(NetlinkError::Send)?;
     let mut outcome = DumpOutcome::default();
@@ -49,15 +52,13 @@ where
         let n = match t.recv(buf) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(NetlinkError::Recv(e)),
+            Err(e) => return Err(NetlinkError::Recv(e).into()),
         };
         if n > buf.len() {
-            return Err(NetlinkError::Truncated);
+            return Err(NetlinkError::Truncated.into());
         }
         if n == 0 {
-            return Err(NetlinkError::Malformed(
-                "empty datagram before NLMSG_DONE".into(),
-            ));
+            return Err(NetlinkError::Malformed("empty datagram before NLMSG_DONE".into()).into());
         }
         let mut data = &buf[..n];
         while !data.is_empty() {
@@ -80,7 +81,7 @@ where
                 NLMSG_DONE => {
                     // Since Linux 4.x a dump that failed part-way reports the error here.
                     return match read_errno(payload) {
-                        Some(errno) if errno != 0 => Err(NetlinkError::Kernel { errno }),
+                        Some(errno) if errno != 0 => Err(NetlinkError::Kernel { errno }.into()),
                         _ => Ok(outcome),
                     };
                 }
@@ -92,7 +93,7 @@ where
                         // An ACK; a dump is not acknowledged, so this ends it.
                         return Ok(outcome);
                     }
-                    return Err(NetlinkError::Kernel { errno });
+                    return Err(NetlinkError::Kernel { errno }.into());
                 }
                 kind => {
                     outcome.messages += 1;

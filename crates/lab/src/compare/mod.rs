@@ -62,7 +62,7 @@ impl View {
             proc_root,
             &[Space::here(proc_root)],
             &[],
-            &mut k,
+            source::Pipeline::plain(&mut k),
         )?;
         let (stacks, mut warnings) = source::stack::fetch();
         warnings.extend(k.warnings);

@@ -1,24 +1,20 @@
-//! `--summary`'s counts, kept apart from their printing so that two can be added: a fork
-//! of the summary ([`TallyFork`]) counts the IPv6 TCP table on the thread that dumps it
-//! (`source::ipv6_rows`), and its counts join the summary's when the IPv4 rows are done,
-//! instead of the IPv6 datagrams being spilled and decoded after them.
+//! Sockets counted by protocol, family and state (what `--summary` prints), kept apart
+//! from their printing so that two counts can be added: a fork of the summary counts the
+//! IPv6 TCP table on the thread that dumps it, and its counts join the summary's when the
+//! IPv4 rows are done.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io;
 
 use serde::Serialize;
 
-use rnetstat_collect::ipv6_rows::ForkedRows;
-use rnetstat_collect::{ForkSink, Group, Sink};
-use rnetstat_model::{Netns, Proto, Socket, State};
+use crate::{Netns, Proto, Socket, State};
 
-/// Slots of [`Counts::by_state`]: the kernel's state numbers, and UNCONN.
+/// Slots of [`ProtoCounts::by_state`]: the kernel's state numbers, and UNCONN.
 const SLOTS: usize = 14;
 const UNCONN: usize = 13;
 
 #[derive(Debug, Default, Serialize)]
-pub struct Counts {
+pub struct ProtoCounts {
     pub total: u64,
     pub ipv4: u64,
     pub ipv6: u64,
@@ -27,7 +23,7 @@ pub struct Counts {
     by_state: [u64; SLOTS],
 }
 
-impl Counts {
+impl ProtoCounts {
     /// State name → sockets in it, for the states that have any.
     pub fn states(&self) -> BTreeMap<&'static str, u64> {
         named(&self.by_state)
@@ -69,21 +65,21 @@ fn slot_name(i: usize) -> &'static str {
 
 /// Counts per protocol, in the order protocols first appear, and per namespace.
 #[derive(Debug, Default)]
-pub struct Tally {
-    pub protos: Vec<(&'static str, Counts)>,
+pub struct SocketCounts {
+    pub protos: Vec<(&'static str, ProtoCounts)>,
     /// (namespace, protocol name → sockets), in the order namespaces first appear; `None`
     /// when not asked for.
     pub per_netns: Option<Vec<(Netns, BTreeMap<&'static str, u64>)>>,
 }
 
-impl Tally {
+impl SocketCounts {
     pub fn add(&mut self, s: &Socket<'_>) {
         let name = s.proto.name();
         let c = self.counts(name);
         c.total += 1;
         match s.family {
-            rnetstat_model::Family::Inet => c.ipv4 += 1,
-            rnetstat_model::Family::Inet6 => c.ipv6 += 1,
+            crate::Family::Inet => c.ipv4 += 1,
+            crate::Family::Inet6 => c.ipv6 += 1,
             _ => {}
         }
         c.by_state[slot(s)] += 1;
@@ -92,11 +88,11 @@ impl Tally {
         }
     }
 
-    fn counts(&mut self, name: &'static str) -> &mut Counts {
+    fn counts(&mut self, name: &'static str) -> &mut ProtoCounts {
         let i = match self.protos.iter().position(|(n, _)| *n == name) {
             Some(i) => i,
             None => {
-                self.protos.push((name, Counts::default()));
+                self.protos.push((name, ProtoCounts::default()));
                 self.protos.len() - 1
             }
         };
@@ -104,7 +100,7 @@ impl Tally {
     }
 
     /// Adds `other`'s counts, taken after this one's.
-    pub fn merge(&mut self, other: Tally) {
+    pub fn merge(&mut self, other: SocketCounts) {
         for (name, o) in other.protos {
             let c = self.counts(name);
             c.total += o.total;
@@ -147,96 +143,4 @@ fn namespace<'p>(
         }
     };
     &mut per[i].1
-}
-
-/// A summary's fork: counts, and the warnings it was given, handed back in
-/// [`ForkedRows::tally`]. It writes nothing to its file.
-pub struct TallyFork {
-    pub tally: Tally,
-    pub warnings: Vec<String>,
-    pub rows: usize,
-    pub file: File,
-}
-
-impl Sink for TallyFork {
-    fn group(&mut self, _: Group) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
-        self.rows += 1;
-        self.tally.add(s);
-        Ok(())
-    }
-
-    fn warning(&mut self, msg: &str) {
-        self.warnings.push(msg.to_string());
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn counts_only(&self) -> bool {
-        true
-    }
-}
-
-impl ForkSink for TallyFork {
-    fn done(self: Box<Self>) -> io::Result<ForkedRows> {
-        let TallyFork {
-            tally,
-            warnings,
-            rows,
-            file,
-        } = *self;
-        Ok(ForkedRows {
-            text: file,
-            rows,
-            tally: Some(Box::new((tally, warnings))),
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rnetstat_model::Family;
-
-    /// Two tallies added are the tally of all their sockets, states named alike.
-    #[test]
-    fn merged_tallies_count_as_one() {
-        let mut socks = Vec::new();
-        for (p, f, st) in [
-            (Proto::Tcp, Family::Inet, State::Established),
-            (Proto::Tcp, Family::Inet6, State::NewSynRecv),
-            (Proto::Tcp, Family::Inet6, State::SynRecv),
-            (Proto::Udp, Family::Inet, State::Close),
-            (Proto::Tcp, Family::Inet, State::Listen),
-            (Proto::Unix, Family::Unix, State::Close),
-        ] {
-            let mut s = Socket::inet(p, f);
-            s.family = f;
-            s.state = st;
-            socks.push(s);
-        }
-        let mut whole = Tally::default();
-        socks.iter().for_each(|s| whole.add(s));
-        let (mut first, mut second) = (Tally::default(), Tally::default());
-        socks[..2].iter().for_each(|s| first.add(s));
-        socks[2..].iter().for_each(|s| second.add(s));
-        first.merge(second);
-        let view = |t: &Tally| {
-            t.protos
-                .iter()
-                .map(|(n, c)| (*n, c.total, c.ipv4, c.ipv6, c.states()))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(view(&first), view(&whole));
-        let tcp = &whole.protos[0].1;
-        assert_eq!(tcp.states().get("SYN_RECV"), Some(&2));
-        assert_eq!(whole.protos[1].1.states().get("UNCONN"), Some(&1));
-        assert_eq!(whole.protos[2].1.states().get("CLOSE"), Some(&1));
-        assert_eq!(whole.total(), 6);
-    }
 }
