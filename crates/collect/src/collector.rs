@@ -37,6 +37,14 @@ impl From<Error> for Skip {
     }
 }
 
+/// Where a table's filter runs.
+pub(crate) struct Plan {
+    /// The filter compiled for the kernel to run during the dump.
+    pub(crate) bytecode: Option<Vec<u8>>,
+    /// Whether the filter (also) runs here, on each decoded record.
+    pub(crate) here: bool,
+}
+
 pub(crate) struct Collector<'a> {
     pub(crate) sel: &'a Selection,
     proc_root: &'a ProcRoot,
@@ -152,27 +160,37 @@ impl<'a> Collector<'a> {
 
     /// How the filter's expression runs on one table: as kernel bytecode, here, or not
     /// at all. `None` when nothing in the table can match (the dump is skipped).
-    pub(crate) fn plan(&self, proto: Proto, family: Family) -> Option<(Option<Vec<u8>>, bool)> {
+    pub(crate) fn plan(&self, proto: Proto, family: Family) -> Option<Plan> {
+        let none = Plan {
+            bytecode: None,
+            here: false,
+        };
         let Some(f) = self.sel.filter.as_ref().filter(|f| f.expr.is_some()) else {
-            return Some((None, false));
+            return Some(none);
+        };
+        let here = Plan {
+            bytecode: None,
+            here: true,
         };
         if !matches!(family, Family::Inet | Family::Inet6) {
-            return Some((None, true));
+            return Some(here);
         }
         match f.for_family(family) {
             Some(Expr::Const(false)) => None,
-            Some(Expr::Const(true)) | None => Some((None, false)),
+            Some(Expr::Const(true)) | None => Some(none),
             Some(e) if self.sel.kernel_filter && proto != Proto::Sctp => {
                 Some(match bytecode::compile(&e) {
-                    Some(code) => (Some(code), f.recheck()),
-                    None => (None, true),
+                    Some(code) => Plan {
+                        bytecode: Some(code),
+                        here: f.recheck(),
+                    },
+                    None => here,
                 })
             }
-            Some(_) => Some((None, true)),
+            Some(_) => Some(here),
         }
     }
 
-    /// Dumps one table over sock_diag. Returns false when this table must come from /proc.
     /// The extensions asked of an inet dump.
     pub(crate) fn ext(&self) -> u8 {
         let mut ext = 0;
@@ -215,7 +233,7 @@ impl<'a> Collector<'a> {
     /// The request [`Self::dump_netlink`] would send first for a table, to be run early
     /// by another thread; `None` when the table is not dumped at all.
     pub(crate) fn first_request(&mut self, proto: Proto, family: Family) -> Option<Vec<u8>> {
-        let (code, _) = self.plan(proto, family)?;
+        let code = self.plan(proto, family)?.bytecode;
         self.seq = self.seq.wrapping_add(1);
         Some(self.request(proto, family, code.as_deref(), self.seq))
     }
@@ -232,7 +250,11 @@ impl<'a> Collector<'a> {
         refcnt: Option<&HashMap<u32, u32>>,
         sink: &mut Pipeline<'_>,
     ) -> Result<bool, Error> {
-        let Some((mut code, mut here)) = self.plan(proto, family) else {
+        let Some(Plan {
+            bytecode: mut code,
+            mut here,
+        }) = self.plan(proto, family)
+        else {
             return Ok(true);
         };
         // Rows already given to the sink: once there are any, the dump is not repeated.

@@ -124,6 +124,3 @@ pub fn collect(
     }
     Ok(reach)
 }
-
-#[cfg(test)]
-mod robustness;

@@ -130,7 +130,7 @@ impl<'s> Spaces<'s> {
         };
         let seq = netlink::request_seq(&req);
         let (sel, ns) = (c.sel, Some(&self.spaces[0].ns));
-        let here = c.plan(Proto::Tcp, Family::Inet6).is_some_and(|(_, h)| h);
+        let here = c.plan(Proto::Tcp, Family::Inet6).is_some_and(|p| p.here);
         // Made here: the thread then never calls malloc (no arena of its own).
         let mut buf = vec![0u8; netlink::RECV_BUF];
         std::thread::scope(|s| {

@@ -25,3 +25,6 @@ pub mod netlink;
 pub mod procfs;
 pub mod stack_reply;
 pub mod stats_history;
+
+#[cfg(test)]
+mod robustness;

@@ -1,7 +1,7 @@
 //! Bad input gets an error, never a panic: random and mutated bytes through every
 //! decoder (a seeded generator keeps the test repeatable).
-use super::netlink::{self, Transport};
-use super::procfs;
+use crate::netlink::{self, Transport};
+use crate::procfs;
 use rnetstat_model::Proto;
 
 use rnetstat_sys::rng::Rng;
