@@ -18,7 +18,7 @@
 
 use std::fs;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::diag::stats_history::{MAGIC_LINE, Saved, format, parse};
@@ -29,7 +29,7 @@ use crate::safe_file::OutFile;
 /// A history holds a few hundred counters; a file much larger than that is not one.
 const MAX_BYTES: u64 = 4 << 20;
 
-pub struct History {
+pub(crate) struct History {
     path: PathBuf,
     netns: u64,
     /// The default place, whose `rnetstat/` directory is made when missing; a path the
@@ -45,7 +45,7 @@ pub fn now() -> f64 {
 }
 
 /// The inode of this process's network namespace (0 if it cannot be read).
-pub fn netns_inode() -> u64 {
+pub(crate) fn netns_inode() -> u64 {
     fs::metadata("/proc/thread-self/ns/net").map_or(0, |m| m.ino())
 }
 
@@ -86,10 +86,6 @@ impl History {
             netns,
             make_dir: true,
         })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// The path as it may be printed (control characters replaced).

@@ -16,7 +16,7 @@ pub struct World<W: Write> {
 /// Standard output as a plain file descriptor. `io::Stdout` passes every write through a
 /// lock and a line writer that searches each 64 KiB block for its last newline (1–2% of a
 /// 100k-row listing); the buffer in front of it already makes the writes large.
-pub enum Stdout {
+pub(crate) enum Stdout {
     Fd(File),
     /// When fd 1 cannot be duplicated (closed): std's, which then reports the error.
     Std(io::Stdout),

@@ -14,7 +14,7 @@ pub mod stack;
 pub mod statistics;
 pub mod top;
 pub mod top_sample;
-pub mod top_terminal;
+pub(crate) mod top_terminal;
 pub mod version;
 pub mod views;
 pub mod watch;

@@ -276,9 +276,9 @@ fn stats_opts(cli: &Cli, v4: bool, v6: bool, other: bool) -> Result<StatsOpts, E
 }
 
 /// The shortest interval any command takes: a shorter one only burns a core.
-pub const MIN_INTERVAL: f64 = 0.05;
+pub(crate) const MIN_INTERVAL: f64 = 0.05;
 /// The longest: a day.
-pub const MAX_INTERVAL: f64 = 86_400.0;
+pub(crate) const MAX_INTERVAL: f64 = 86_400.0;
 
 /// A number of seconds from [`MIN_INTERVAL`] to [`MAX_INTERVAL`], for every interval and
 /// timeout (`-c`, `--interval`, `--timeout`, `--auto`): one rule and one message.
@@ -297,7 +297,7 @@ fn seconds(flag: &str, s: &str) -> Result<Duration, Error> {
 }
 
 /// What the exporter collects, from its arguments.
-pub fn exporter_config(a: &ExporterArgs) -> Result<ExporterConfig, Error> {
+pub(crate) fn exporter_config(a: &ExporterArgs) -> Result<ExporterConfig, Error> {
     {
         let p = &a.protocols;
         let (mut tcp, mut udp, mut raw, mut unix) = (p.tcp, p.udp, p.raw, p.unix);
@@ -368,7 +368,7 @@ pub fn exporter_config(a: &ExporterArgs) -> Result<ExporterConfig, Error> {
 
 /// `rnetstat metrics`.
 #[derive(Debug, Clone)]
-pub struct MetricsConfig {
+pub(crate) struct MetricsConfig {
     pub exporter: ExporterConfig,
     pub output: Option<std::path::PathBuf>,
     pub openmetrics: bool,
@@ -386,7 +386,7 @@ impl MetricsConfig {
 
 /// `rnetstat serve`.
 #[derive(Debug, Clone)]
-pub struct ServeConfig {
+pub(crate) struct ServeConfig {
     pub exporter: ExporterConfig,
     pub listen: std::net::SocketAddr,
     pub timeout: Duration,
@@ -433,7 +433,7 @@ fn netns_target(a: &NetnsArgs) -> Result<Target, Error> {
 
 /// `rnetstat watch`.
 #[derive(Debug, Clone)]
-pub struct WatchConfig {
+pub(crate) struct WatchConfig {
     pub selection: Selection,
     pub netns: Target,
     pub interval: Duration,
@@ -520,7 +520,7 @@ impl TopConfig {
 }
 
 /// `rnetstat compare`'s options from its arguments.
-pub fn compare_config(a: &CompareArgs) -> Result<CompareConfig, Error> {
+pub(crate) fn compare_config(a: &CompareArgs) -> Result<CompareConfig, Error> {
     {
         Ok(CompareConfig {
             json: a.json,

@@ -14,7 +14,7 @@ pub mod containers;
 pub mod diff;
 pub mod forwards;
 pub mod ifaces;
-pub mod ipv6_rows;
+pub(crate) mod ipv6_rows;
 pub mod netlink;
 pub mod netns;
 pub mod owners;

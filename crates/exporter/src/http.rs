@@ -6,7 +6,7 @@
 //! (RFC 6585 §5).
 
 /// The largest request head accepted, in bytes.
-pub const MAX_HEAD: usize = 8 * 1024;
+pub(crate) const MAX_HEAD: usize = 8 * 1024;
 
 /// A request head.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +93,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// A reply head and body, with `Connection: close`.
-pub fn response(
+pub(crate) fn response(
     status: u16,
     content_type: &str,
     extra: &str,

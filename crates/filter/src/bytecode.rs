@@ -22,16 +22,16 @@ use std::net::IpAddr;
 use super::{Expr, Pred, Side};
 
 pub const INET_DIAG_BC_JMP: u8 = 1;
-pub const INET_DIAG_BC_S_GE: u8 = 2;
-pub const INET_DIAG_BC_S_LE: u8 = 3;
-pub const INET_DIAG_BC_D_GE: u8 = 4;
-pub const INET_DIAG_BC_D_LE: u8 = 5;
-pub const INET_DIAG_BC_AUTO: u8 = 6;
-pub const INET_DIAG_BC_S_COND: u8 = 7;
-pub const INET_DIAG_BC_D_COND: u8 = 8;
-pub const INET_DIAG_BC_DEV_COND: u8 = 9;
-pub const INET_DIAG_BC_MARK_COND: u8 = 10;
-pub const INET_DIAG_BC_CGROUP_COND: u8 = 13;
+pub(crate) const INET_DIAG_BC_S_GE: u8 = 2;
+pub(crate) const INET_DIAG_BC_S_LE: u8 = 3;
+pub(crate) const INET_DIAG_BC_D_GE: u8 = 4;
+pub(crate) const INET_DIAG_BC_D_LE: u8 = 5;
+pub(crate) const INET_DIAG_BC_AUTO: u8 = 6;
+pub(crate) const INET_DIAG_BC_S_COND: u8 = 7;
+pub(crate) const INET_DIAG_BC_D_COND: u8 = 8;
+pub(crate) const INET_DIAG_BC_DEV_COND: u8 = 9;
+pub(crate) const INET_DIAG_BC_MARK_COND: u8 = 10;
+pub(crate) const INET_DIAG_BC_CGROUP_COND: u8 = 13;
 
 /// Where a failed test goes, before offsets are known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,4 +216,4 @@ fn hostcond(family: u8, prefix_len: u8, port: i32, addr: &[u8]) -> Vec<u8> {
 }
 
 #[doc(hidden)]
-pub mod vm;
+pub(crate) mod vm;

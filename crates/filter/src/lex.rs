@@ -10,14 +10,14 @@ use std::ops::Range;
 
 /// One word of the expression and its byte range in [`Source::text`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Token {
+pub(crate) struct Token {
     pub text: String,
     pub span: Range<usize>,
 }
 
 /// The expression as one line (arguments joined by a space), for error messages.
 #[derive(Debug, Clone, Default)]
-pub struct Source {
+pub(crate) struct Source {
     pub text: String,
 }
 
@@ -83,7 +83,7 @@ fn floor(s: &str, byte: usize) -> usize {
 }
 
 /// Tokenises the words of an expression (command-line arguments, or lines of a `-F` file).
-pub fn tokens<S: AsRef<str>>(words: &[S]) -> (Source, Vec<Token>) {
+pub(crate) fn tokens<S: AsRef<str>>(words: &[S]) -> (Source, Vec<Token>) {
     let mut src = Source::default();
     let mut out = Vec::new();
     for w in words {

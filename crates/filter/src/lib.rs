@@ -205,7 +205,7 @@ fn unix_path_matches(glob: &[u8], path: Option<&[u8]>) -> bool {
 }
 
 /// Shell wildcard match (`*`, `?`, `[…]`), case-insensitive as ss's `FNM_CASEFOLD`.
-pub fn glob_match(pat: &[u8], s: &[u8]) -> bool {
+pub(crate) fn glob_match(pat: &[u8], s: &[u8]) -> bool {
     let (mut p, mut i) = (0, 0);
     let (mut star, mut mark) = (None, 0);
     while i < s.len() {

@@ -1,7 +1,7 @@
 //! The built-in scenarios, written in the lab's script format (`script`) and compiled in.
 
 /// (name, text) of every built-in scenario, in the order `--list` shows them.
-pub const SCENARIOS: &[(&str, &str)] = &[
+pub(crate) const SCENARIOS: &[(&str, &str)] = &[
     ("tour", include_str!("scenarios/tour.lab")),
     ("lost-syn", include_str!("scenarios/lost-syn.lab")),
     ("lost-synack", include_str!("scenarios/lost-synack.lab")),

@@ -17,7 +17,7 @@ enum Reading {
     All,
 }
 
-pub struct KernelSide {
+pub(crate) struct KernelSide {
     listener: Option<Socket>,
     conn: Option<Socket>,
     rcvbuf: Option<usize>,

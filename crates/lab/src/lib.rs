@@ -15,8 +15,8 @@
 pub mod compare;
 pub mod config;
 
-pub mod builtin;
-pub mod kernel_side;
+pub(crate) mod builtin;
+pub(crate) mod kernel_side;
 pub mod ladder;
 pub mod look;
 pub mod pcapng;

@@ -107,7 +107,7 @@ pub struct Look {
 }
 
 /// Every kernel TCP and UDP socket of the lab's namespace, with `tcp_info`, right now.
-pub fn kernel_sockets() -> io::Result<Vec<Socket<'static>>> {
+pub(crate) fn kernel_sockets() -> io::Result<Vec<Socket<'static>>> {
     let mut k = Collect::default();
     let root = ProcRoot::default();
     source::collect(

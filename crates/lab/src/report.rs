@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::record::{Outcome, Run};
 
-pub fn side_by_side(out: &mut impl Write, runs: &[Run]) -> io::Result<()> {
+pub(crate) fn side_by_side(out: &mut impl Write, runs: &[Run]) -> io::Result<()> {
     let Some(first) = runs.first() else {
         return Ok(());
     };
@@ -64,7 +64,7 @@ fn cell(o: Option<&Outcome>) -> String {
 }
 
 /// Wraps text at 88 columns with an indent.
-pub fn wrap(text: &str, indent: &str) -> String {
+pub(crate) fn wrap(text: &str, indent: &str) -> String {
     let mut out = String::new();
     let mut line = String::from(indent);
     for w in text.split_whitespace() {

@@ -265,7 +265,7 @@ pub struct Script {
 }
 
 /// How long an expectation may take when it names no `within`.
-pub const DEFAULT_WITHIN: Duration = Duration::from_secs(3);
+pub(crate) const DEFAULT_WITHIN: Duration = Duration::from_secs(3);
 
 /// A parse error at a line.
 #[derive(Debug, Clone, PartialEq, Eq)]

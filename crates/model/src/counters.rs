@@ -58,7 +58,7 @@ pub struct Section {
 /// Fields that are settings or levels, not event counts: a delta shows their current value.
 /// (RFC 4293 ipForwarding/ipDefaultTTL, RFC 4022 tcpRtoAlgorithm/RtoMin/RtoMax/MaxConn/
 /// CurrEstab, RFC 3873 sctpCurrEstab.)
-pub const GAUGES: &[(&str, &str)] = &[
+pub(crate) const GAUGES: &[(&str, &str)] = &[
     ("Ip", "Forwarding"),
     ("Ip", "DefaultTTL"),
     ("Tcp", "RtoAlgorithm"),
@@ -70,7 +70,7 @@ pub const GAUGES: &[(&str, &str)] = &[
 ];
 
 /// Whether `counter` of `section` is a level rather than a count of events.
-pub fn is_gauge(section: &str, counter: &str) -> bool {
+pub(crate) fn is_gauge(section: &str, counter: &str) -> bool {
     GAUGES.iter().any(|&(s, c)| s == section && c == counter)
 }
 

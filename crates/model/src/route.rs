@@ -18,18 +18,18 @@ pub const RTF_REJECT: u32 = 0x0200;
 pub const RTF_DEFAULT: u32 = 0x0001_0000;
 pub const RTF_ALLONLINK: u32 = 0x0002_0000;
 pub const RTF_ADDRCONF: u32 = 0x0004_0000;
-pub const RTF_PREFIX_RT: u32 = 0x0008_0000;
+pub(crate) const RTF_PREFIX_RT: u32 = 0x0008_0000;
 pub const RTF_ANYCAST: u32 = 0x0010_0000;
 pub const RTF_NONEXTHOP: u32 = 0x0020_0000;
 pub const RTF_EXPIRES: u32 = 0x0040_0000;
-pub const RTF_ROUTEINFO: u32 = 0x0080_0000;
+pub(crate) const RTF_ROUTEINFO: u32 = 0x0080_0000;
 pub const RTF_CACHE: u32 = 0x0100_0000;
 pub const RTF_FLOW: u32 = 0x0200_0000;
 pub const RTF_POLICY: u32 = 0x0400_0000;
 pub const RTF_LOCAL: u32 = 0x8000_0000;
 
 /// The bits by name, for JSON.
-pub const RTF_NAMES: &[(u32, &str)] = &[
+pub(crate) const RTF_NAMES: &[(u32, &str)] = &[
     (RTF_UP, "UP"),
     (RTF_GATEWAY, "GATEWAY"),
     (RTF_HOST, "HOST"),

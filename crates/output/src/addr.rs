@@ -9,13 +9,13 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Appends the decimal form of `n` (itoa: two digits a step, one copy).
-pub fn push_u64(buf: &mut String, n: u64) {
+pub(crate) fn push_u64(buf: &mut String, n: u64) {
     let mut b = itoa::Buffer::new();
     push_ascii(buf, b.format(n).as_bytes());
 }
 
 /// Dotted quad, made on the stack and appended at once.
-pub fn push_ipv4(buf: &mut String, a: Ipv4Addr) {
+pub(crate) fn push_ipv4(buf: &mut String, a: Ipv4Addr) {
     let mut text = [0u8; 15];
     let mut len = 0;
     for (i, o) in a.octets().into_iter().enumerate() {
@@ -44,7 +44,7 @@ fn push_ascii(buf: &mut String, text: &[u8]) {
 }
 
 /// glibc `inet_ntop(AF_INET6)`.
-pub fn push_ipv6_ntop(buf: &mut String, a: Ipv6Addr) {
+pub(crate) fn push_ipv6_ntop(buf: &mut String, a: Ipv6Addr) {
     let w = a.segments();
     // The first longest run of zero words, if at least two long.
     let (mut best, mut best_len) = (usize::MAX, 0usize);
@@ -103,7 +103,7 @@ fn push_hex(buf: &mut String, w: u16) {
 }
 
 /// netstat's text for an IPv6 address: `inet_ntop`, v4-mapped shown as dotted IPv4.
-pub fn push_ipv6_netstat(buf: &mut String, a: Ipv6Addr) {
+pub(crate) fn push_ipv6_netstat(buf: &mut String, a: Ipv6Addr) {
     match a.to_ipv4_mapped() {
         Some(v4) => push_ipv4(buf, v4),
         None => push_ipv6_ntop(buf, a),

@@ -202,7 +202,7 @@ pub static SCTP: &[Words] = &[
     Words::new("SctpShutdowns", Num, "{} Number of Graceful Terminations"),
 ];
 
-pub static TCPEXT: &[Words] = &[
+pub(crate) static TCPEXT: &[Words] = &[
     Words::new(
         "DelayedACKLocked",
         Opt,
@@ -395,7 +395,7 @@ pub static TCPEXT: &[Words] = &[
     ),
 ];
 
-pub static IP6: &[Words] = &[
+pub(crate) static IP6: &[Words] = &[
     Words::new("Ip6FragCreates", Opt, "{} fragments created"),
     Words::new(
         "Ip6FragFails",
@@ -424,7 +424,7 @@ pub static IP6: &[Words] = &[
     Words::new("Ip6ReasmTimeout", Opt, "{} fragments dropped after timeout"),
 ];
 
-pub static ICMP6: &[Words] = &[
+pub(crate) static ICMP6: &[Words] = &[
     Words::new("Icmp6InDestUnreachs", In, "destination unreachable: {}"),
     Words::new("Icmp6InEchoReplies", In, "echo replies: {}"),
     Words::new("Icmp6InEchos", In, "echo requests: {}"),
@@ -485,7 +485,7 @@ pub static ICMP6: &[Words] = &[
     Words::new("Icmp6OutTimeExcds", Out, "sent ICMPv6 time exceeded: {}"),
 ];
 
-pub static UDP6: &[Words] = &[
+pub(crate) static UDP6: &[Words] = &[
     Words::new("Udp6InDatagrams", Num, "{} packets received"),
     Words::new("Udp6InErrors", Num, "{} packet receive errors"),
     Words::new("Udp6NoPorts", Num, "{} packets to unknown port received"),

@@ -47,7 +47,11 @@ fn push_addr(buf: &mut String, a: IpAddr) {
 
 /// Writes a plain record ([`JsonSocket::is_plain`]; the optional blocks are not looked at),
 /// built in `buf`.
-pub fn write_plain<W: Write>(out: &mut W, buf: &mut String, p: &JsonSocket<'_>) -> io::Result<()> {
+pub(crate) fn write_plain<W: Write>(
+    out: &mut W,
+    buf: &mut String,
+    p: &JsonSocket<'_>,
+) -> io::Result<()> {
     buf.clear();
     buf.push_str("{\"stack\":\"");
     buf.push_str(p.stack);

@@ -3,24 +3,24 @@
 #![deny(unsafe_code)]
 
 pub mod addr;
-pub mod detail;
+pub(crate) mod detail;
 pub mod events;
 pub mod groups;
 pub mod iface;
-pub mod iface_long;
+pub(crate) mod iface_long;
 pub mod json;
-pub mod json_fast;
-pub mod json_record;
+pub(crate) mod json_fast;
+pub(crate) mod json_record;
 pub mod link;
 pub mod names;
 pub mod netns;
 pub mod netstat;
-pub mod networks;
+pub(crate) mod networks;
 pub mod peer;
 pub mod route;
 pub use rnetstat_sys::sanitize;
 pub mod counters_text;
-pub mod counters_words;
+pub(crate) mod counters_words;
 pub mod summary;
 pub mod table;
 pub mod top;

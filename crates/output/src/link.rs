@@ -49,7 +49,7 @@ fn ethertype(p: u16) -> Option<&'static str> {
 }
 
 /// Local address of a packet or netlink socket.
-pub fn push_local(l: &mut String, s: &Socket<'_>, numeric: bool) {
+pub(crate) fn push_local(l: &mut String, s: &Socket<'_>, numeric: bool) {
     match s.link {
         Some(LinkId::Packet { protocol, ifindex }) => {
             match ethertype(protocol).filter(|_| !numeric) {
@@ -86,7 +86,7 @@ pub fn push_local(l: &mut String, s: &Socket<'_>, numeric: bool) {
 }
 
 /// Peer of a netlink socket (`*` when unconnected), `*` for packet sockets.
-pub fn push_peer(l: &mut String, s: &Socket<'_>) {
+pub(crate) fn push_peer(l: &mut String, s: &Socket<'_>) {
     match s.link {
         Some(LinkId::Netlink {
             dst_portid,

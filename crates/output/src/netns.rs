@@ -9,14 +9,14 @@ use rnetstat_model::{Container, Netns};
 
 /// `"netns": {"inode": N, "name": "…" | null}`.
 #[derive(Serialize)]
-pub struct JsonNetns<'a> {
+pub(crate) struct JsonNetns<'a> {
     inode: u64,
     name: Option<&'a str>,
 }
 
 /// `"container": null | {"runtime", "id", "name", "pod"}`.
 #[derive(Serialize)]
-pub struct JsonContainer<'a> {
+pub(crate) struct JsonContainer<'a> {
     runtime: &'static str,
     id: &'a str,
     name: Option<&'a str>,

@@ -9,7 +9,7 @@ use super::sanitize::push_sanitized;
 /// `(kernel)` when no process holds it (a connection waiting in accept(), TIME_WAIT),
 /// `→ [container ]address:port (name)` for a listener that forwards (a published port),
 /// and `-` when the other end is not on this host. Sanitised: names come from outside.
-pub fn push_cell(buf: &mut String, s: &Socket<'_>, owners: Option<&Owners>) {
+pub(crate) fn push_cell(buf: &mut String, s: &Socket<'_>, owners: Option<&Owners>) {
     let Some(p) = s.peer else {
         match s.forwards.first() {
             Some(f) => push_forward(buf, f, owners, s.forwards.len() > 1),

@@ -80,7 +80,7 @@ pub fn render<W: Write>(
 
 /// netstat's IPv4 flag letters (`rprint_fib`): a reject route shows `!` in place of the
 /// letters before it.
-pub fn flags_v4(f: u32) -> String {
+pub(crate) fn flags_v4(f: u32) -> String {
     let mut s = String::new();
     for (bit, c) in [(RTF_UP, 'U'), (RTF_GATEWAY, 'G')] {
         if f & bit != 0 {
@@ -118,7 +118,7 @@ pub fn flags_v4(f: u32) -> String {
 }
 
 /// netstat's IPv6 flag letters (`rprint_fib6`).
-pub fn flags_v6(f: u32) -> String {
+pub(crate) fn flags_v6(f: u32) -> String {
     [
         (RTF_UP, 'U'),
         (RTF_REJECT, '!'),

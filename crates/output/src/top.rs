@@ -163,7 +163,7 @@ pub fn rows(view: View, conns: &[Conn], limit: usize) -> Vec<Row> {
 }
 
 /// What the counters are, said with every frame.
-pub const NOTE: &str = "rates are TCP payload acknowledged (out) and received (in), from tcp_info; UDP and other traffic have no byte counters";
+pub(crate) const NOTE: &str = "rates are TCP payload acknowledged (out) and received (in), from tcp_info; UDP and other traffic have no byte counters";
 
 #[derive(Serialize)]
 struct Frame<'a> {
@@ -257,7 +257,7 @@ pub fn frame(
 }
 
 /// A rate in binary units: `4.0 MiB/s`.
-pub fn human_rate(bps: f64) -> String {
+pub(crate) fn human_rate(bps: f64) -> String {
     format!("{}/s", bytes(bps.round() as u64))
 }
 

@@ -49,7 +49,7 @@ pub fn table(header: &[&str], color: bool) -> Table {
 }
 
 /// Text and table formats print warnings on stderr, as netstat does.
-pub fn warn_stderr(warnings: &[String]) {
+pub(crate) fn warn_stderr(warnings: &[String]) {
     for w in warnings {
         eprintln!("rnetstat: warning: {w}");
     }

@@ -2,7 +2,7 @@
 //! kernel's partial checksums and the GSO writer computes for the segments it merges.
 
 /// RFC 1071 one's-complement sum, folded to 16 bits.
-pub fn ones_sum(data: &[u8]) -> u16 {
+pub(crate) fn ones_sum(data: &[u8]) -> u16 {
     let mut acc: u64 = 0;
     let mut chunks = data.chunks_exact(8);
     for c in &mut chunks {

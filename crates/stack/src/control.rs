@@ -41,7 +41,7 @@ pub enum Request {
     Impair(super::tap::Dir, Vec<String>, SyncSender<Result<(), String>>),
 }
 
-pub struct ControlServer {
+pub(crate) struct ControlServer {
     pub listener: UnixListener,
     pub path: PathBuf,
     owner: u32,

@@ -28,7 +28,7 @@ use super::impair::{Impairment, Link, Pending};
 use super::tap::{Dir, Tap};
 
 /// `sizeof(struct virtio_net_hdr)` without `num_buffers`.
-pub const VNET_HDR_LEN: usize = 10;
+pub(crate) const VNET_HDR_LEN: usize = 10;
 /// `VIRTIO_NET_HDR_F_NEEDS_CSUM`.
 const NEEDS_CSUM: u8 = 1;
 

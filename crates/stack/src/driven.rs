@@ -121,7 +121,7 @@ enum Reading {
 
 /// The driven socket's bookkeeping beside smoltcp's socket.
 #[derive(Debug)]
-pub struct Driven {
+pub(crate) struct Driven {
     pub handle: SocketHandle,
     owed_write: usize,
     reading: Reading,

@@ -327,7 +327,7 @@ impl Engine {
     }
 }
 
-pub fn map_state(s: tcp::State) -> State {
+pub(crate) fn map_state(s: tcp::State) -> State {
     match s {
         tcp::State::Closed => State::Close,
         tcp::State::Listen => State::Listen,

@@ -12,7 +12,7 @@ use super::tap::Tap;
 use super::{StackConfig, services::Service};
 
 /// A stack wired to an in-memory device.
-pub struct Harness {
+pub(crate) struct Harness {
     pub engine: Engine,
     feed: UnixDatagram,
 }

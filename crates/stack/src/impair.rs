@@ -23,7 +23,7 @@ use super::tap::Dir;
 use rnetstat_sys::rng::Rng;
 
 /// How long a reordered packet waits when no delay is configured.
-pub const REORDER_HOLD_US: u64 = 20_000;
+pub(crate) const REORDER_HOLD_US: u64 = 20_000;
 
 /// What a segment is, for named events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,7 +16,7 @@ pub mod engine;
 pub mod foreground;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzz;
-pub mod gso;
+pub(crate) mod gso;
 pub mod impair;
 pub mod link_addrs;
 pub mod packet;
@@ -107,7 +107,7 @@ impl StackConfig {
 }
 
 /// A packet released from the link, with the way it went and what the link did to it.
-pub type Released = Option<Pending>;
+pub(crate) type Released = Option<Pending>;
 
 /// A running stack.
 pub struct StackHandle {

@@ -49,7 +49,7 @@ pub const QUOTE: &[u8] =
 
 /// How long the hold service keeps its side open after the peer's FIN, so the half-closed
 /// pair (FIN_WAIT2 beside CLOSE_WAIT) can be looked at.
-pub const HOLD_LINGER: Duration = Duration::from_secs(2);
+pub(crate) const HOLD_LINGER: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {

@@ -211,7 +211,7 @@ impl Flow {
 }
 
 /// Connection key as the stack sees it: (stack's endpoint, kernel's endpoint).
-pub type FlowKey = (SocketAddr, SocketAddr);
+pub(crate) type FlowKey = (SocketAddr, SocketAddr);
 
 pub struct Tap {
     flows: HashMap<FlowKey, Flow>,

@@ -507,13 +507,13 @@ pub fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
 
 /// Why a bounded read stopped.
 #[derive(Debug)]
-pub enum Limited {
+pub(crate) enum Limited {
     TooLarge,
     Io(io::Error),
 }
 
 /// Reads all of `r`, but at most `limit` bytes: one more is [`Limited::TooLarge`].
-pub fn read_limited(r: impl Read, limit: u64) -> Result<Vec<u8>, Limited> {
+pub(crate) fn read_limited(r: impl Read, limit: u64) -> Result<Vec<u8>, Limited> {
     let mut buf = Vec::new();
     r.take(limit.saturating_add(1))
         .read_to_end(&mut buf)

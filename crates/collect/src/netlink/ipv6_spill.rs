@@ -24,7 +24,7 @@ pub struct Spill {
 
 /// An unlinked file in the temporary directory, or `None` where the filesystem cannot
 /// make one (the caller then does not dump ahead).
-pub fn tmpfile() -> Option<File> {
+pub(crate) fn tmpfile() -> Option<File> {
     OpenOptions::new()
         .read(true)
         .write(true)

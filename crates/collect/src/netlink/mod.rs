@@ -3,10 +3,10 @@
 //! decoders are [`rnetstat_diag::netlink`], re-exported here.
 
 pub mod destroy_events;
-pub mod ipv6_spill;
-pub mod ns_workers;
+pub(crate) mod ipv6_spill;
+pub(crate) mod ns_workers;
 pub mod probe;
-pub mod read_ahead;
+pub(crate) mod read_ahead;
 pub mod sock_destroy;
 
 pub use rnetstat_diag::netlink::*;

@@ -89,7 +89,7 @@ impl Drop for Release<'_> {
 
 /// Runs dump `requests[k]` for every k on `workers` threads inside `scope`; the receiver
 /// yields `(k, dump)` as each completes.
-pub fn fetch_all<'scope, 'env: 'scope>(
+pub(crate) fn fetch_all<'scope, 'env: 'scope>(
     scope: &'scope Scope<'scope, 'env>,
     requests: &'env [(&'env DiagSocket, Vec<u8>)],
     pace: &'env Pace,
@@ -146,7 +146,7 @@ fn fetch(sock: &DiagSocket, req: &[u8], buf: &mut [u8]) -> Fetched {
 }
 
 /// Waits for dump `k`, keeping the others that arrive first.
-pub fn wait_for(
+pub(crate) fn wait_for(
     rx: &mpsc::Receiver<(usize, Fetched)>,
     early: &mut Vec<Option<Fetched>>,
     k: usize,

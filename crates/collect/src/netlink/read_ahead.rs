@@ -17,13 +17,13 @@ use std::thread::Scope;
 use super::{DiagSocket, RECV_BUF, Transport, ends_dump, request_seq};
 
 /// Datagrams the receive thread may be ahead of the decoder.
-pub const QUEUE: usize = 2;
+pub(crate) const QUEUE: usize = 2;
 
 /// One received datagram: the length `recv` returned and the buffer holding it (or the
 /// error that ended the receiving).
 type Item = io::Result<(usize, Vec<u8>)>;
 
-pub struct ReadAhead<'scope, 'env> {
+pub(crate) struct ReadAhead<'scope, 'env> {
     scope: &'scope Scope<'scope, 'env>,
     sock: &'env DiagSocket,
     rx: Option<Receiver<Item>>,
@@ -111,7 +111,7 @@ impl Transport for ReadAhead<'_, '_> {
 /// Whether a table of about `rows` sockets is worth a receive thread: more than one core
 /// to run on (a single core would only add switching), and enough rows that the thread's
 /// start (tens of µs) is small beside the dump.
-pub fn pays(rows: u64) -> bool {
+pub(crate) fn pays(rows: u64) -> bool {
     const MIN_ROWS: u64 = 2_000;
     rows >= MIN_ROWS && rnetstat_sys::cores() > 1
 }

@@ -22,15 +22,15 @@ pub const NAMED_DIRS: [&str; 3] = ["/run/netns", "/var/run/netns", "/run/docker/
 /// The initial network namespace's fixed inode on newer kernels (include/linux/proc_ns.h
 /// `PROC_NET_INIT_INO`, after the other `PROC_*_INIT_INO`s); older kernels number it like
 /// any other namespace.
-pub const NET_INIT_INO: u64 = 0xEFFF_FFF9;
+pub(crate) const NET_INIT_INO: u64 = 0xEFFF_FFF9;
 
 /// The first inode the kernel hands out to a new namespace; fixed init inodes lie below.
-pub const PROC_DYNAMIC_FIRST: u64 = 0xF000_0000;
+pub(crate) const PROC_DYNAMIC_FIRST: u64 = 0xF000_0000;
 
 /// Which inode is the host's: pid 1's namespace when pid 1 can be looked at (in some
 /// sandboxes even root may not), else the kernel's fixed init inode when that namespace
 /// exists, else `current`.
-pub fn host_inode(proc_root: &ProcRoot, current: u64, exists: impl Fn(u64) -> bool) -> u64 {
+pub(crate) fn host_inode(proc_root: &ProcRoot, current: u64, exists: impl Fn(u64) -> bool) -> u64 {
     inode(&proc_root.path("1/ns/net"))
         .or_else(|| exists(NET_INIT_INO).then_some(NET_INIT_INO))
         .unwrap_or(current)
@@ -173,7 +173,7 @@ fn unescape(s: &str) -> String {
 }
 
 /// The name of a namespace bound directly under one of [`NAMED_DIRS`].
-pub fn bound_name(point: &Path) -> Option<String> {
+pub(crate) fn bound_name(point: &Path) -> Option<String> {
     let parent = point.parent()?;
     NAMED_DIRS
         .iter()
@@ -184,7 +184,7 @@ pub fn bound_name(point: &Path) -> Option<String> {
 
 /// The name under [`NAMED_DIRS`] of the namespace with `inode`, by looking in those
 /// directories (cheaper than the mount table when only one namespace matters).
-pub fn name_of(inode: u64) -> Option<String> {
+pub(crate) fn name_of(inode: u64) -> Option<String> {
     NAMED_DIRS.iter().find_map(|d| {
         fs::read_dir(d).ok()?.flatten().find_map(|e| {
             (self::inode(&e.path()) == Some(inode))

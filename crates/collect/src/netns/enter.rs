@@ -76,7 +76,7 @@ fn setns(door: &Door, f: &File) -> Result<(), NetnsError> {
 }
 
 /// The `/proc` root that shows the calling thread's own namespace in `net/…`.
-pub fn thread_root(proc_root: &ProcRoot) -> ProcRoot {
+pub(crate) fn thread_root(proc_root: &ProcRoot) -> ProcRoot {
     ProcRoot(proc_root.path("thread-self"))
 }
 

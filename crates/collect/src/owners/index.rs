@@ -12,7 +12,7 @@ use std::ops::Range;
 const PER_BUCKET: usize = 4;
 
 #[derive(Debug, Default)]
-pub struct Buckets {
+pub(crate) struct Buckets {
     /// The smallest inode; buckets count from it.
     base: u32,
     /// A bucket is `1 << shift` inodes wide (up to 32: offsets are shifted as u64).

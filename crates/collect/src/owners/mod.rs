@@ -83,7 +83,7 @@ fn parse_u32(b: &[u8]) -> Option<u32> {
 }
 
 /// `socket:[12345]` → 12345 (the form of fs/proc's link for a socket fd).
-pub fn socket_inode(link: &[u8]) -> Option<u32> {
+pub(crate) fn socket_inode(link: &[u8]) -> Option<u32> {
     parse_u32(link.strip_prefix(b"socket:[")?.strip_suffix(b"]")?)
 }
 
@@ -102,7 +102,7 @@ fn read_proc_info(root: &ProcRoot, pid: u32) -> ProcInfo {
 /// netstat's program cell from a raw `cmdline` (see `prg_cache_load` in net-tools' netstat.c
 /// for the behaviour: first 511 bytes, argv[0] only, non-printable ASCII → '.', basename of
 /// an absolute path, the whole cell cut to 19 bytes).
-pub fn netstat_program(pid: u32, cmdline: &[u8]) -> String {
+pub(crate) fn netstat_program(pid: u32, cmdline: &[u8]) -> String {
     let head = &cmdline[..cmdline.len().min(511)];
     let argv0 = head.split(|&c| c == 0).next().unwrap_or(&[]);
     let name = if argv0.first() == Some(&b'/') {

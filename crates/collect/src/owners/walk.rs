@@ -25,7 +25,7 @@ use crate::procfs::ProcRoot;
 
 /// How the walk is cut up.
 #[derive(Debug, Clone, Copy)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Fds per task when a process is split (only on procfs, where offsets are fd numbers).
     pub chunk: u32,
     /// Threads, the calling one included.

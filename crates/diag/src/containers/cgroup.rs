@@ -27,7 +27,7 @@ pub fn parse(file: &str) -> Option<CgroupMatch> {
 }
 
 /// The container named by one cgroup path.
-pub fn from_path(path: &str) -> Option<CgroupMatch> {
+pub(crate) fn from_path(path: &str) -> Option<CgroupMatch> {
     let mut pod_uid = None;
     let mut kube = false;
     let mut found: Option<(Runtime, &str)> = None;

@@ -187,7 +187,7 @@ fn dir_names(dir: &Path) -> Vec<String> {
 }
 
 /// podman's `containers.json`: `[{"id": …, "names": [first, …]}, …]`.
-pub fn podman_names(text: &str, into: &mut HashMap<String, String>) {
+pub(crate) fn podman_names(text: &str, into: &mut HashMap<String, String>) {
     let Ok(Value::Array(list)) = serde_json::from_str::<Value>(text) else {
         return;
     };
@@ -200,7 +200,7 @@ pub fn podman_names(text: &str, into: &mut HashMap<String, String>) {
 
 /// `<pod>_<namespace>_<container>-<64 hex id>.log` → (id, (container, "namespace/pod")).
 /// Pod and namespace names cannot hold `_`; a container name can hold `-`.
-pub fn kube_log_link(name: &str) -> Option<(String, (String, String))> {
+pub(crate) fn kube_log_link(name: &str) -> Option<(String, (String, String))> {
     let base = name.strip_suffix(".log")?;
     let (rest, id) = base.rsplit_once('-')?;
     if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -215,7 +215,7 @@ pub fn kube_log_link(name: &str) -> Option<(String, (String, String))> {
 }
 
 /// A `key = "value"` line of a TOML file (storage.conf has no nesting that matters here).
-pub fn toml_string(text: &str, key: &str) -> Option<String> {
+pub(crate) fn toml_string(text: &str, key: &str) -> Option<String> {
     text.lines().find_map(|l| {
         let (k, v) = l.split('#').next()?.split_once('=')?;
         (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())

@@ -55,7 +55,7 @@ pub fn mappings(root: &Path) -> Vec<Mapping> {
 }
 
 /// A CNI result file: `<network>-<64 hex id>-<ifname>`.
-pub fn cni(file_name: &str, text: &str) -> Vec<Mapping> {
+pub(crate) fn cni(file_name: &str, text: &str) -> Vec<Mapping> {
     let Some(id) = file_name
         .split('-')
         .find(|p| p.len() == 64 && p.bytes().all(|b| b.is_ascii_hexdigit()))

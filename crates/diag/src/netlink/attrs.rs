@@ -43,7 +43,7 @@ pub fn u32_at(v: &[u8], i: usize) -> Option<u32> {
         .map(|w| u32::from_ne_bytes([w[0], w[1], w[2], w[3]]))
 }
 
-pub fn u64_at(v: &[u8], i: usize) -> Option<u64> {
+pub(crate) fn u64_at(v: &[u8], i: usize) -> Option<u64> {
     v.get(i..i + 8)
         .map(|w| u64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]))
 }

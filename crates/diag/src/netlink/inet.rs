@@ -31,7 +31,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use rnetstat_model::error::NetlinkError;
 use rnetstat_model::{Endpoint, Family, Proto, Socket, State, StateMask, Timer, TimerKind};
 
-pub const INET_DIAG_MSG_LEN: usize = 72;
+pub(crate) const INET_DIAG_MSG_LEN: usize = 72;
 
 /// Request attributes (`enum { INET_DIAG_REQ_NONE, INET_DIAG_REQ_BYTECODE, … }`).
 const INET_DIAG_REQ_BYTECODE: u16 = 1;

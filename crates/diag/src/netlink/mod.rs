@@ -6,7 +6,7 @@
 //! NLMSG_DONE, NLMSG_ERROR, truncation, NLM_F_DUMP_INTR, foreign sequence numbers) are
 //! tested on byte fixtures without a kernel.
 
-pub mod attrs;
+pub(crate) mod attrs;
 pub mod destroy_events;
 mod dump;
 pub mod inet;
@@ -33,7 +33,7 @@ pub const RECV_BUF: usize = 32 * 1024;
 /// `SOCK_DIAG_BY_FAMILY` (include/uapi/linux/sock_diag.h).
 pub const SOCK_DIAG_BY_FAMILY: u16 = 20;
 /// `NLM_F_REQUEST | NLM_F_DUMP`.
-pub const DUMP_FLAGS: u16 = 0x301;
+pub(crate) const DUMP_FLAGS: u16 = 0x301;
 
 /// Starts a netlink message: a `nlmsghdr` whose length [`finish`] fills in.
 pub fn message(kind: u16, flags: u16, seq: u32) -> Vec<u8> {
@@ -83,7 +83,7 @@ pub fn finish(mut b: Vec<u8>) -> Vec<u8> {
 }
 
 /// Appends one netlink attribute (`struct nlattr` + value, padded to 4 bytes).
-pub fn push_attr(b: &mut Vec<u8>, kind: u16, value: &[u8]) {
+pub(crate) fn push_attr(b: &mut Vec<u8>, kind: u16, value: &[u8]) {
     let len = (4 + value.len()) as u16;
     b.extend_from_slice(&len.to_ne_bytes());
     b.extend_from_slice(&kind.to_ne_bytes());
@@ -92,7 +92,7 @@ pub fn push_attr(b: &mut Vec<u8>, kind: u16, value: &[u8]) {
 }
 
 /// Frames a sock_diag request as a `NLM_F_REQUEST | NLM_F_DUMP` netlink message.
-pub fn dump_request(msg: SockDiagMessage, seq: u32) -> Vec<u8> {
+pub(crate) fn dump_request(msg: SockDiagMessage, seq: u32) -> Vec<u8> {
     let mut header = NetlinkHeader::default();
     header.flags = NLM_F_REQUEST | NLM_F_DUMP;
     header.sequence_number = seq;

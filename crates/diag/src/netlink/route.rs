@@ -18,7 +18,7 @@ use rnetstat_model::route::*;
 const RTM_NEWROUTE: u16 = 24;
 const RTM_GETROUTE: u16 = 26;
 /// `RT_TABLE_MAIN`: the only table `/proc/net/route` shows.
-pub const RT_TABLE_MAIN: u32 = 254;
+pub(crate) const RT_TABLE_MAIN: u32 = 254;
 const RTN_LOCAL: u8 = 2;
 const RTN_BROADCAST: u8 = 3;
 const RTN_ANYCAST: u8 = 4;

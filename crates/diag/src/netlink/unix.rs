@@ -24,7 +24,7 @@ use netlink_packet_sock_diag::{
 use rnetstat_model::error::NetlinkError;
 use rnetstat_model::{Family, Proto, SockType, Socket, State, StateMask};
 
-pub const UNIX_DIAG_MSG_LEN: usize = 16;
+pub(crate) const UNIX_DIAG_MSG_LEN: usize = 16;
 
 const UNIX_DIAG_NAME: u16 = 0;
 const UNIX_DIAG_PEER: u16 = 2;

@@ -15,7 +15,7 @@ use rnetstat_model::{Family, Proto, SockType, Socket, State};
 use super::inet::BadLine;
 
 /// `__SO_ACCEPTCON` in `include/linux/net.h`.
-pub const SO_ACCEPTCON: u32 = 1 << 16;
+pub(crate) const SO_ACCEPTCON: u32 = 1 << 16;
 
 /// Parses one data line of `/proc/net/unix`; the record borrows the path from `line`.
 pub fn parse_line(line: &str) -> Result<Socket<'_>, BadLine> {

@@ -5,7 +5,7 @@
 //! request in whichever format the scraper asked for. Names, labels and meanings are the
 //! contract documented in `docs/metrics.md`.
 
-pub mod aggregate;
+pub(crate) mod aggregate;
 pub mod encode;
 
 pub use aggregate::{Aggregate, Finished, Limits};

@@ -23,7 +23,7 @@ use rnetstat_model::Socket;
 use rnetstat_model::error::Error;
 
 /// Kernel TCP and UDP sockets of both families, every state, with tcp_info.
-pub fn kernel_selection() -> Selection {
+pub(crate) fn kernel_selection() -> Selection {
     Selection {
         tcp: true,
         udp: true,

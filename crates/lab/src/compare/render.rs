@@ -141,7 +141,7 @@ struct JsonStack<'a> {
 
 /// One connection (or lone socket) as JSON.
 #[derive(Serialize)]
-pub struct JsonPair<'a> {
+pub(crate) struct JsonPair<'a> {
     proto: &'static str,
     kernel: Option<JsonSocket<'a>>,
     userspace: Option<JsonSocket<'a>>,
@@ -155,7 +155,7 @@ struct JsonDoc<'a> {
     warnings: &'a [String],
 }
 
-pub fn json_pair<'a>(p: &'a Pair<'_, '_>) -> JsonPair<'a> {
+pub(crate) fn json_pair<'a>(p: &'a Pair<'_, '_>) -> JsonPair<'a> {
     JsonPair {
         proto: p.proto.name(),
         kernel: p.kernel.map(|k| JsonSocket::new(k, None)),
