@@ -98,7 +98,7 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)')
             [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'Throughput per connection, process, container or port, from the kernel''s own TCP counters (no packet capture), refreshed every interval')
-            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print the help of rnetstat, or of one of its commands')
             break
         }
         'rnetstat;stack' {
@@ -129,8 +129,12 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             break
         }
         'rnetstat;compare' {
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it')
+            [CompletionResult]::new('--net', '--net', [CompletionResultType]::ParameterName, 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Only the network namespace of container NAME or ID (a unique id prefix is enough)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Refresh every SECS seconds (default 1) until interrupted')
             [CompletionResult]::new('--continuous', '--continuous', [CompletionResultType]::ParameterName, 'Refresh every SECS seconds (default 1) until interrupted')
+            [CompletionResult]::new('--all-netns', '--all-netns', [CompletionResultType]::ParameterName, 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Output one JSON document')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -219,8 +223,9 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it')
             [CompletionResult]::new('--net', '--net', [CompletionResultType]::ParameterName, 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it')
             [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Only the network namespace of container NAME or ID (a unique id prefix is enough)')
-            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Seconds between dumps')
-            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Seconds between dumps')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Seconds between dumps (default 1)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'As netstat -c: a dump every SECS seconds (default 1); watch is always continuous')
+            [CompletionResult]::new('--continuous', '--continuous', [CompletionResultType]::ParameterName, 'As netstat -c: a dump every SECS seconds (default 1); watch is always continuous')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Show TCP sockets')
             [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Show TCP sockets')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Show UDP sockets')
@@ -245,13 +250,21 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it')
             [CompletionResult]::new('--net', '--net', [CompletionResultType]::ParameterName, 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it')
             [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Only the network namespace of container NAME or ID (a unique id prefix is enough)')
-            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Seconds between refreshes (default 1); the rates cover one interval. Given, frames are printed as text instead of the full screen')
-            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Seconds between refreshes (default 1); the rates cover one interval. Given, frames are printed as text instead of the full screen')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Seconds between refreshes (default 1); the rates cover one interval')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Continuous text, as netstat -c: a frame printed every SECS seconds (default 1) until interrupted, instead of the full screen')
+            [CompletionResult]::new('--continuous', '--continuous', [CompletionResultType]::ParameterName, 'Continuous text, as netstat -c: a frame printed every SECS seconds (default 1) until interrupted, instead of the full screen')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Print N frames as text, one an interval, then exit (the first has no rates yet)')
             [CompletionResult]::new('--view', '--view', [CompletionResultType]::ParameterName, 'What the rows are')
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Rows per frame')
             [CompletionResult]::new('--rows', '--rows', [CompletionResultType]::ParameterName, 'Rows per frame')
             [CompletionResult]::new('--all-netns', '--all-netns', [CompletionResultType]::ParameterName, 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Only TCP (what top shows: rates come from tcp_info)')
+            [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Only TCP (what top shows: rates come from tcp_info)')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Only IPv4')
+            [CompletionResult]::new('--inet', '--inet', [CompletionResultType]::ParameterName, 'Only IPv4')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Only IPv6')
+            [CompletionResult]::new('--inet6', '--inet6', [CompletionResultType]::ParameterName, 'Only IPv6')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Numeric addresses and ports (top never resolves names; accepted as everywhere else)')
+            [CompletionResult]::new('--numeric', '--numeric', [CompletionResultType]::ParameterName, 'Numeric addresses and ports (top never resolves names; accepted as everywhere else)')
             [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'Print one frame (two samples an interval apart) and exit')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document per frame')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -259,38 +272,8 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             break
         }
         'rnetstat;help' {
-            [CompletionResult]::new('stack', 'stack', [CompletionResultType]::ParameterValue, 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground')
-            [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection')
-            [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step')
-            [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Print the sockets as Prometheus metrics once (for cron and node_exporter''s textfile collector)')
-            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape')
-            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)')
-            [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'Throughput per connection, process, container or port, from the kernel''s own TCP counters (no packet capture), refreshed every interval')
-            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
-            break
-        }
-        'rnetstat;help;stack' {
-            break
-        }
-        'rnetstat;help;compare' {
-            break
-        }
-        'rnetstat;help;lab' {
-            break
-        }
-        'rnetstat;help;metrics' {
-            break
-        }
-        'rnetstat;help;serve' {
-            break
-        }
-        'rnetstat;help;watch' {
-            break
-        }
-        'rnetstat;help;top' {
-            break
-        }
-        'rnetstat;help;help' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
     })

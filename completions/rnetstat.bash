@@ -40,30 +40,6 @@ _rnetstat() {
             rnetstat,watch)
                 cmd="rnetstat__subcmd__watch"
                 ;;
-            rnetstat__subcmd__help,compare)
-                cmd="rnetstat__subcmd__help__subcmd__compare"
-                ;;
-            rnetstat__subcmd__help,help)
-                cmd="rnetstat__subcmd__help__subcmd__help"
-                ;;
-            rnetstat__subcmd__help,lab)
-                cmd="rnetstat__subcmd__help__subcmd__lab"
-                ;;
-            rnetstat__subcmd__help,metrics)
-                cmd="rnetstat__subcmd__help__subcmd__metrics"
-                ;;
-            rnetstat__subcmd__help,serve)
-                cmd="rnetstat__subcmd__help__subcmd__serve"
-                ;;
-            rnetstat__subcmd__help,stack)
-                cmd="rnetstat__subcmd__help__subcmd__stack"
-                ;;
-            rnetstat__subcmd__help,top)
-                cmd="rnetstat__subcmd__help__subcmd__top"
-                ;;
-            rnetstat__subcmd__help,watch)
-                cmd="rnetstat__subcmd__help__subcmd__watch"
-                ;;
             *)
                 ;;
         esac
@@ -133,12 +109,24 @@ _rnetstat() {
             return 0
             ;;
         rnetstat__subcmd__compare)
-            opts="-c -h --json --continuous --help"
+            opts="-N -c -h --net --all-netns --container --json --continuous --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --net)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --continuous)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -155,120 +143,8 @@ _rnetstat() {
             return 0
             ;;
         rnetstat__subcmd__help)
-            opts="stack compare lab metrics serve watch top help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        rnetstat__subcmd__help__subcmd__compare)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        rnetstat__subcmd__help__subcmd__help)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        rnetstat__subcmd__help__subcmd__lab)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        rnetstat__subcmd__help__subcmd__metrics)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        rnetstat__subcmd__help__subcmd__serve)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        rnetstat__subcmd__help__subcmd__stack)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        rnetstat__subcmd__help__subcmd__top)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        rnetstat__subcmd__help__subcmd__watch)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -541,7 +417,7 @@ _rnetstat() {
             return 0
             ;;
         rnetstat__subcmd__top)
-            opts="-N -c -n -h --net --all-netns --container --interval --once --count --json --view --rows --help"
+            opts="-N -c -t -4 -6 -n -h --net --all-netns --container --interval --continuous --tcp --inet --inet6 --numeric --once --count --json --view --rows --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -560,6 +436,10 @@ _rnetstat() {
                     return 0
                     ;;
                 --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --continuous)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -579,10 +459,6 @@ _rnetstat() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -n)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -591,7 +467,7 @@ _rnetstat() {
             return 0
             ;;
         rnetstat__subcmd__watch)
-            opts="-t -u -w -x -4 -6 -N -c -p -h --tcp --udp --raw --unix --inet --inet6 --net --all-netns --container --interval --json --programs --help"
+            opts="-t -u -w -x -4 -6 -N -c -p -h --tcp --udp --raw --unix --inet --inet6 --net --all-netns --container --interval --continuous --json --programs --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -610,6 +486,10 @@ _rnetstat() {
                     return 0
                     ;;
                 --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --continuous)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -95,7 +95,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand serve 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
             cand watch 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)'
             cand top 'Throughput per connection, process, container or port, from the kernel''s own TCP counters (no packet capture), refreshed every interval'
-            cand help 'Print this message or the help of the given subcommand(s)'
+            cand help 'Print the help of rnetstat, or of one of its commands'
         }
         &'rnetstat;stack'= {
             cand --device 'TUN device name'
@@ -124,8 +124,12 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand --help 'Print help'
         }
         &'rnetstat;compare'= {
+            cand -N 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it'
+            cand --net 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it'
+            cand --container 'Only the network namespace of container NAME or ID (a unique id prefix is enough)'
             cand -c 'Refresh every SECS seconds (default 1) until interrupted'
             cand --continuous 'Refresh every SECS seconds (default 1) until interrupted'
+            cand --all-netns 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
             cand --json 'Output one JSON document'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -210,8 +214,9 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand -N 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it'
             cand --net 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it'
             cand --container 'Only the network namespace of container NAME or ID (a unique id prefix is enough)'
-            cand -c 'Seconds between dumps'
-            cand --interval 'Seconds between dumps'
+            cand --interval 'Seconds between dumps (default 1)'
+            cand -c 'As netstat -c: a dump every SECS seconds (default 1); watch is always continuous'
+            cand --continuous 'As netstat -c: a dump every SECS seconds (default 1); watch is always continuous'
             cand -t 'Show TCP sockets'
             cand --tcp 'Show TCP sockets'
             cand -u 'Show UDP sockets'
@@ -235,43 +240,29 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand -N 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it'
             cand --net 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it'
             cand --container 'Only the network namespace of container NAME or ID (a unique id prefix is enough)'
-            cand -c 'Seconds between refreshes (default 1); the rates cover one interval. Given, frames are printed as text instead of the full screen'
-            cand --interval 'Seconds between refreshes (default 1); the rates cover one interval. Given, frames are printed as text instead of the full screen'
+            cand --interval 'Seconds between refreshes (default 1); the rates cover one interval'
+            cand -c 'Continuous text, as netstat -c: a frame printed every SECS seconds (default 1) until interrupted, instead of the full screen'
+            cand --continuous 'Continuous text, as netstat -c: a frame printed every SECS seconds (default 1) until interrupted, instead of the full screen'
             cand --count 'Print N frames as text, one an interval, then exit (the first has no rates yet)'
             cand --view 'What the rows are'
-            cand -n 'Rows per frame'
             cand --rows 'Rows per frame'
             cand --all-netns 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
+            cand -t 'Only TCP (what top shows: rates come from tcp_info)'
+            cand --tcp 'Only TCP (what top shows: rates come from tcp_info)'
+            cand -4 'Only IPv4'
+            cand --inet 'Only IPv4'
+            cand -6 'Only IPv6'
+            cand --inet6 'Only IPv6'
+            cand -n 'Numeric addresses and ports (top never resolves names; accepted as everywhere else)'
+            cand --numeric 'Numeric addresses and ports (top never resolves names; accepted as everywhere else)'
             cand --once 'Print one frame (two samples an interval apart) and exit'
             cand --json 'One JSON document per frame'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'rnetstat;help'= {
-            cand stack 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
-            cand compare 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
-            cand lab 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
-            cand metrics 'Print the sockets as Prometheus metrics once (for cron and node_exporter''s textfile collector)'
-            cand serve 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
-            cand watch 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)'
-            cand top 'Throughput per connection, process, container or port, from the kernel''s own TCP counters (no packet capture), refreshed every interval'
-            cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'rnetstat;help;stack'= {
-        }
-        &'rnetstat;help;compare'= {
-        }
-        &'rnetstat;help;lab'= {
-        }
-        &'rnetstat;help;metrics'= {
-        }
-        &'rnetstat;help;serve'= {
-        }
-        &'rnetstat;help;watch'= {
-        }
-        &'rnetstat;help;top'= {
-        }
-        &'rnetstat;help;help'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
     ]
     $completions[$command]

@@ -81,7 +81,7 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "metrics" -d 'Print t
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "serve" -d 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "watch" -d 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "top" -d 'Throughput per connection, process, container or port, from the kernel\'s own TCP counters (no packet capture), refreshed every interval'
-complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "help" -d 'Print the help of rnetstat, or of one of its commands'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l device -d 'TUN device name' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l addr4 -d 'The stack\'s IPv4 address and prefix; the kernel\'s side gets the first host address' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l addr6 -d 'The stack\'s IPv6 address and prefix; the kernel\'s side gets the first host address' -r
@@ -105,7 +105,10 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l no-vnet-hdr 
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l to-stack -d 'Impair only packets from the kernel to the stack'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l to-kernel -d 'Impair only packets from the stack to the kernel'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -s h -l help -d 'Print help'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand compare" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand compare" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand compare" -s c -l continuous -d 'Refresh every SECS seconds (default 1) until interrupted' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand compare" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand compare" -l json -d 'Output one JSON document'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand compare" -s h -l help -d 'Print help'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand lab" -l auto -d 'With --step: go on by itself every DELAY seconds (0: no pause) instead of waiting for Enter' -r
@@ -165,7 +168,8 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -l all-netns -d
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s c -l interval -d 'Seconds between dumps' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -l interval -d 'Seconds between dumps (default 1)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s c -l continuous -d 'As netstat -c: a dump every SECS seconds (default 1); watch is always continuous' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s t -l tcp -d 'Show TCP sockets'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s u -l udp -d 'Show UDP sockets'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s w -l raw -d 'Show RAW sockets'
@@ -178,22 +182,20 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s p -l program
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand watch" -s h -l help -d 'Print help'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s c -l interval -d 'Seconds between refreshes (default 1); the rates cover one interval. Given, frames are printed as text instead of the full screen' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l interval -d 'Seconds between refreshes (default 1); the rates cover one interval' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s c -l continuous -d 'Continuous text, as netstat -c: a frame printed every SECS seconds (default 1) until interrupted, instead of the full screen' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l count -d 'Print N frames as text, one an interval, then exit (the first has no rates yet)' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l view -d 'What the rows are' -r -f -a "connections\t''
 processes\t''
 containers\t''
 ports\t''"
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s n -l rows -d 'Rows per frame' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l rows -d 'Rows per frame' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s t -l tcp -d 'Only TCP (what top shows: rates come from tcp_info)'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s 4 -l inet -d 'Only IPv4'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s 6 -l inet6 -d 'Only IPv6'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s n -l numeric -d 'Numeric addresses and ports (top never resolves names; accepted as everywhere else)'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l once -d 'Print one frame (two samples an interval apart) and exit'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l json -d 'One JSON document per frame'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s h -l help -d 'Print help'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch top help" -f -a "stack" -d 'Run the userspace TCP/IP stack (smoltcp) over a new TUN device, in the foreground'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch top help" -f -a "compare" -d 'Kernel sockets beside the userspace-stack sockets at the other end of the same connection'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch top help" -f -a "lab" -d 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch top help" -f -a "metrics" -d 'Print the sockets as Prometheus metrics once (for cron and node_exporter\'s textfile collector)'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch top help" -f -a "serve" -d 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch top help" -f -a "watch" -d 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch top help" -f -a "top" -d 'Throughput per connection, process, container or port, from the kernel\'s own TCP counters (no packet capture), refreshed every interval'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand help; and not __fish_seen_subcommand_from stack compare lab metrics serve watch top help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand help" -s h -l help -d 'Print help'

@@ -12,6 +12,17 @@ pub fn render() -> Vec<(String, Vec<u8>)> {
     // Writing to a Vec cannot fail.
     let _ = clap_mangen::Man::new(cmd.clone()).render(&mut man);
     files.push(("man/rnetstat.1".to_string(), man));
+    // The subcommands' pages the main page refers to (`rnetstat-stack(1)`, …).
+    for sub in cmd.get_subcommands() {
+        let name = format!("rnetstat-{}", sub.get_name());
+        let page = sub
+            .clone()
+            .name(name.clone())
+            .bin_name(format!("rnetstat {}", sub.get_name()));
+        let mut man = Vec::new();
+        let _ = clap_mangen::Man::new(page).render(&mut man);
+        files.push((format!("man/{name}.1"), man));
+    }
     for shell in [
         Shell::Bash,
         Shell::Zsh,

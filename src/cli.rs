@@ -42,6 +42,7 @@ pub enum SourceArg {
 #[command(
     name = "rnetstat",
     disable_version_flag = true,
+    disable_help_subcommand = true,
     about = "A netstat clone and socket inspector: netstat-compatible text, tables and JSON",
     long_about = None,
     after_help = "Without -t/-u/-w/-x every family is shown. Without -a or -l only \
@@ -235,6 +236,15 @@ pub enum Command {
     /// Throughput per connection, process, container or port, from the kernel's own TCP
     /// counters (no packet capture), refreshed every interval
     Top(TopArgs),
+    /// Print the help of rnetstat, or of one of its commands
+    Help(HelpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HelpArgs {
+    /// The command whose help to print (stack, compare, lab, metrics, serve, watch, top)
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -250,10 +260,36 @@ pub struct TopArgs {
     #[command(flatten)]
     pub netns: NetnsArgs,
 
-    /// Seconds between refreshes (default 1); the rates cover one interval. Given, frames
-    /// are printed as text instead of the full screen
-    #[arg(short = 'c', long = "interval", value_name = "SECS")]
+    /// Seconds between refreshes (default 1); the rates cover one interval
+    #[arg(long = "interval", value_name = "SECS", conflicts_with = "continuous")]
     pub interval: Option<String>,
+
+    /// Continuous text, as netstat -c: a frame printed every SECS seconds (default 1) until
+    /// interrupted, instead of the full screen
+    #[arg(
+        short = 'c',
+        long = "continuous",
+        value_name = "SECS",
+        num_args = 0..=1,
+        default_missing_value = "1"
+    )]
+    pub continuous: Option<String>,
+
+    /// Only TCP (what top shows: rates come from tcp_info)
+    #[arg(short = 't', long = "tcp")]
+    pub tcp: bool,
+
+    /// Only IPv4
+    #[arg(short = '4', long = "inet")]
+    pub inet4: bool,
+
+    /// Only IPv6
+    #[arg(short = '6', long = "inet6")]
+    pub inet6: bool,
+
+    /// Numeric addresses and ports (top never resolves names; accepted as everywhere else)
+    #[arg(short = 'n', long = "numeric")]
+    pub numeric: bool,
 
     /// Print one frame (two samples an interval apart) and exit
     #[arg(long = "once")]
@@ -272,7 +308,7 @@ pub struct TopArgs {
     pub view: TopView,
 
     /// Rows per frame
-    #[arg(short = 'n', long = "rows", value_name = "N", default_value_t = 20)]
+    #[arg(long = "rows", value_name = "N", default_value_t = 20)]
     pub rows: usize,
 
     /// A filter in ss's language, as for the listing
@@ -288,14 +324,19 @@ pub struct WatchArgs {
     #[command(flatten)]
     pub netns: NetnsArgs,
 
-    /// Seconds between dumps
+    /// Seconds between dumps (default 1)
+    #[arg(long = "interval", value_name = "SECS", conflicts_with = "continuous")]
+    pub interval: Option<String>,
+
+    /// As netstat -c: a dump every SECS seconds (default 1); watch is always continuous
     #[arg(
         short = 'c',
-        long = "interval",
+        long = "continuous",
         value_name = "SECS",
-        default_value = "1"
+        num_args = 0..=1,
+        default_missing_value = "1"
     )]
-    pub interval: String,
+    pub continuous: Option<String>,
 
     /// JSON lines: {"time", "event", "previous_state", "socket"}
     #[arg(long = "json")]
@@ -527,6 +568,9 @@ pub struct ImpairArgs {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
+    #[command(flatten)]
+    pub netns: NetnsArgs,
+
     /// Output one JSON document
     #[arg(long)]
     pub json: bool,

@@ -107,6 +107,7 @@ fn make_sink<'a, W: Write>(
                 out,
                 cfg.format != Format::Text && cfg.format != Format::Table,
             )
+            .as_table(cfg.format == Format::Table)
             .per_netns(where_column),
         )),
         Format::Text => Listing::Fast(Box::new(

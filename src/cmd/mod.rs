@@ -45,7 +45,28 @@ pub fn dispatch(cli: &Cli) -> Result<(), Error> {
         Some(Command::Serve(a)) => serve::run(a),
         Some(Command::Watch(a)) => watch::run(a),
         Some(Command::Top(a)) => top::run(a),
+        Some(Command::Help(a)) => help(a.command.as_deref()),
     }
+}
+
+/// `rnetstat help [COMMAND]`: what `rnetstat [COMMAND] --help` prints.
+fn help(command: Option<&str>) -> Result<(), Error> {
+    use clap::CommandFactory;
+    let mut cli = Cli::command();
+    let mut page = match command {
+        None => cli,
+        Some(name) => match cli.find_subcommand_mut(name) {
+            Some(sub) => sub.clone().bin_name(format!("rnetstat {name}")),
+            None => {
+                return Err(Error::Usage(format!(
+                    "no command {}; the commands are stack, compare, lab, metrics, serve, \
+                     watch, top and help",
+                    crate::output::sanitize::quoted(name)
+                )));
+            }
+        },
+    };
+    page.print_help().map_err(Error::Output)
 }
 
 /// The listing without a subcommand, in the view the options pick.

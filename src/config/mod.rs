@@ -455,7 +455,7 @@ impl WatchConfig {
         Ok(WatchConfig {
             selection: exporter.selection,
             netns: exporter.netns,
-            interval: seconds("--interval", &a.interval)?,
+            interval: interval(a.interval.as_deref(), a.continuous.as_deref())?,
             json: a.json,
             programs: a.programs,
         })
@@ -488,8 +488,8 @@ impl TopConfig {
                 udp: false,
                 raw: false,
                 unix: false,
-                inet4: false,
-                inet6: false,
+                inet4: a.inet4,
+                inet6: a.inet6,
             },
             netns: a.netns.clone(),
             ports: Vec::new(),
@@ -503,11 +503,11 @@ impl TopConfig {
         Ok(TopConfig {
             selection,
             netns: exporter.netns,
-            interval: seconds("--interval", a.interval.as_deref().unwrap_or("1"))?,
+            interval: interval(a.interval.as_deref(), a.continuous.as_deref())?,
             once: a.once,
             count: a.count,
             json: a.json,
-            frames: a.interval.is_some() || a.count.is_some(),
+            frames: a.continuous.is_some() || a.count.is_some(),
             view: match a.view {
                 TopView::Connections => View::Connections,
                 TopView::Processes => View::Processes,
@@ -519,10 +519,20 @@ impl TopConfig {
     }
 }
 
+/// The interval of `watch` and `top`: `--interval SECS`, or `-c [SECS]`, else 1 s.
+fn interval(interval: Option<&str>, continuous: Option<&str>) -> Result<Duration, Error> {
+    match (interval, continuous) {
+        (Some(v), _) => seconds("--interval", v),
+        (None, Some(v)) => seconds("-c", v),
+        (None, None) => seconds("--interval", "1"),
+    }
+}
+
 /// `rnetstat compare`'s options from its arguments.
 pub(crate) fn compare_config(a: &CompareArgs) -> Result<CompareConfig, Error> {
     {
         Ok(CompareConfig {
+            netns: netns_target(&a.netns)?,
             json: a.json,
             continuous: a
                 .continuous

@@ -6,6 +6,7 @@
 
 mod assets;
 mod cli;
+mod cli_meanings;
 mod common;
 mod container;
 mod exporter_security;

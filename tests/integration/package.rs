@@ -101,6 +101,22 @@ fn debian_package_installs_runs_and_removes() {
     );
     let man = ok(Command::new("man").args(["-w", "rnetstat"]));
     assert_eq!(man.trim(), "/usr/share/man/man1/rnetstat.1.gz");
+    // Every page the main page refers to is installed.
+    let main_page = std::fs::read_to_string("man/rnetstat.1").unwrap();
+    let mut seen = 0;
+    for sub in [
+        "stack", "compare", "lab", "metrics", "serve", "watch", "top", "help",
+    ] {
+        let page = format!("rnetstat\\-{sub}(1)");
+        assert!(main_page.contains(&page), "man/rnetstat.1 lacks {page}");
+        let path = ok(Command::new("man").args(["-w", &format!("rnetstat-{sub}")]));
+        assert_eq!(
+            path.trim(),
+            format!("/usr/share/man/man1/rnetstat-{sub}.1.gz")
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, 8);
     for (path, shows) in [
         (
             "/usr/share/bash-completion/completions/rnetstat",

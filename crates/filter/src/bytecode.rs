@@ -216,4 +216,5 @@ fn hostcond(family: u8, prefix_len: u8, port: i32, addr: &[u8]) -> Vec<u8> {
 }
 
 #[doc(hidden)]
-pub(crate) mod vm;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod vm;

@@ -9,6 +9,8 @@ use rnetstat_stack::impair::Impairment;
 /// `rnetstat compare`.
 #[derive(Debug, Clone)]
 pub struct CompareConfig {
+    /// Whose kernel sockets: the namespace(s) `-N`, `--container` or `--all-netns` name.
+    pub netns: rnetstat_collect::netns::Target,
     pub json: bool,
     pub continuous: Option<Duration>,
 }

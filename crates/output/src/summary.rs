@@ -18,6 +18,8 @@ use rnetstat_model::socket_counts::{ProtoCounts, SocketCounts};
 pub struct Summary<W: Write> {
     out: W,
     json: bool,
+    /// `--format table`: the counts as tables for people.
+    table: bool,
     counts: SocketCounts,
     warnings: Vec<String>,
 }
@@ -27,9 +29,16 @@ impl<W: Write> Summary<W> {
         Summary {
             out,
             json,
+            table: false,
             counts: SocketCounts::default(),
             warnings: Vec::new(),
         }
+    }
+
+    /// Prints tables (`--format table`) instead of ss's text.
+    pub fn as_table(mut self, on: bool) -> Self {
+        self.table = on;
+        self
     }
 
     /// Also counts per namespace.
@@ -98,6 +107,9 @@ impl<W: Write> Sink for Summary<W> {
             self.out.write_all(b"\n")?;
             return self.out.flush();
         }
+        if self.table {
+            return self.tables(total);
+        }
         writeln!(self.out, "Total: {total}")?;
         writeln!(self.out)?;
         writeln!(self.out, "Transport Total     IPv4      IPv6")?;
@@ -127,6 +139,54 @@ impl<W: Write> Sink for Summary<W> {
 }
 
 impl<W: Write> Summary<W> {
+    /// `--format table`: one row per protocol with its states, then one per namespace.
+    fn tables(&mut self, total: u64) -> io::Result<()> {
+        use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+        let table = |header: Vec<String>| {
+            let mut t = Table::new();
+            t.load_style(UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_header(header);
+            t
+        };
+        let mut t = table(
+            ["Transport", "Total", "IPv4", "IPv6", "States"]
+                .map(String::from)
+                .to_vec(),
+        );
+        for (name, c) in &self.counts.protos {
+            let states: Vec<String> = c.states().iter().map(|(s, n)| format!("{s} {n}")).collect();
+            t.add_row(vec![
+                name.to_ascii_uppercase(),
+                c.total.to_string(),
+                c.ipv4.to_string(),
+                c.ipv6.to_string(),
+                states.join(", "),
+            ]);
+        }
+        writeln!(self.out, "Total: {total}\n{t}")?;
+        if let Some(per) = self.counts.per_netns.take() {
+            let protos: Vec<&'static str> = self.counts.protos.iter().map(|(n, _)| *n).collect();
+            let mut header = vec!["Namespace".to_string(), "Total".to_string()];
+            header.extend(protos.iter().map(|p| p.to_ascii_uppercase()));
+            let mut t = table(header);
+            for (ns, counts) in &per {
+                let mut row = vec![
+                    sanitized(&ns.label().to_string()),
+                    counts.values().sum::<u64>().to_string(),
+                ];
+                row.extend(
+                    protos
+                        .iter()
+                        .map(|p| counts.get(p).copied().unwrap_or(0).to_string()),
+                );
+                t.add_row(row);
+            }
+            writeln!(self.out, "Per namespace\n{t}")?;
+        }
+        self.out.flush()
+    }
+
     /// `Namespace  Total  TCP  UDP …`: one row per namespace, then the total.
     fn per_netns_text(&mut self, per: &[(Netns, BTreeMap<&'static str, u64>)]) -> io::Result<()> {
         let protos: Vec<&'static str> = self.counts.protos.iter().map(|(n, _)| *n).collect();

@@ -4,7 +4,9 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{
+    Cell, Color, ColumnConstraint, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED,
+};
 
 use rnetstat_collect::owners::Owners;
 use rnetstat_collect::{Group, Sink};
@@ -26,7 +28,18 @@ pub struct TableOut<'a, W: Write> {
     netns_column: bool,
     /// `--peer`: a Peer column, its processes named from these owners.
     peers: Option<&'a Owners>,
+    /// The width to fit, instead of the terminal's (tests).
+    width: Option<u16>,
 }
+
+/// Columns whose cells are never broken across lines: addresses, states, numbers and
+/// names of kinds. When the table is too wide, the other columns (processes, peers,
+/// namespaces) wrap, between words where they can; if that is not enough, the row is
+/// wider than the terminal rather than an address split in two.
+const WHOLE: &[&str] = &[
+    "Stack", "Proto", "Type", "Recv-Q", "Send-Q", "Local", "Remote", "State", "Inode", "User",
+    "Path",
+];
 
 impl<'a, W: Write> TableOut<'a, W> {
     pub fn new(
@@ -47,7 +60,14 @@ impl<'a, W: Write> TableOut<'a, W> {
             stack_column,
             netns_column: false,
             peers: None,
+            width: None,
         }
+    }
+
+    /// Fits tables to `width` columns instead of the terminal's.
+    pub fn with_width(mut self, width: Option<u16>) -> Self {
+        self.width = width;
+        self
     }
 
     /// A Peer column, naming processes from `owners`.
@@ -63,7 +83,17 @@ impl<'a, W: Write> TableOut<'a, W> {
     }
 
     fn flush_table(&mut self) -> io::Result<()> {
-        if let Some((group, t)) = self.table.take() {
+        if let Some((group, mut t)) = self.table.take() {
+            for (i, name) in self.header(group).into_iter().enumerate() {
+                if WHOLE.contains(&name)
+                    && let Some(c) = t.column_mut(i)
+                {
+                    c.set_constraint(ColumnConstraint::ContentWidth);
+                }
+            }
+            if let Some(w) = self.width {
+                t.set_width(w);
+            }
             let title = match group {
                 Group::Inet => "Internet sockets",
                 Group::Unix => "UNIX domain sockets",
@@ -222,5 +252,63 @@ impl<W: Write> Sink for TableOut<'_, W> {
     fn finish(&mut self) -> io::Result<()> {
         self.flush_table()?;
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::Numeric;
+    use rnetstat_model::Endpoint;
+
+    fn tcp6(local: &str, remote: &str, state: State) -> Socket<'static> {
+        let ep = |s: &str| {
+            let sa: std::net::SocketAddr = s.parse().unwrap();
+            Endpoint {
+                addr: sa.ip(),
+                port: sa.port(),
+            }
+        };
+        let mut s = Socket::inet(Proto::Tcp, Family::Inet6);
+        s.local = ep(local);
+        s.remote = ep(remote);
+        s.state = state;
+        s
+    }
+
+    /// At 80 columns (and at 40), no address, state or number is split across lines:
+    /// each appears whole on one line.
+    #[test]
+    fn narrow_tables_never_break_an_address_or_a_state() {
+        let local = "[fd00:1234:5678:9abc:def0:1234:5678:9abc]:8080";
+        let remote = "[fd00:aaaa:bbbb:cccc:dddd:eeee:ffff:1111]:54321";
+        for width in [80, 40] {
+            let mut names = Names::new(Numeric {
+                hosts: true,
+                ports: true,
+                users: true,
+            });
+            let mut out = Vec::new();
+            let mut t = TableOut::new(&mut out, &mut names, None, false, true, false)
+                .with_width(Some(width));
+            t.group(Group::Inet).unwrap();
+            let mut s = tcp6(local, remote, State::Established);
+            s.recv_q = 123_456;
+            t.socket(&s).unwrap();
+            t.finish().unwrap();
+            drop(t);
+            let text = String::from_utf8(out).unwrap();
+            for whole in [
+                "fd00:1234:5678:9abc:def0:1234:5678:9abc:8080",
+                "fd00:aaaa:bbbb:cccc:dddd:eeee:ffff:1111:54321",
+                "ESTABLISHED",
+                "123456",
+            ] {
+                assert!(
+                    text.lines().any(|l| l.contains(whole)),
+                    "{whole} split at width {width}:\n{text}"
+                );
+            }
+        }
     }
 }

@@ -15,7 +15,8 @@ use std::thread;
 use crate::config::CompareConfig;
 use rnetstat_collect as source;
 use rnetstat_collect::buffer::Collect;
-use rnetstat_collect::netns::Space;
+use rnetstat_collect::containers::RuntimeFiles;
+use rnetstat_collect::netns::{self, Space};
 use rnetstat_collect::procfs::ProcRoot;
 use rnetstat_collect::{Listening, Selection, SourcePref};
 use rnetstat_diag::stack_reply::Snapshot;
@@ -55,12 +56,13 @@ pub struct View {
 }
 
 impl View {
-    pub fn gather(proc_root: &source::procfs::ProcRoot) -> Result<View, Error> {
+    /// The kernel's sockets in `spaces`, and every stack's.
+    pub fn gather(proc_root: &ProcRoot, spaces: &[Space]) -> Result<View, Error> {
         let mut k = Collect::default();
         source::collect(
             &kernel_selection(),
             proc_root,
-            &[Space::here(proc_root)],
+            spaces,
             &[],
             source::Pipeline::plain(&mut k),
         )?;
@@ -87,7 +89,9 @@ impl View {
 /// every `cfg.continuous`, reading the kernel's tables through `proc_root`.
 pub fn run<W: Write>(cfg: &CompareConfig, out: &mut W, proc_root: &ProcRoot) -> Result<(), Error> {
     loop {
-        let view = View::gather(proc_root)?;
+        // Found afresh each time, as the listing's -c does.
+        let spaces = netns::select(&cfg.netns, proc_root, &mut RuntimeFiles::new("/"), false)?;
+        let view = View::gather(proc_root, &spaces)?;
         let user: Vec<Socket<'_>> = view
             .stacks
             .iter()
