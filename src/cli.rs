@@ -2,6 +2,9 @@
 //! rnetstat's own (`--format`, `--json`, `--source`). Also feeds the man page and the shell
 //! completions (`assets`), so every option is documented in one place.
 
+// Doc comments here are clap's help text, not rustdoc: `[EXPRESSION]` is usage notation.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

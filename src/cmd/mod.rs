@@ -1,8 +1,8 @@
 //! One small module per command; `main.rs` calls [`dispatch`] and nothing else.
 //!
 //! The listing without a subcommand picks its view here ([`run`]): the socket tables
-//! ([`list`]), `-i`/`-r`/`-g` ([`views`]), `-s` ([`stats`]) or `-K` ([`kill`]). Each of
-//! them covers the namespaces `-N`/`--all-netns`/`--container` select ([`spaces`]).
+//! ([`list`]), `-i`/`-r`/`-g` ([`views`]), `-s` ([`statistics`]) or `-K` ([`kill`]). Each of
+//! them covers the namespaces `-N`/`--all-netns`/`--container` select (`spaces`).
 
 pub mod compare;
 pub mod kill;

@@ -1,6 +1,6 @@
 //! One `top` refresh: the selected namespaces' TCP sockets dumped with `tcp_info`, the five
 //! numbers a row needs taken from each as it streams past (no record kept), and the /proc
-//! walk that names their processes ([`Owned`] says when it runs). Shared by the plain
+//! walk that names their processes (`Owned` says when it runs). Shared by the plain
 //! frames (`top`) and the full screen (`top_screen`).
 
 use std::collections::HashSet;

@@ -1,7 +1,7 @@
 //! `--peer` for listeners that only forward: where a published port leads. A pass over a
 //! finished collection, like the peer join:
 //!
-//! - from the runtimes' records ([`containers::ports`]): a host listener on a mapping's
+//! - from the runtimes' records (`containers::ports`): a host listener on a mapping's
 //!   host port (in a namespace that is no container's) leads to the mapping's container,
 //!   to its listener on the container port;
 //! - from live connection tracking: a translated flow whose original destination is a

@@ -3,7 +3,16 @@
 //! [`collect`] walks the selected protocols in netstat's order (tcp, udp, raw over IPv4
 //! then IPv6, then unix). Each (protocol, family) is one sock_diag dump; when the kernel has
 //! no diag module for it (ENOENT), refuses netlink, or `--source proc` is given, that one
-//! table is read from `/proc/net` instead. Records stream to the sink as they are decoded.
+//! table is read from `/proc/net` instead. Records stream to the sink as they are decoded,
+//! by the paths [`Pipeline`] describes. The bytes are decoded by `rnetstat-diag`; this crate
+//! owns the sockets, threads and namespaces that fetch them.
+//!
+//! Public entry points: [`collect`] (a listing into a [`Pipeline`] over a [`Sink`] or
+//! [`FastSink`]), [`Selection`], [`netns::select`] (which namespaces), [`peer_join`]
+//! (`--peer`), [`buffer`] (collections held whole), [`owners::Owners`] (`-p`), [`stack`]
+//! (the userspace stacks' sockets), [`read_counters`] (`-s`), [`ifaces`] and [`routes`]
+//! (`-i`, `-g`, `-r`), [`rates`] and [`diff`] (`top`, `watch`), [`netlink::sock_destroy`]
+//! (`-K`) and [`netlink::destroy_events`] (`watch`).
 #![deny(unsafe_code)]
 
 pub mod buffer;

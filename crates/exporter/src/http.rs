@@ -2,7 +2,7 @@
 //! connection, read within a deadline and a size limit, then one reply and close.
 //!
 //! Parsing is strict and never panics: a head that is not `METHOD SP /TARGET SP HTTP/1.x`
-//! with `Name: value` header lines is a 400; a head longer than [`MAX_HEAD`] is a 431
+//! with `Name: value` header lines is a 400; a head longer than `MAX_HEAD` is a 431
 //! (RFC 6585 §5).
 
 /// The largest request head accepted, in bytes.

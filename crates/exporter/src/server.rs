@@ -7,9 +7,9 @@
 //! longest in a sheddable phase is shut down to make room; only when none is sheddable
 //! is a newcomer answered 503. So a client that sends its request promptly is served even
 //! while hundreds of others trickle bytes. Memory is bounded by the connection cap and the
-//! request size limit ([`http::MAX_HEAD`]).
+//! request size limit (`http::MAX_HEAD`).
 //!
-//! With a [`web_config::WebConfig`], connections are TLS (rustls; a plain HTTP request on
+//! With a `web_config::WebConfig`, connections are TLS (rustls; a plain HTTP request on
 //! the TLS port is answered 400 in plain text, as Go's servers do) and requests carry basic
 //! authentication (401 without it). What a request gets is the [`Handler`]'s business;
 //! this module knows only HTTP.

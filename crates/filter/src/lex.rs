@@ -34,7 +34,7 @@ const QUOTE: usize = 200;
 
 impl fmt::Display for FilterError {
     /// `filter: MSG`, then the expression with carets under the bad token: at most
-    /// [`QUOTE`] characters of it around that token, control characters shown as `?`.
+    /// `QUOTE` characters of it around that token, control characters shown as `?`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let chars: Vec<char> = self.text.chars().collect();
         let at = |byte: usize| self.text[..floor(&self.text, byte)].chars().count();

@@ -5,6 +5,11 @@
 //! `INET_DIAG_REQ_BYTECODE` ([`bytecode`]) so a sock_diag dump of inet sockets skips the
 //! sockets that do not match, and evaluated here ([`Filter::matches`]) for everything the
 //! kernel cannot filter: unix sockets, `/proc` tables, the userspace stack's sockets.
+//!
+//! Public entry points: [`Filter::parse`], [`Filter::matches`], [`Filter::for_family`],
+//! [`bytecode::compile`]; with the `fuzzing` feature (and in tests) `bytecode::vm`, a model
+//! of the kernel's interpreter, and `fuzzing::differential`, the fuzz target that runs the
+//! two against each other.
 
 #![deny(unsafe_code)]
 

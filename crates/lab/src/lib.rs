@@ -10,6 +10,9 @@
 //! Layout: `script` (the format), `builtin` (the scenarios), `run` (one run),
 //! `kernel_side` (the kernel's socket), `look` (both sockets at one moment), `record` (what a
 //! run leaves), `report` (side by side), `pcapng`, `ladder` and `svg` (outputs), `tour`.
+//!
+//! Public entry points: [`run()`] (`rnetstat lab`), [`compare::run`] (`rnetstat compare`),
+//! [`config::LabConfig`] and [`config::CompareConfig`], [`script::parse`].
 #![deny(unsafe_code)]
 
 pub mod compare;

@@ -5,6 +5,11 @@
 //! the userspace stack's sockets, so all of them print in the same columns.
 //! A record borrows its one variable-length field (a unix socket's name) from the buffer it
 //! was decoded from, so streaming a dump allocates nothing per row.
+//!
+//! Public entry points: [`Socket`] (with [`Proto`], [`Family`], [`State`], [`Endpoint`],
+//! [`Timer`], [`TcpInfo`], [`Peer`]), [`Netns`] and [`Container`], [`Flow`] (a conntrack
+//! entry), [`counters`] (`-s`'s kernel counters), [`socket_counts`] (`--summary`'s counts),
+//! [`iface`], [`route`], and [`error::Error`] / [`error::NetlinkError`].
 
 #![deny(unsafe_code)]
 

@@ -1,5 +1,11 @@
 //! rnetstat-output: renderers. Each takes records from a [`rnetstat_collect::Sink`] call and writes to an
-//! `impl Write`. They only read records; nothing here touches the kernel.
+//! `impl Write`. They only read records; nothing here touches the kernel (names are looked
+//! up through `rnetstat-sys`, services and networks read from `/etc`).
+//!
+//! Public entry points: the sinks [`netstat::NetstatText`], [`table::TableOut`],
+//! [`json::Json`], [`summary::Summary`], [`events`] (`watch`); [`counters_text`] (`-s`),
+//! [`iface`], [`groups`], [`route`]; `top`'s [`top`], [`top_app`], [`top_keys`] and
+//! [`top_screen`]; [`names::Names`] (the name lookups every renderer shares).
 #![deny(unsafe_code)]
 
 pub mod addr;

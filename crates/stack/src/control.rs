@@ -1,7 +1,7 @@
 //! The stack's control socket: a unix stream socket that serves JSON snapshots.
 //!
 //! Protocol: the client sends one line, `{"op":"snapshot"}`; the stack answers one line,
-//! the [`Snapshot`](rnetstat_diag::stack_reply::Snapshot) document or `{"error":"…"}`, and closes.
+//! the [`Snapshot`] document or `{"error":"…"}`, and closes.
 //! The socket lives in `$RNETSTAT_RUNTIME_DIR`, else `$XDG_RUNTIME_DIR/rnetstat/`, else
 //! `/run/rnetstat/`, in a 0700 directory, itself mode 0600; every connection's
 //! SO_PEERCRED uid must be the stack's owner or root. Each client is handled on its own

@@ -8,7 +8,7 @@
 //!   transmission;
 //! - random impairments as netem names them: loss, delay with jitter, reorder, duplicate and
 //!   a rate limit. The rate is a token bucket that delays (a serialisation queue), never
-//!   drops. A reordered packet is held [`REORDER_HOLD`] beyond its due time (or, with a
+//!   drops. A reordered packet is held `REORDER_HOLD` beyond its due time (or, with a
 //!   delay configured, sent without it, as netem does), so the packets behind it overtake it.
 //!
 //! [`Link`] is pure: packets and the time come in, verdicts and due times go out. The device

@@ -4,8 +4,13 @@
 //!
 //! Layout: `device` (the TUN `Device`), `packet` + `tap` (the wire), `services` (echo,
 //! discard, hold, qotd, chargen, UDP echo, listener pool), `engine` (the poll loop's state),
-//! `control` (the unix control socket), `snapshot` (what it serves). [`start`] runs the
-//! loop on its own thread; `rnetstat stack` and the lab both use it.
+//! `control` (the unix control socket; what it serves is `rnetstat_diag::stack_reply`).
+//! smoltcp is confined to this crate.
+//!
+//! Public entry points: [`start`] (the loop on its own thread, for the lab) and
+//! [`foreground::run`] (`rnetstat stack`), [`StackConfig`], [`StackHandle`], [`impair`]
+//! (the impaired link), [`driven`] (the lab's scripted side), [`packet`] and [`tap`] (the
+//! wire), [`link_addrs`] (the link's addresses); `fuzz` with the `fuzzing` feature.
 #![deny(unsafe_code)]
 
 pub mod checksum;

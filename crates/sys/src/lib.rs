@@ -4,7 +4,7 @@
 //! ioctls of the userspace stack). Also where cgroup2 is mounted, which both the filter
 //! (`cgroup PATH`) and the collection (`-ee`) need, and how many cores there are.
 //!
-//! Ipv6Handling them, the crate holds what every layer above shares about the outside world and
+//! Besides them, the crate holds what every layer above shares about the outside world and
 //! nothing about sockets: [`safe_file`] (the one way a file is written, and a user-named
 //! input read), [`cleanup`] (what a command made, removed when a signal ends it),
 //! [`sanitize`] (text from outside made safe for a terminal), [`hash`] (the fast maps) and

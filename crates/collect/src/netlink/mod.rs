@@ -52,7 +52,7 @@ impl Transport for DiagSocket {
 }
 
 /// A shared socket is a transport too: one thread may start a dump that another reads
-/// ([`start`]).
+/// (`start`).
 impl Transport for &DiagSocket {
     fn send(&mut self, msg: &[u8]) -> io::Result<()> {
         self.sock.send(msg, 0).map(|_| ())

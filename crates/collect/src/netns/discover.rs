@@ -50,7 +50,7 @@ pub struct Found {
 #[derive(Debug, Default)]
 pub struct Discovery {
     pub found: BTreeMap<u64, Found>,
-    /// The initial namespace (see [`host_inode`]).
+    /// The initial namespace (see `host_inode`).
     pub host: u64,
 }
 

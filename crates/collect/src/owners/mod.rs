@@ -2,7 +2,7 @@
 //!
 //! A socket shared after fork or passed over a unix socket has several holders, so every
 //! (pid, fd) is kept, in a flat table sorted by inode so lookups allocate nothing. The walk
-//! itself ([`walk`]) runs on every core with one `readlinkat` per fd. Processes and fds that
+//! itself (`walk`) runs on every core with one `readlinkat` per fd. Processes and fds that
 //! vanish mid-walk are skipped: that is normal on a live system.
 
 mod index;
@@ -26,7 +26,7 @@ pub struct Holder {
 pub struct ProcInfo {
     /// `comm`, the kernel's name for the task (as ss and lsof show it).
     pub comm: String,
-    /// netstat's "PID/Program name" cell: the pid, `/`, and argv[0] (its basename when it
+    /// netstat's "PID/Program name" cell: the pid, `/`, and argv\[0\] (its basename when it
     /// is an absolute path), printable ASCII only, cut to 19 bytes.
     pub netstat_name: String,
 }
@@ -62,7 +62,7 @@ impl Owners {
         self.procs.get(&pid)
     }
 
-    /// Walks `<root>/<pid>/fd` for every process, on every core (see [`walk`]).
+    /// Walks `<root>/<pid>/fd` for every process, on every core (see `walk`).
     pub fn scan(root: &ProcRoot) -> Owners {
         walk::walk(root, walk::Plan::for_this_machine())
     }

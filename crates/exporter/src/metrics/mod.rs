@@ -1,5 +1,5 @@
 //! The exporter's view of sockets: records aggregated into metric families
-//! ([`aggregate`]), written as Prometheus text or OpenMetrics ([`encode`]).
+//! (`aggregate`), written as Prometheus text or OpenMetrics ([`encode`]).
 //!
 //! The families are plain data ([`Exposition`]), built once per collection and encoded per
 //! request in whichever format the scraper asked for. Names, labels and meanings are the
