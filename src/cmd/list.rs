@@ -58,7 +58,7 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
             reach
         };
         super::refused_notice(reach.refused);
-        lookup_notice(&mut names);
+        super::lookup_notice(&mut names);
         match cfg.continuous {
             Some(d) => thread::sleep(d),
             None => return Ok(()),
@@ -181,16 +181,6 @@ fn with_peers<W: Write>(
         .map_err(Error::Output)?;
     sink.sink().finish().map_err(Error::Output)?;
     Ok(joined.reach)
-}
-
-/// Says once per print that name lookups ran out of time.
-pub(crate) fn lookup_notice(names: &mut Names) {
-    if names.lookups_timed_out {
-        eprintln!(
-            "rnetstat: warning: name lookups timed out; the remaining addresses are shown as numbers"
-        );
-        names.lookups_timed_out = false;
-    }
 }
 
 /// netstat's notice when `-p` cannot see every process (net-tools `prg_cache_load`).

@@ -99,6 +99,16 @@ pub(crate) fn color<W: Write>(world: &World<W>) -> bool {
     world.tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// Says once per print that name lookups ran out of time.
+pub(crate) fn lookup_notice(names: &mut crate::output::names::Names) {
+    if names.lookups_timed_out {
+        eprintln!(
+            "rnetstat: warning: name lookups timed out; the remaining addresses are shown as numbers"
+        );
+        names.lookups_timed_out = false;
+    }
+}
+
 /// The one notice for namespaces a user without root could not enter (as netstat's for
 /// `-p`): the listing goes on without them and the exit status stays 0.
 pub(crate) fn refused_notice(refused: usize) {

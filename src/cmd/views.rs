@@ -54,7 +54,7 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
             sections.finish(&mut world.out).map_err(Error::Output)?;
         }
         super::refused_notice(refused);
-        super::list::lookup_notice(&mut names);
+        super::lookup_notice(&mut names);
         match cfg.continuous {
             Some(d) => thread::sleep(d),
             None => return Ok(()),

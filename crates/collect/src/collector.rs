@@ -10,8 +10,10 @@ use rnetstat_model::{Family, Netns, Proto};
 
 use crate::netlink::{self, DiagSocket, Transport};
 use crate::netns::Space;
+use crate::pipeline::Pipeline;
 use crate::procfs::ProcRoot;
-use crate::*;
+use crate::row::{HeaderOnly, RowError, row};
+use crate::{IPPROTO_MPTCP, Selection, Sink, SourcePref, netns, procfs, stack};
 
 /// How a table's dump is received.
 pub(crate) enum Receive {

@@ -49,12 +49,11 @@ use procfs::ProcRoot;
 
 use rnetstat_diag::stack_reply::Snapshot;
 
-use collector::*;
+use collector::Collector;
 pub use pipeline::Pipeline;
-use row::*;
 pub use selection::{Listening, Selection, SourcePref};
 pub use sink::{FastSink, ForkSink, ForkedRows, Group, Reads, Sink};
-use spaces::*;
+use spaces::Spaces;
 
 /// `IPPROTO_MPTCP` (include/uapi/linux/in.h); too large for `sdiag_protocol`.
 const IPPROTO_MPTCP: u32 = 262;

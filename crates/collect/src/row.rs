@@ -6,8 +6,8 @@ use std::io;
 use rnetstat_model::error::{Error, NetlinkError};
 use rnetstat_model::{Family, Netns, Proto, Socket};
 
+use crate::Selection;
 use crate::netlink::{self};
-use crate::*;
 
 /// One message of a sock_diag dump as the row it shows: decoded, kept if the selection
 /// wants it (and the filter, where `here` says the kernel did not run it), placed in `ns`.

@@ -4,11 +4,14 @@
 use rnetstat_model::error::Error;
 use rnetstat_model::{Family, Proto};
 
+use crate::collector::{Collector, Receive, Skip};
 use crate::netlink::{self, DiagSocket};
 use crate::netns::Space;
 use crate::procfs::ProcRoot;
 use crate::procfs::sockstat::TcpCounts;
-use crate::*;
+use crate::{
+    ForkSink, ForkedRows, Pipeline, Selection, Sink, SourcePref, Unreached, ipv6_rows, netns,
+};
 
 /// The namespaces of one collection and what is open in each.
 pub(crate) struct Spaces<'s> {
