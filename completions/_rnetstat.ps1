@@ -255,7 +255,7 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('--continuous', '--continuous', [CompletionResultType]::ParameterName, 'Continuous text, as netstat -c: a frame printed every SECS seconds (default 1) until interrupted, instead of the full screen')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Print N frames as text, one an interval, then exit (the first has no rates yet)')
             [CompletionResult]::new('--view', '--view', [CompletionResultType]::ParameterName, 'What the rows are')
-            [CompletionResult]::new('--rows', '--rows', [CompletionResultType]::ParameterName, 'Rows per frame')
+            [CompletionResult]::new('--rows', '--rows', [CompletionResultType]::ParameterName, 'Rows per frame (1 to 100000)')
             [CompletionResult]::new('--all-netns', '--all-netns', [CompletionResultType]::ParameterName, 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Only TCP (what top shows: rates come from tcp_info)')
             [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Only TCP (what top shows: rates come from tcp_info)')

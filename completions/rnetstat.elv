@@ -245,7 +245,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand --continuous 'Continuous text, as netstat -c: a frame printed every SECS seconds (default 1) until interrupted, instead of the full screen'
             cand --count 'Print N frames as text, one an interval, then exit (the first has no rates yet)'
             cand --view 'What the rows are'
-            cand --rows 'Rows per frame'
+            cand --rows 'Rows per frame (1 to 100000)'
             cand --all-netns 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
             cand -t 'Only TCP (what top shows: rates come from tcp_info)'
             cand --tcp 'Only TCP (what top shows: rates come from tcp_info)'

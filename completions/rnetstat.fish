@@ -189,7 +189,7 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l view -d 'What 
 processes\t''
 containers\t''
 ports\t''"
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l rows -d 'Rows per frame' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l rows -d 'Rows per frame (1 to 100000)' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s t -l tcp -d 'Only TCP (what top shows: rates come from tcp_info)'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s 4 -l inet -d 'Only IPv4'

@@ -295,7 +295,7 @@ pub struct TopArgs {
     pub numeric: bool,
 
     /// Print one frame (two samples an interval apart) and exit
-    #[arg(long = "once")]
+    #[arg(long = "once", conflicts_with = "continuous")]
     pub once: bool,
 
     /// Print N frames as text, one an interval, then exit (the first has no rates yet)
@@ -310,9 +310,10 @@ pub struct TopArgs {
     #[arg(long = "view", value_enum, default_value_t = TopView::Connections)]
     pub view: TopView,
 
-    /// Rows per frame
-    #[arg(long = "rows", value_name = "N", default_value_t = 20)]
-    pub rows: usize,
+    /// Rows per frame (1 to 100000)
+    #[arg(long = "rows", value_name = "N", default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub rows: u64,
 
     /// A filter in ss's language, as for the listing
     #[arg(value_name = "FILTER")]

@@ -124,7 +124,8 @@ fn make_sink<'a, W: Write>(
                 cfg.text.stack_column,
             )
             .with_netns(where_column)
-            .with_peers(peers),
+            .with_peers(peers)
+            .with_timers(cfg.text.timers),
         )),
         Format::Json | Format::Jsonl => {
             let j = Json::new(out, cfg.format == Format::Jsonl, programs)

@@ -59,7 +59,7 @@ fn help(command: Option<&str>) -> Result<(), Error> {
             Some(sub) => sub.clone().bin_name(format!("rnetstat {name}")),
             None => {
                 return Err(Error::Usage(format!(
-                    "no command {}; the commands are stack, compare, lab, metrics, serve, \
+                    "no command '{}'; the commands are stack, compare, lab, metrics, serve, \
                      watch, top and help",
                     crate::output::sanitize::quoted(name)
                 )));

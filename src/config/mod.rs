@@ -126,6 +126,21 @@ impl Config {
                 FormatArg::Jsonl => Format::Jsonl,
             }
         };
+        if format == Format::Table && !cli.summary {
+            // The table has a column per value; -ee, -m and --info print a detail line per
+            // socket, which text and JSON carry and a table cell would not.
+            let detail = [
+                (cli.extend > 1, "-ee"),
+                (cli.memory, "-m"),
+                (cli.info, "--info"),
+            ];
+            if let Some((_, flag)) = detail.iter().find(|(on, _)| *on) {
+                return Err(Error::Usage(format!(
+                    "{flag} prints a detail line under each socket, which --format table does \
+                     not show; use the text format or --json"
+                )));
+            }
+        }
         let continuous = cli
             .continuous
             .as_deref()
@@ -443,6 +458,8 @@ pub(crate) struct WatchConfig {
 
 impl WatchConfig {
     pub fn from_args(a: &WatchArgs) -> Result<WatchConfig, Error> {
+        // Before the filter: see TopConfig::from_args.
+        let interval = interval(a.interval.as_deref(), a.continuous.as_deref())?;
         let exporter = exporter_config(&ExporterArgs {
             protocols: crate::cli::Protocols {
                 ..a.protocols.clone()
@@ -455,7 +472,7 @@ impl WatchConfig {
         Ok(WatchConfig {
             selection: exporter.selection,
             netns: exporter.netns,
-            interval: interval(a.interval.as_deref(), a.continuous.as_deref())?,
+            interval,
             json: a.json,
             programs: a.programs,
         })
@@ -482,6 +499,9 @@ impl TopConfig {
     pub fn from_args(a: &TopArgs) -> Result<TopConfig, Error> {
         use crate::cli::TopView;
         use crate::output::top::View;
+        // The interval first: `-c state established` is -c given "state", and that is
+        // the error to report, not the filter's.
+        let interval = interval(a.interval.as_deref(), a.continuous.as_deref())?;
         let exporter = exporter_config(&ExporterArgs {
             protocols: crate::cli::Protocols {
                 tcp: true,
@@ -495,6 +515,17 @@ impl TopConfig {
             ports: Vec::new(),
             max_series: 1,
             filter: a.filter.clone(),
+        })
+        .map_err(|e| match (&e, a.filter.first()) {
+            // `top -n 5`: top's -n is netstat's --numeric, and 5 became a filter.
+            (Error::Usage(m), Some(n))
+                if a.numeric && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                Error::Usage(format!(
+                    "{m}\n(-n is --numeric, as in netstat; did you mean --rows {n}?)"
+                ))
+            }
+            _ => e,
         })?;
         let mut selection = exporter.selection;
         // Rates come from tcp_info; listeners carry none.
@@ -503,7 +534,7 @@ impl TopConfig {
         Ok(TopConfig {
             selection,
             netns: exporter.netns,
-            interval: interval(a.interval.as_deref(), a.continuous.as_deref())?,
+            interval,
             once: a.once,
             count: a.count,
             json: a.json,
@@ -514,7 +545,7 @@ impl TopConfig {
                 TopView::Containers => View::Containers,
                 TopView::Ports => View::Ports,
             },
-            rows: a.rows.max(1),
+            rows: usize::try_from(a.rows).unwrap_or(usize::MAX),
         })
     }
 }
@@ -523,7 +554,14 @@ impl TopConfig {
 fn interval(interval: Option<&str>, continuous: Option<&str>) -> Result<Duration, Error> {
     match (interval, continuous) {
         (Some(v), _) => seconds("--interval", v),
-        (None, Some(v)) => seconds("-c", v),
+        (None, Some(v)) => seconds("-c", v).map_err(|e| match e {
+            // -c's SECS is optional, so `-c state established` gave it "state".
+            Error::Usage(m) => Error::Usage(format!(
+                "{m}; -c takes an optional SECS, so give one before a filter \
+                 (-c 1 state established)"
+            )),
+            e => e,
+        }),
         (None, None) => seconds("--interval", "1"),
     }
 }

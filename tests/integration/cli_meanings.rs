@@ -108,3 +108,61 @@ fn summary_as_a_table() {
     let text = run_ok(&["--summary", "-t", "-a"]);
     assert!(!text.contains('┌'), "the text summary stays ss's:\n{text}");
 }
+
+/// What a mistyped or hostile command line gets: one clear error, quoting what was typed
+/// without control characters, and never a value silently changed.
+#[test]
+fn mistakes_get_their_own_error() {
+    let err = |args: &[&str], code: i32| {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(code), "{args:?}");
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    // -c's SECS is optional: `-c state established` is reported as -c's mistake.
+    for cmd in ["top", "watch"] {
+        let e = err(&[cmd, "-c", "state", "established"], 2);
+        assert!(e.contains("-c: 'state'") && e.contains("-c 1 state"), "{e}");
+    }
+    let e = err(&["top", "-n", "5", "--once"], 2);
+    assert!(e.contains("did you mean --rows 5?"), "{e}");
+    for rows in ["0", "100001"] {
+        err(&["top", "--rows", rows, "--once"], 2);
+    }
+    err(&["top", "--once", "-c"], 2);
+    let e = err(&["help", ""], 2);
+    assert!(e.contains("no command ''"), "{e}");
+    let long = "x".repeat(5000);
+    let e = err(&["help", &long], 2);
+    assert!(e.len() < 600, "the name is cut: {} bytes", e.len());
+    let e = err(&["-N", "bad\nname\u{1b}[2J", "-t"], 2);
+    assert_eq!(e.lines().count(), 1, "one line: {e:?}");
+    assert!(!e.contains('\u{1b}'), "{e:?}");
+    // Another user's process exists; its namespace is closed to us: a permission error.
+    if super::common::is_root() {
+        let o = super::common::run_as_nobody(&["-N", "pid:1", "-t"], &[]);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{e}");
+        assert!(e.contains("needs root"), "{e}");
+    }
+    let e = err(&["-N", "pid:4294967295", "-t"], 2);
+    assert!(e.contains("no process"), "{e}");
+    for detail in ["-ee", "-m", "--info"] {
+        let e = err(&["-tan", detail, "--format", "table"], 2);
+        assert!(e.contains(detail) && e.contains("--json"), "{e}");
+    }
+}
+
+/// `-o` in a table is netstat's Timer column: a listener's timer is off.
+#[test]
+fn table_shows_timers() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let sport = format!("sport = :{port}");
+    let out = run_ok(&["-tlno", "--format", "table", &sport]);
+    let row = out
+        .lines()
+        .find(|r| r.contains(&format!("127.0.0.1:{port}")))
+        .unwrap_or_else(|| panic!("no row for the listener:\n{out}"));
+    assert!(out.contains("Timer"), "{out}");
+    assert!(row.contains("off (0.00/0/0)"), "{row}");
+}

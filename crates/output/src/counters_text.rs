@@ -225,6 +225,7 @@ fn table(sections: &[&Section], groups: Groups, color: bool) -> comfy_table::Tab
             ]);
         }
     }
+    view::keep_words_whole(&mut t, &[]);
     t
 }
 

@@ -54,6 +54,7 @@ pub fn render<W: Write>(
                     host.clone(),
                 ]);
             }
+            view::keep_words_whole(&mut t, &[]);
             writeln!(out, "{t}")?;
             out.flush()
         }

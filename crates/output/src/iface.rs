@@ -139,6 +139,7 @@ pub fn render<W: Write>(
                     i.flag_names().join(","),
                 ]);
             }
+            view::keep_words_whole(&mut t, &[]);
             writeln!(out, "{t}")?;
             out.flush()
         }

@@ -235,38 +235,8 @@ impl<'a, W: Write> NetstatText<'a, W> {
         }
         if self.opts.timers {
             self.line.push(' ');
-            self.push_timer(s);
+            push_timer(&mut self.line, s);
         }
-    }
-
-    /// netstat's Timer cell: `kind (seconds/retrans/probes)`.
-    fn push_timer(&mut self, s: &Socket<'_>) {
-        let (kind, ms, retr, probes) = match s.timer {
-            Some(t) => match t.kind {
-                TimerKind::Retransmit => ("on", t.expires_ms, t.retrans, 0),
-                TimerKind::KeepAlive | TimerKind::Probe => {
-                    (t.kind.name(), t.expires_ms, 0, t.retrans)
-                }
-                TimerKind::Off => ("off", 0, t.retrans, 0),
-                k => (k.name(), t.expires_ms, 0, 0),
-            },
-            None => ("off", 0, 0, 0),
-        };
-        let l = &mut self.line;
-        l.push_str(kind);
-        l.push_str(" (");
-        push_u64(l, u64::from(ms / 1000));
-        l.push('.');
-        let cs = (ms % 1000) / 10;
-        if cs < 10 {
-            l.push('0');
-        }
-        push_u64(l, u64::from(cs));
-        l.push('/');
-        push_u64(l, u64::from(retr));
-        l.push('/');
-        push_u64(l, u64::from(probes));
-        l.push(')');
     }
 
     /// A packet or netlink socket: `%-7s %6d %6d %-23s %-23s %-11s`.
@@ -600,6 +570,33 @@ fn floor(s: &str, mut n: usize) -> &str {
         n -= 1;
     }
     &s[..n]
+}
+
+/// netstat's Timer cell: `kind (seconds/retrans/probes)`.
+pub(crate) fn push_timer(l: &mut String, s: &Socket<'_>) {
+    let (kind, ms, retr, probes) = match s.timer {
+        Some(t) => match t.kind {
+            TimerKind::Retransmit => ("on", t.expires_ms, t.retrans, 0),
+            TimerKind::KeepAlive | TimerKind::Probe => (t.kind.name(), t.expires_ms, 0, t.retrans),
+            TimerKind::Off => ("off", 0, t.retrans, 0),
+            k => (k.name(), t.expires_ms, 0, 0),
+        },
+        None => ("off", 0, 0, 0),
+    };
+    l.push_str(kind);
+    l.push_str(" (");
+    push_u64(l, u64::from(ms / 1000));
+    l.push('.');
+    let cs = (ms % 1000) / 10;
+    if cs < 10 {
+        l.push('0');
+    }
+    push_u64(l, u64::from(cs));
+    l.push('/');
+    push_u64(l, u64::from(retr));
+    l.push('/');
+    push_u64(l, u64::from(probes));
+    l.push(')');
 }
 
 #[cfg(test)]

@@ -342,6 +342,7 @@ fn table(routes: &[Route], names: &mut Names, color: bool) -> comfy_table::Table
             r.kind.and_then(type_name).unwrap_or("").to_string(),
         ]);
     }
+    view::keep_words_whole(&mut t, &[]);
     t
 }
 

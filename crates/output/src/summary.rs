@@ -164,6 +164,7 @@ impl<W: Write> Summary<W> {
                 states.join(", "),
             ]);
         }
+        super::view::keep_words_whole(&mut t, &[]);
         writeln!(self.out, "Total: {total}\n{t}")?;
         if let Some(per) = self.counts.per_netns.take() {
             let protos: Vec<&'static str> = self.counts.protos.iter().map(|(n, _)| *n).collect();
@@ -182,6 +183,7 @@ impl<W: Write> Summary<W> {
                 );
                 t.add_row(row);
             }
+            super::view::keep_words_whole(&mut t, &[]);
             writeln!(self.out, "Per namespace\n{t}")?;
         }
         self.out.flush()

@@ -4,9 +4,7 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{
-    Cell, Color, ColumnConstraint, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED,
-};
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use rnetstat_collect::owners::Owners;
 use rnetstat_collect::{Group, Sink};
@@ -28,13 +26,15 @@ pub struct TableOut<'a, W: Write> {
     netns_column: bool,
     /// `--peer`: a Peer column, its processes named from these owners.
     peers: Option<&'a Owners>,
+    /// `-o`: netstat's Timer column.
+    timers: bool,
     /// The width to fit, instead of the terminal's (tests).
     width: Option<u16>,
 }
 
 /// Columns whose cells are never broken across lines: addresses, states, numbers and
 /// names of kinds. When the table is too wide, the other columns (processes, peers,
-/// namespaces) wrap, between words where they can; if that is not enough, the row is
+/// namespaces) wrap between words, never inside one; if that is not enough, the row is
 /// wider than the terminal rather than an address split in two.
 const WHOLE: &[&str] = &[
     "Stack", "Proto", "Type", "Recv-Q", "Send-Q", "Local", "Remote", "State", "Inode", "User",
@@ -60,6 +60,7 @@ impl<'a, W: Write> TableOut<'a, W> {
             stack_column,
             netns_column: false,
             peers: None,
+            timers: false,
             width: None,
         }
     }
@@ -76,6 +77,12 @@ impl<'a, W: Write> TableOut<'a, W> {
         self
     }
 
+    /// `-o`: a Timer column, as netstat prints it, for TCP sockets.
+    pub fn with_timers(mut self, on: bool) -> Self {
+        self.timers = on;
+        self
+    }
+
     /// A leading Namespace column saying where each socket lives.
     pub fn with_netns(mut self, on: bool) -> Self {
         self.netns_column = on;
@@ -84,13 +91,7 @@ impl<'a, W: Write> TableOut<'a, W> {
 
     fn flush_table(&mut self) -> io::Result<()> {
         if let Some((group, mut t)) = self.table.take() {
-            for (i, name) in self.header(group).into_iter().enumerate() {
-                if WHOLE.contains(&name)
-                    && let Some(c) = t.column_mut(i)
-                {
-                    c.set_constraint(ColumnConstraint::ContentWidth);
-                }
-            }
+            super::view::keep_words_whole(&mut t, WHOLE);
             if let Some(w) = self.width {
                 t.set_width(w);
             }
@@ -130,6 +131,9 @@ impl<'a, W: Write> TableOut<'a, W> {
         }
         if self.peers.is_some() {
             h.push("Peer");
+        }
+        if self.timers && group == Group::Inet {
+            h.push("Timer");
         }
         h
     }
@@ -237,6 +241,11 @@ impl<W: Write> Sink for TableOut<'_, W> {
         if let Some(o) = self.peers {
             text.clear();
             super::peer::push_cell(&mut text, s, Some(o));
+            cells.push(Cell::new(&text));
+        }
+        if self.timers && !matches!(s.proto, Proto::Unix | Proto::Packet | Proto::Netlink) {
+            text.clear();
+            super::netstat::push_timer(&mut text, s);
             cells.push(Cell::new(&text));
         }
         if let Some((_, t)) = self.table.as_mut() {

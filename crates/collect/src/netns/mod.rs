@@ -18,6 +18,7 @@ use crate::containers::{self, RuntimeFiles};
 use crate::procfs::ProcRoot;
 use rnetstat_model::Netns;
 use rnetstat_model::error::Error;
+use rnetstat_sys::sanitize::quoted;
 
 /// Which namespaces a run covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,14 +156,15 @@ pub fn select(
         Target::Current => unreachable_current(),
         Target::All => Ok(d.found.values().map(|f| describe(f, files)).collect()),
         Target::Net(spec) => {
+            let shown = quoted(spec);
             let door = match spec.strip_prefix("net:[").and_then(|r| r.strip_suffix(']')) {
                 // The form rnetstat prints for a namespace without a name.
                 Some(n) => {
                     let inode: u64 = n.parse().map_err(|_| {
-                        Error::Usage(format!("-N {spec}: '{n}' is not an inode number"))
+                        Error::Usage(format!("-N {shown}: '{n}' is not an inode number"))
                     })?;
                     d.found.get(&inode).map(|f| f.door.clone()).ok_or_else(|| {
-                        Error::Usage(format!("-N {spec}: no network namespace with that inode"))
+                        Error::Usage(format!("-N {shown}: no network namespace with that inode"))
                     })?
                 }
                 None => resolve(spec, proc_root)?,
@@ -204,17 +206,18 @@ fn unreachable_current() -> Result<Vec<Space>, Error> {
 }
 
 fn d_check(door: &Door, proc_root: &ProcRoot, spec: &str) -> Result<(), Error> {
+    let shown = quoted(spec);
     match enter::run(door, proc_root, |_| ()) {
         Ok(()) => Ok(()),
         Err(NetnsError::Refused(_)) => Err(Error::Permission(format!(
-            "-N {spec}: entering another network namespace needs root (CAP_SYS_ADMIN); \
+            "-N {shown}: entering another network namespace needs root (CAP_SYS_ADMIN); \
              without -N rnetstat shows its own namespace"
         ))),
         Err(NetnsError::NotNetns(p)) => Err(Error::Usage(format!(
-            "-N {spec}: {} is a namespace, but not a network namespace",
+            "-N {shown}: {} is a namespace, but not a network namespace",
             p.display()
         ))),
-        Err(e) => Err(Error::Usage(format!("-N {spec}: {e}"))),
+        Err(e) => Err(Error::Usage(format!("-N {shown}: {e}"))),
     }
 }
 
@@ -223,13 +226,25 @@ const NSFS_MAGIC: i64 = 0x6e73_6673;
 
 /// `-N`'s argument → the namespace file to open.
 fn resolve(spec: &str, proc_root: &ProcRoot) -> Result<Door, Error> {
+    let shown = quoted(spec);
     let path = if let Some(pid) = spec.strip_prefix("pid:") {
-        let pid: u32 = pid
-            .parse()
-            .map_err(|_| Error::Usage(format!("-N {spec}: '{pid}' is not a process id")))?;
+        let pid: u32 = pid.parse().map_err(|_| {
+            Error::Usage(format!("-N {shown}: '{}' is not a process id", quoted(pid)))
+        })?;
+        // The process's directory says whether it exists; its ns/net may still be closed
+        // to us (another user's process), which is a permission error, not a missing one.
+        if !proc_root.path(&pid.to_string()).exists() {
+            return Err(Error::Usage(format!("-N {shown}: no process {pid}")));
+        }
         let p = proc_root.path(&format!("{pid}/ns/net"));
-        if !p.exists() {
-            return Err(Error::Usage(format!("-N {spec}: no process {pid}")));
+        if let Err(e) = rustix::fs::statfs(&p)
+            && e == rustix::io::Errno::ACCESS
+        {
+            return Err(Error::Permission(format!(
+                "-N {shown}: {}: {e}; entering another process's network namespace needs \
+                 root (CAP_SYS_ADMIN and ptrace access to it)",
+                p.display()
+            )));
         }
         p
     } else if spec.contains('/') {
@@ -242,7 +257,7 @@ fn resolve(spec: &str, proc_root: &ProcRoot) -> Result<Door, Error> {
             .ok_or_else(|| {
                 let names = discover::names();
                 Error::Usage(format!(
-                    "-N {spec}: no network namespace of that name in {}; {}",
+                    "-N {shown}: no network namespace of that name in {}; {}",
                     NAMED_DIRS.join(", "),
                     if names.is_empty() {
                         "there are none (`ip netns list`)".to_string()
@@ -252,17 +267,25 @@ fn resolve(spec: &str, proc_root: &ProcRoot) -> Result<Door, Error> {
                 ))
             })?
     };
-    let st = rustix::fs::statfs(&path)
-        .map_err(|e| Error::Usage(format!("-N {spec}: {}: {e}", path.display())))?;
+    let st = rustix::fs::statfs(&path).map_err(|e| {
+        Error::Usage(format!(
+            "-N {shown}: {}: {e}",
+            quoted(&path.to_string_lossy())
+        ))
+    })?;
     if st.f_type as i64 != NSFS_MAGIC {
         return Err(Error::Usage(format!(
-            "-N {spec}: {} is not a namespace file (expected a name under /run/netns, \
+            "-N {shown}: {} is not a namespace file (expected a name under /run/netns, \
              /proc/PID/ns/net, a bind mount of one, or pid:PID)",
-            path.display()
+            quoted(&path.to_string_lossy())
         )));
     }
-    let inode = discover::inode(&path)
-        .ok_or_else(|| Error::Usage(format!("-N {spec}: cannot stat {}", path.display())))?;
+    let inode = discover::inode(&path).ok_or_else(|| {
+        Error::Usage(format!(
+            "-N {shown}: cannot stat {}",
+            quoted(&path.to_string_lossy())
+        ))
+    })?;
     Ok(Door { path, inode })
 }
 

@@ -128,13 +128,16 @@ fn family(b: &mut String, fam: &Family, f: Format) {
     }
 }
 
-/// Escapes `\` and newline, and `"` in label values.
+/// Escapes `\` and newline, and `"` in label values. Other control characters (a
+/// namespace or container named with an escape sequence) become `?`, as everything
+/// rnetstat prints does: `metrics` writes to a terminal too.
 fn escape(b: &mut String, s: &str, quote: bool) {
     for c in s.chars() {
         match c {
             '\\' => b.push_str("\\\\"),
             '\n' => b.push_str("\\n"),
             '"' if quote => b.push_str("\\\""),
+            c if c.is_control() => b.push('?'),
             c => b.push(c),
         }
     }
@@ -154,7 +157,10 @@ mod tests {
                     unit: None,
                     help: "Help with \\ and\nnewline.",
                     samples: vec![Sample {
-                        labels: vec![("container", "we\"b\\1\n".into()), ("port", "80".into())],
+                        labels: vec![
+                            ("container", "we\"b\\1\n\u{1b}[2J".into()),
+                            ("port", "80".into()),
+                        ],
                         value: Value::Int(3),
                     }],
                 },
@@ -204,7 +210,7 @@ mod tests {
             text(Format::Prometheus),
             "# HELP x_sockets Help with \\\\ and\\nnewline.\n\
              # TYPE x_sockets gauge\n\
-             x_sockets{container=\"we\\\"b\\\\1\\n\",port=\"80\"} 3\n\
+             x_sockets{container=\"we\\\"b\\\\1\\n?[2J\",port=\"80\"} 3\n\
              # HELP x_drops_total Drops.\n\
              # TYPE x_drops_total counter\n\
              x_drops_total 7\n\
