@@ -111,6 +111,7 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('--backlog', '--backlog', [CompletionResultType]::ParameterName, 'Listening sockets kept ready per service (smoltcp has no accept backlog)')
             [CompletionResult]::new('--max-sockets', '--max-sockets', [CompletionResultType]::ParameterName, 'Most sockets the stack holds at once (bounds memory under a SYN flood)')
             [CompletionResult]::new('--hold-port', '--hold-port', [CompletionResultType]::ParameterName, 'Port of the hold service (accepts, never reads)')
+            [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Keep-alive probes after SECS of silence on an idle connection, and every SECS after; a peer silent for 4×SECS is dropped (off by default: idle connections live)')
             [CompletionResult]::new('--txqueuelen', '--txqueuelen', [CompletionResultType]::ParameterName, 'Transmit queue length of the device')
             [CompletionResult]::new('--loss', '--loss', [CompletionResultType]::ParameterName, 'Drop this percentage of packets, at random')
             [CompletionResult]::new('--delay', '--delay', [CompletionResultType]::ParameterName, 'Delay every packet by MS milliseconds, ± a uniform JITTER')

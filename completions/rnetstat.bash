@@ -327,7 +327,7 @@ _rnetstat() {
             return 0
             ;;
         rnetstat__subcmd__stack)
-            opts="-h --device --addr4 --addr6 --mtu --rx-buffer --tx-buffer --backlog --max-sockets --hold-port --txqueuelen --no-vnet-hdr --loss --delay --reorder --duplicate --rate --drop --delay-segment --duplicate-segment --to-stack --to-kernel --seed --help"
+            opts="-h --device --addr4 --addr6 --mtu --rx-buffer --tx-buffer --backlog --max-sockets --hold-port --keepalive --txqueuelen --no-vnet-hdr --loss --delay --reorder --duplicate --rate --drop --delay-segment --duplicate-segment --to-stack --to-kernel --seed --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,6 +366,10 @@ _rnetstat() {
                     return 0
                     ;;
                 --hold-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keepalive)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

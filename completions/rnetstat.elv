@@ -107,6 +107,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand --backlog 'Listening sockets kept ready per service (smoltcp has no accept backlog)'
             cand --max-sockets 'Most sockets the stack holds at once (bounds memory under a SYN flood)'
             cand --hold-port 'Port of the hold service (accepts, never reads)'
+            cand --keepalive 'Keep-alive probes after SECS of silence on an idle connection, and every SECS after; a peer silent for 4×SECS is dropped (off by default: idle connections live)'
             cand --txqueuelen 'Transmit queue length of the device'
             cand --loss 'Drop this percentage of packets, at random'
             cand --delay 'Delay every packet by MS milliseconds, ± a uniform JITTER'

@@ -91,6 +91,7 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l tx-buffer -d
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l backlog -d 'Listening sockets kept ready per service (smoltcp has no accept backlog)' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l max-sockets -d 'Most sockets the stack holds at once (bounds memory under a SYN flood)' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l hold-port -d 'Port of the hold service (accepts, never reads)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l keepalive -d 'Keep-alive probes after SECS of silence on an idle connection, and every SECS after; a peer silent for 4×SECS is dropped (off by default: idle connections live)' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l txqueuelen -d 'Transmit queue length of the device' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l loss -d 'Drop this percentage of packets, at random' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l delay -d 'Delay every packet by MS milliseconds, ± a uniform JITTER' -r

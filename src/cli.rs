@@ -295,7 +295,7 @@ pub struct TopArgs {
     pub numeric: bool,
 
     /// Print one frame (two samples an interval apart) and exit
-    #[arg(long = "once", conflicts_with = "continuous")]
+    #[arg(long = "once")]
     pub once: bool,
 
     /// Print N frames as text, one an interval, then exit (the first has no rates yet)
@@ -507,6 +507,11 @@ pub struct StackArgs {
     /// Port of the hold service (accepts, never reads)
     #[arg(long, default_value_t = 9999)]
     pub hold_port: u16,
+
+    /// Keep-alive probes after SECS of silence on an idle connection, and every SECS
+    /// after; a peer silent for 4×SECS is dropped (off by default: idle connections live)
+    #[arg(long, value_name = "SECS")]
+    pub keepalive: Option<String>,
 
     /// Transmit queue length of the device
     #[arg(long, default_value_t = 10_000)]

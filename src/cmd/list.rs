@@ -46,7 +46,7 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
                 cgroups.as_ref(),
                 color,
             )?;
-            let user = userspace(cfg, sink.sink());
+            let user = userspace(cfg, &spaces, sink.sink());
             let reach = source::collect(
                 &cfg.selection,
                 &world.proc_root,
@@ -140,17 +140,21 @@ fn make_sink<'a, W: Write>(
     })
 }
 
-/// The userspace stacks' snapshots, when `--stack` asks for them; their warnings go to
-/// `sink`.
-fn userspace(cfg: &Config, sink: &mut dyn Sink) -> Vec<crate::diag::stack_reply::Snapshot> {
+/// The snapshots of the userspace stacks serving `spaces`, when `--stack` asks for them;
+/// their warnings go to `sink`.
+fn userspace(
+    cfg: &Config,
+    spaces: &[Space],
+    sink: &mut dyn Sink,
+) -> Vec<crate::diag::stack_reply::Snapshot> {
     if !cfg.selection.userspace {
         return Vec::new();
     }
-    let (user, warnings) = source::stack::fetch();
-    for w in &warnings {
+    let found = source::stack::fetch(spaces);
+    for w in &found.warnings {
         sink.warning(w);
     }
-    user
+    found.snaps
 }
 
 /// `--peer`: every namespace searched and joined ([`peer_join`]), then the shown ones

@@ -32,10 +32,12 @@ use crate::source::procfs::ProcRoot;
 pub use crate::world::World;
 
 /// Runs the command the command line names.
-pub fn dispatch(cli: &Cli) -> Result<(), Error> {
+pub fn dispatch(mut cli: Cli) -> Result<(), Error> {
     if cli.version {
         return version::run();
     }
+    outer_netns(&mut cli)?;
+    let cli = &cli;
     match &cli.command {
         None => Config::from_cli(cli).and_then(|cfg| run(&cfg, &mut World::real())),
         Some(Command::Stack(a)) => stack::run(a),
@@ -47,6 +49,41 @@ pub fn dispatch(cli: &Cli) -> Result<(), Error> {
         Some(Command::Top(a)) => top::run(a),
         Some(Command::Help(a)) => help(a.command.as_deref()),
     }
+}
+
+/// `rnetstat -N NS compare`, as `ss -N NS` reads: namespace options given before a command
+/// are that command's. Given both before and after, or before a command that does not
+/// select namespaces, they are a usage error rather than silently ignored.
+fn outer_netns(cli: &mut Cli) -> Result<(), Error> {
+    let outer = &cli.netns;
+    if outer.net.is_none() && !outer.all_netns && outer.container.is_none() {
+        return Ok(());
+    }
+    let inner = match &mut cli.command {
+        None => return Ok(()),
+        Some(Command::Compare(a)) => &mut a.netns,
+        Some(Command::Top(a)) => &mut a.netns,
+        Some(Command::Watch(a)) => &mut a.netns,
+        Some(Command::Metrics(a)) => &mut a.exporter.netns,
+        Some(Command::Serve(a)) => &mut a.exporter.netns,
+        Some(Command::Stack(_) | Command::Lab(_) | Command::Help(_)) => {
+            return Err(Error::Usage(
+                "-N, --all-netns and --container choose whose sockets are shown; this command \
+                 does not show sockets (run a stack in a namespace with `ip netns exec NS \
+                 rnetstat stack`)"
+                    .into(),
+            ));
+        }
+    };
+    if inner.net.is_some() || inner.all_netns || inner.container.is_some() {
+        return Err(Error::Usage(
+            "-N, --all-netns or --container given both before and after the command: give \
+             them once"
+                .into(),
+        ));
+    }
+    *inner = cli.netns.clone();
+    Ok(())
 }
 
 /// `rnetstat help [COMMAND]`: what `rnetstat [COMMAND] --help` prints.

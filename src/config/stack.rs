@@ -151,6 +151,11 @@ pub fn stack_config(a: &StackArgs) -> Result<StackConfig, Error> {
             backlog: a.backlog,
             max_sockets: a.max_sockets,
             timeout: d.limits.timeout,
+            keepalive: a
+                .keepalive
+                .as_deref()
+                .map(|k| seconds("--keepalive", k))
+                .transpose()?,
         },
         hold_port: a.hold_port,
         step: false,

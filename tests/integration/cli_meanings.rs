@@ -128,7 +128,13 @@ fn mistakes_get_their_own_error() {
     for rows in ["0", "100001"] {
         err(&["top", "--rows", rows, "--once"], 2);
     }
-    err(&["top", "--once", "-c"], 2);
+    // Namespace options before a command are that command's; never silently dropped.
+    let e = err(&["-N", "x", "stack"], 2);
+    assert!(e.contains("this command does not show sockets"), "{e}");
+    let e = err(&["-N", "x", "compare", "--all-netns"], 2);
+    assert!(e.contains("both before and after the command"), "{e}");
+    let e = err(&["-N", "no-such-ns-here", "compare"], 2);
+    assert!(e.contains("no-such-ns-here"), "-N reaches compare: {e}");
     let e = err(&["help", ""], 2);
     assert!(e.contains("no command ''"), "{e}");
     let long = "x".repeat(5000);

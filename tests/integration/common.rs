@@ -322,3 +322,38 @@ pub fn spawn_holder<S: std::os::fd::AsRawFd>(sock: &S) -> std::process::Child {
     });
     child
 }
+
+/// The inode of the calling thread's network namespace.
+pub fn netns_inode() -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/thread-self/ns/net")
+        .expect("own netns")
+        .ino()
+}
+
+/// `rnetstat ARGS` run in the test process's first network namespace (its main thread's),
+/// from a test thread that has left it: looking in from outside.
+pub fn run_outside(args: &[&str], env: &[(&str, &std::path::Path)]) -> Output {
+    use std::os::unix::io::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let home = std::fs::File::open(format!("/proc/{}/ns/net", std::process::id()))
+        .expect("the test process's namespace");
+    let fd = home.as_raw_fd();
+    let mut c = Command::new(BIN);
+    c.args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    // SAFETY: setns(2) is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        c.pre_exec(move || {
+            if libc::setns(fd, libc::CLONE_NEWNET) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let o = c.output().expect("rnetstat outside");
+    drop(home);
+    o
+}

@@ -25,6 +25,8 @@ mod routes;
 mod signals;
 mod ss_depth;
 mod stack;
+mod stack_namespaces;
+mod stack_timers;
 mod stats;
 mod top;
 mod top_ends;

@@ -13,17 +13,17 @@ use serde_json::Value;
 
 use crate::common::{BIN, endpoint, eventually, in_netns};
 
-const STACK4: &str = "10.77.0.2";
+pub(crate) const STACK4: &str = "10.77.0.2";
 
 /// A `rnetstat stack` process with its own runtime directory; stopped with SIGTERM (by
 /// pid) when dropped.
-struct Stack {
+pub(crate) struct Stack {
     child: Child,
     dir: tempfile::TempDir,
 }
 
 impl Stack {
-    fn start(extra: &[&str]) -> Stack {
+    pub(crate) fn start(extra: &[&str]) -> Stack {
         let dir = tempfile::tempdir().expect("tempdir");
         let child = Command::new(BIN)
             .arg("stack")
@@ -39,13 +39,24 @@ impl Stack {
         s
     }
 
-    fn control_path(&self) -> PathBuf {
-        self.dir
-            .path()
-            .join(format!("stack-{}.sock", self.child.id()))
+    /// `stack-PID-netINODE.sock`: the stack runs in this thread's namespace.
+    pub(crate) fn control_path(&self) -> PathBuf {
+        self.dir.path().join(format!(
+            "stack-{}-net{}.sock",
+            self.child.id(),
+            crate::common::netns_inode()
+        ))
     }
 
-    fn rnetstat(&self, args: &[&str]) -> std::process::Output {
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub(crate) fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub(crate) fn rnetstat(&self, args: &[&str]) -> std::process::Output {
         Command::new(BIN)
             .args(args)
             .env("RNETSTAT_RUNTIME_DIR", self.dir.path())
@@ -53,7 +64,7 @@ impl Stack {
             .expect("run rnetstat")
     }
 
-    fn json(&self, args: &[&str]) -> Value {
+    pub(crate) fn json(&self, args: &[&str]) -> Value {
         let o = self.rnetstat(args);
         assert!(
             o.status.success(),
@@ -69,7 +80,7 @@ impl Stack {
         doc["sockets"].as_array().expect("sockets").clone()
     }
 
-    fn compare(&self) -> Value {
+    pub(crate) fn compare(&self) -> Value {
         self.json(&["compare", "--json"])
     }
 
@@ -99,14 +110,14 @@ fn find<'a>(socks: &'a [Value], stack: &str, local: SocketAddr) -> Option<&'a Va
         .find(|s| s["stack"] == stack && s["local"].is_object() && endpoint(&s["local"]) == local)
 }
 
-fn connect(port: u16) -> TcpStream {
+pub(crate) fn connect(port: u16) -> TcpStream {
     let s = TcpStream::connect((STACK4, port)).expect("connect to the stack");
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     s
 }
 
 /// The pair in `compare --json` whose kernel end is `kernel_local`.
-fn pair_of(doc: &Value, kernel_local: SocketAddr) -> Option<Value> {
+pub(crate) fn pair_of(doc: &Value, kernel_local: SocketAddr) -> Option<Value> {
     doc["connections"]
         .as_array()?
         .iter()

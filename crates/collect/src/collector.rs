@@ -140,7 +140,7 @@ impl<'a> Collector<'a> {
         Ok(())
     }
 
-    /// The userspace stacks' sockets of one table.
+    /// The userspace stacks' sockets of one table, of the stacks serving `self.ns`.
     pub(crate) fn userspace(
         &self,
         user: &[Snapshot],
@@ -148,7 +148,8 @@ impl<'a> Collector<'a> {
         family: Family,
         sink: &mut dyn Sink,
     ) -> Result<(), Error> {
-        for snap in user {
+        let here = self.ns.map(|n| n.inode);
+        for snap in user.iter().filter(|s| here.is_none_or(|i| i == s.netns)) {
             for us in &snap.sockets {
                 let mut r = stack::record(snap, us);
                 r.netns = self.ns;

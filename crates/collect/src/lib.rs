@@ -85,7 +85,8 @@ impl Unreached {
 
 /// Collects the selected sockets of every namespace in `spaces` into `sink`: table by
 /// table in netstat's order, each table from every namespace in turn (so netstat's groups
-/// stay whole), then that table's userspace-stack sockets from `user` (if `sel.userspace`).
+/// stay whole), then that table's userspace-stack sockets from `user` (if `sel.userspace`), each under
+/// the namespace its stack serves.
 /// Each record is stamped with its namespace.
 pub fn collect(
     sel: &Selection,
@@ -103,8 +104,6 @@ pub fn collect(
         // The userspace stack has TCP and UDP sockets only.
         tables.retain(|(p, _)| matches!(p, Proto::Tcp | Proto::Udp));
     }
-    // The userspace stacks' sockets are shown as the current namespace's.
-    let here = spaces.iter().find(|s| s.is_current()).map(|s| &s.ns);
     let mut group = None;
     for (k, &(proto, family)) in tables.iter().enumerate() {
         let g = match proto {
@@ -126,8 +125,11 @@ pub fn collect(
             }
         }
         if sel.userspace {
-            c.ns = here;
-            c.userspace(user, proto, family, sink)?;
+            // Each stack's sockets belong to the namespace it serves.
+            for space in spaces {
+                c.ns = Some(&space.ns);
+                c.userspace(user, proto, family, sink)?;
+            }
         }
     }
     Ok(reach)

@@ -53,11 +53,11 @@ pub fn collect<'n>(
     };
     let mut buf = Buffered::new(all);
     let user = if sel.userspace {
-        let (user, warnings) = stack::fetch();
-        for w in &warnings {
+        let found = stack::fetch(all);
+        for w in &found.warnings {
             buf.warning(w);
         }
-        user
+        found.snaps
     } else {
         Vec::new()
     };

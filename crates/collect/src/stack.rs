@@ -1,56 +1,134 @@
 //! The userspace stacks' sockets, read from their control sockets (see `stack::control`).
 //!
-//! Every `stack-*.sock` in the runtime directories is asked for a snapshot. Only stacks in
-//! the caller's own network namespace are shown: a stack elsewhere talks to a different
-//! kernel socket table, so pairing or listing it beside this one would mislead. A socket
-//! whose stack has gone (connection refused) is skipped silently; any other failure is a
-//! warning, never fatal.
+//! Every `stack-*.sock` in the runtime directories is asked for a snapshot. A stack is
+//! shown with the namespace it serves, and only when that namespace is among those asked
+//! for (`-N`, `--container`, `--all-netns`, else the caller's own): a stack pairs with the
+//! kernel socket table of its own namespace, not the caller's. Its control socket's name
+//! says which namespace that is (`stack-PID-netINODE.sock`), so a stack the caller may not
+//! query is still named, with one notice. A socket whose stack has gone (connection
+//! refused) is skipped silently; any other failure is a warning, never fatal.
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
 pub use rnetstat_diag::stack_reply::parse_reply;
 use rnetstat_diag::stack_reply::runtime_dirs;
-use rnetstat_diag::stack_reply::{Snapshot, StackSocket, current_netns};
+use rnetstat_diag::stack_reply::{Snapshot, StackSocket};
 use rnetstat_model::{Endpoint, Family, Proto, Socket, Stack, Timer};
+
+use crate::netns::Space;
 
 const TIMEOUT: Duration = Duration::from_secs(3);
 /// Longest reply accepted (a full stack is well under this).
 const MAX_REPLY: u64 = 64 << 20;
+/// Most control sockets looked at per directory (each costs a connection).
+const MAX_STACKS: usize = 256;
 
-/// Snapshots of every reachable stack in this network namespace, and warnings.
-pub fn fetch() -> (Vec<Snapshot>, Vec<String>) {
-    let (mut snaps, mut warnings) = (Vec::new(), Vec::new());
-    let here = current_netns();
+/// What a control socket's file name says: the stack's pid and, since the name carries
+/// it, the inode of the network namespace it serves.
+pub fn parse_socket_name(name: &str) -> Option<(u32, Option<u64>)> {
+    let rest = name.strip_prefix("stack-")?.strip_suffix(".sock")?;
+    match rest.split_once("-net") {
+        Some((pid, ino)) => Some((pid.parse().ok()?, Some(ino.parse().ok()?))),
+        None => Some((rest.parse().ok()?, None)),
+    }
+}
+
+/// How `space` is named in a notice: "this network namespace" when it is the only one and
+/// the caller's own, else its label.
+fn where_(space: &Space, spaces: &[Space]) -> String {
+    if space.is_current() && spaces.len() == 1 {
+        "this network namespace".into()
+    } else {
+        format!("network namespace {}", space.ns.label())
+    }
+}
+
+/// What [`fetch`] found.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// A snapshot of each stack serving a namespace asked about.
+    pub snaps: Vec<Snapshot>,
+    /// Failures, and one notice per stack there that the caller may not query.
+    pub warnings: Vec<String>,
+    /// How many such stacks the caller may not query.
+    pub closed: usize,
+}
+
+/// Every reachable stack serving one of `spaces`.
+pub fn fetch(spaces: &[Space]) -> Found {
+    let Found {
+        mut snaps,
+        mut warnings,
+        mut closed,
+    } = Found::default();
+    let served = |ino: u64| spaces.iter().find(|s| s.ns.inode == ino);
     for dir in runtime_dirs() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
-        let mut paths: Vec<_> = entries
+        let mut found: Vec<_> = entries
             .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("stack-") && n.ends_with(".sock"))
+            .filter_map(|e| {
+                let name = e.file_name();
+                let (pid, ino) = parse_socket_name(name.to_str()?)?;
+                Some((e.path(), pid, ino))
             })
+            .take(MAX_STACKS)
             .collect();
-        paths.sort();
-        for p in paths {
+        found.sort();
+        for (p, pid, ino) in found {
+            // Named for another namespace: not asked for, so not even queried.
+            if ino.is_some_and(|i| served(i).is_none()) {
+                continue;
+            }
             match query(&p) {
-                Ok(Some(s)) if s.netns == here => snaps.push(s),
+                Ok(Some(s)) if served(s.netns).is_some() => snaps.push(s),
                 Ok(_) => {}
-                Err(e) => warnings.push(format!("userspace stack {}: {e}", p.display())),
+                Err(Refusal::Closed(uid)) => {
+                    let Some(space) = ino.and_then(served) else {
+                        continue;
+                    };
+                    closed += 1;
+                    let who = rnetstat_sys::user_name(uid).unwrap_or_else(|| format!("uid {uid}"));
+                    warnings.push(format!(
+                        "a userspace stack runs in {} (pid {pid}), owned by {}: run as root to see its sockets",
+                        where_(space, spaces),
+                        rnetstat_sys::sanitize::quoted(&who)
+                    ));
+                }
+                Err(Refusal::Failed(e)) => {
+                    warnings.push(format!("userspace stack {}: {e}", p.display()))
+                }
             }
         }
     }
-    (snaps, warnings)
+    Found {
+        snaps,
+        warnings,
+        closed,
+    }
+}
+
+/// Why a control socket gave no snapshot.
+#[derive(Debug)]
+pub enum Refusal {
+    /// Its file's permissions keep the caller out; the file belongs to this uid.
+    Closed(u32),
+    Failed(String),
+}
+
+impl From<String> for Refusal {
+    fn from(s: String) -> Refusal {
+        Refusal::Failed(s)
+    }
 }
 
 /// One snapshot from one control socket; `Ok(None)` when nobody listens there any more.
-pub fn query(path: &Path) -> Result<Option<Snapshot>, String> {
+pub fn query(path: &Path) -> Result<Option<Snapshot>, Refusal> {
     let mut s = match UnixStream::connect(path) {
         Ok(s) => s,
         Err(e)
@@ -61,7 +139,13 @@ pub fn query(path: &Path) -> Result<Option<Snapshot>, String> {
         {
             return Ok(None);
         }
-        Err(e) => return Err(e.to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(match std::fs::symlink_metadata(path) {
+                Ok(m) => Refusal::Closed(m.uid()),
+                Err(_) => Refusal::Failed(e.to_string()),
+            });
+        }
+        Err(e) => return Err(Refusal::Failed(e.to_string())),
     };
     let _ = s.set_read_timeout(Some(TIMEOUT));
     let _ = s.set_write_timeout(Some(TIMEOUT));
@@ -70,12 +154,14 @@ pub fn query(path: &Path) -> Result<Option<Snapshot>, String> {
     let sent = s.write_all(b"{\"op\":\"snapshot\"}\n");
     let mut line = String::new();
     let read = BufReader::new(s.take(MAX_REPLY)).read_line(&mut line);
-    match (sent, read) {
-        (_, Ok(n)) if n > 0 => parse_reply(&line).map(Some),
-        (Err(e), _) => Err(e.to_string()),
-        (Ok(()), Err(e)) => Err(e.to_string()),
-        (Ok(()), Ok(_)) => Err("the stack closed the connection without a reply".into()),
-    }
+    Ok(match (sent, read) {
+        (_, Ok(n)) if n > 0 => Some(parse_reply(&line)?),
+        (Err(e), _) => return Err(e.to_string().into()),
+        (Ok(()), Err(e)) => return Err(e.to_string().into()),
+        (Ok(()), Ok(_)) => {
+            return Err(String::from("the stack closed the connection without a reply").into());
+        }
+    })
 }
 
 /// A stack socket as a record in the shared model.
@@ -135,5 +221,23 @@ mod tests {
         assert!(parse_reply("").is_err());
         assert!(parse_reply("{\"version\":1}").is_err());
         assert!(parse_reply("[1,2,3]").is_err());
+    }
+
+    #[test]
+    fn socket_names_say_pid_and_namespace() {
+        assert_eq!(
+            parse_socket_name("stack-42-net4026531840.sock"),
+            Some((42, Some(4026531840)))
+        );
+        assert_eq!(parse_socket_name("stack-42.sock"), Some((42, None)));
+        for bad in [
+            "stack-.sock",
+            "stack-x-net1.sock",
+            "stack-1-net.sock",
+            "other.sock",
+            "stack-1",
+        ] {
+            assert_eq!(parse_socket_name(bad), None, "{bad}");
+        }
     }
 }

@@ -3,8 +3,10 @@
 //! Protocol: the client sends one line, `{"op":"snapshot"}`; the stack answers one line,
 //! the [`Snapshot`] document or `{"error":"…"}`, and closes.
 //! The socket lives in `$RNETSTAT_RUNTIME_DIR`, else `$XDG_RUNTIME_DIR/rnetstat/`, else
-//! `/run/rnetstat/`, in a 0700 directory, itself mode 0600; every connection's
-//! SO_PEERCRED uid must be the stack's owner or root. Each client is handled on its own
+//! `/run/rnetstat/`, in a directory only its owner may write (0755: others may list it, so
+//! a stack they may not query is still named to them), itself mode 0600 and named
+//! `stack-PID-netINODE.sock` for the process and the network namespace it serves; every
+//! connection's SO_PEERCRED uid must be the stack's owner or root. Each client is handled on its own
 //! short-lived thread, with timeouts and a size limit, so a bad or slow client cannot
 //! disturb the poll loop: the loop only ever sees well-formed requests through a channel.
 
@@ -49,7 +51,7 @@ pub(crate) struct ControlServer {
 }
 
 impl ControlServer {
-    /// Creates the directory (0700) and binds `stack-<pid>.sock` (0600) in the first
+    /// Creates the directory (0755) and binds `stack-PID-netINODE.sock` (0600) in the first
     /// runtime directory.
     pub fn bind() -> io::Result<ControlServer> {
         let dir = runtime_dirs()
@@ -58,10 +60,14 @@ impl ControlServer {
             .unwrap_or_else(|| PathBuf::from("/run/rnetstat"));
         fs::DirBuilder::new()
             .recursive(true)
-            .mode(0o700)
+            .mode(0o755)
             .create(&dir)?;
         private_dir(&dir)?;
-        let path = dir.join(format!("stack-{}.sock", std::process::id()));
+        let path = dir.join(format!(
+            "stack-{}-net{}.sock",
+            std::process::id(),
+            rnetstat_diag::stack_reply::current_netns()
+        ));
         let _ = fs::remove_file(&path);
         let listener = UnixListener::bind(&path)?;
         rnetstat_sys::cleanup::remove_on_exit(&path);
@@ -100,8 +106,9 @@ impl ControlServer {
 }
 
 /// Checks that `dir` is a directory (not a symlink to one) of this user's that no one else
-/// can write to, making it 0700 if it is ours but open to others. Only then is it safe to
-/// bind the socket and set its mode by path: no one else can swap what is there.
+/// can write to, making it 0755 if it is ours (others may list it, so that a stack they may
+/// not query is still named to them; no one else may write to it). Only then is it safe to bind the socket and set its mode by path: no one else can
+/// swap what is there.
 fn private_dir(dir: &Path) -> io::Result<()> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let m = fs::symlink_metadata(dir)?;
@@ -118,8 +125,8 @@ fn private_dir(dir: &Path) -> io::Result<()> {
     if m.uid() != me {
         return refuse(format!("belongs to uid {}, not to this user", m.uid()));
     }
-    if m.mode() & 0o077 != 0 {
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    if m.mode() & 0o777 != 0o755 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o755))?;
     }
     Ok(())
 }
@@ -208,16 +215,19 @@ mod tests {
     }
 
     #[test]
-    fn the_socket_directory_must_be_ours_and_private() {
+    fn the_socket_directory_must_be_ours_and_closed_to_writers() {
         // Guards against a runtime directory someone else owns, or a symlink, letting them
         // swap the socket for a link between bind and chmod.
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
         let d = tempfile::tempdir().unwrap();
         let open = d.path().join("open");
         fs::create_dir(&open).unwrap();
-        fs::set_permissions(&open, fs::Permissions::from_mode(0o755)).unwrap();
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).unwrap();
         private_dir(&open).unwrap();
-        assert_eq!(fs::metadata(&open).unwrap().mode() & 0o777, 0o700);
+        assert_eq!(fs::metadata(&open).unwrap().mode() & 0o777, 0o755);
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o700)).unwrap();
+        private_dir(&open).unwrap();
+        assert_eq!(fs::metadata(&open).unwrap().mode() & 0o777, 0o755);
         let link = d.path().join("link");
         std::os::unix::fs::symlink(&open, &link).unwrap();
         assert!(private_dir(&link).is_err());

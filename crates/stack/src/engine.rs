@@ -282,9 +282,8 @@ impl Engine {
             }
         };
         let remote = s.remote_endpoint().map(to_std);
-        let info = remote
-            .and_then(|r| self.dev.tap.get(&(local, r)))
-            .map(|f| f.info());
+        let flow = remote.and_then(|r| self.dev.tap.get(&(local, r)));
+        let info = flow.map(|f| f.info());
         let timer = if let Some(since) = self.time_wait_since.get(&h) {
             let left = SMOLTCP_TIME_WAIT.as_micros() as u64
                 - (now - since).min(SMOLTCP_TIME_WAIT.as_micros() as u64);
@@ -308,6 +307,14 @@ impl Engine {
                 .name()
                 .into(),
                 expires_ms: rto_ms,
+                retrans: 0,
+            })
+        } else if let (Some(k), Some(f), true) = (s.keep_alive(), flow, s.is_active()) {
+            // smoltcp probes `k` after the last segment either way; the tap saw that one.
+            let due_us = f.last_seen_us.saturating_add(k.total_micros());
+            Some(SnapTimer {
+                timer: TimerKind::KeepAlive.name().into(),
+                expires_ms: u32::try_from(due_us.saturating_sub(now) / 1000).unwrap_or(u32::MAX),
                 retrans: 0,
             })
         } else {

@@ -90,6 +90,7 @@ impl Default for StackConfig {
                 backlog: 4,
                 max_sockets: 256,
                 timeout: Duration::from_secs(30),
+                keepalive: None,
             },
             hold_port: 9999,
             step: false,
@@ -195,18 +196,38 @@ impl Drop for StackHandle {
     }
 }
 
+/// Why the TUN device could not be made; when it is busy, who holds it.
+fn tun_error(device: &str, e: &io::Error) -> String {
+    let name = rnetstat_sys::sanitize::quoted(device);
+    if e.raw_os_error() != Some(libc::EBUSY) {
+        return format!("cannot create TUN device {name}: {e}");
+    }
+    match rnetstat_sys::tun_holder::holder(device) {
+        Some(h) if h.command == "rnetstat" => format!(
+            "cannot create TUN device {name}: a userspace stack (pid {}) already runs on it in \
+             this network namespace; stop it, or give this one another --device",
+            h.pid
+        ),
+        Some(h) => format!(
+            "cannot create TUN device {name}: it is held by pid {} ({}); give this stack \
+             another --device",
+            h.pid, h.command
+        ),
+        None => format!(
+            "cannot create TUN device {name}: another process holds it (not one this user \
+             may see); give this stack another --device"
+        ),
+    }
+}
+
 /// Creates and configures the TUN device, binds the control socket and starts the loop.
 pub fn start(cfg: &StackConfig) -> io::Result<StackHandle> {
     let offload = netdev::TUN_F_CSUM | netdev::TUN_F_TSO4 | netdev::TUN_F_TSO6;
     // An impaired or stepped link acts on single segments, so the kernel must not hand
     // over GSO super-packets: no virtio header then.
     let line = cfg.step || !cfg.impair.is_empty();
-    let tun = netdev::tun_open(&cfg.device, cfg.vnet_hdr && !line, offload).map_err(|e| {
-        io::Error::new(
-            e.kind(),
-            format!("cannot create TUN device {}: {e}", cfg.device),
-        )
-    })?;
+    let tun = netdev::tun_open(&cfg.device, cfg.vnet_hdr && !line, offload)
+        .map_err(|e| io::Error::new(e.kind(), tun_error(&cfg.device, &e)))?;
     configure_kernel_side(&tun.name, cfg)?;
     let control = ControlServer::bind()
         .map_err(|e| io::Error::new(e.kind(), format!("cannot create the control socket: {e}")))?;

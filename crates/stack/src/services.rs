@@ -4,8 +4,13 @@
 //! arrives. To let many clients connect at once, each TCP service keeps `backlog` sockets
 //! listening on its port and a fresh one is added whenever one is taken, as long as the
 //! stack is under `max_sockets`. The cap is what bounds memory under a SYN flood (further
-//! SYNs are answered with RST by smoltcp), together with the per-socket timeout that aborts
-//! half-open connections.
+//! SYNs are answered with RST by smoltcp), together with the timeout that aborts a connection
+//! whose handshake never completes.
+//!
+//! smoltcp aborts any connection whose peer has been silent for the socket's timeout, idle or
+//! not. A TCP keeps an idle connection for ever unless keep-alive is on (RFC 9293 §3.8.4), so
+//! the timeout is set per state on every step ([`fit_timeout`]): only where something is due
+//! from the peer.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -57,8 +62,45 @@ pub struct Limits {
     pub tx_buffer: usize,
     pub backlog: usize,
     pub max_sockets: usize,
-    /// smoltcp aborts a connection whose peer stays silent this long while data is due.
+    /// How long the peer may stay silent while something is due from it: the handshake's
+    /// last ACK (SYN-RECEIVED, SYN-SENT), an acknowledgement of data or of our FIN
+    /// (FIN-WAIT-1, CLOSING, LAST-ACK), or its FIN after ours (FIN-WAIT-2, as Linux's
+    /// `tcp_fin_timeout`). An idle synchronized connection has no timeout.
     pub timeout: Duration,
+    /// Keep-alive probes after this much silence on an idle connection, and every as much
+    /// again; a peer silent for [`KEEPALIVE_PROBES`] + 1 intervals is dropped. Off (`None`)
+    /// by default, as RFC 1122 §4.2.3.6 asks.
+    pub keepalive: Option<Duration>,
+}
+
+/// Unanswered keep-alive probes after which a connection is dropped.
+pub const KEEPALIVE_PROBES: u32 = 3;
+
+fn smol(d: Duration) -> smoltcp::time::Duration {
+    smoltcp::time::Duration::from_micros(u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+}
+
+/// The timeout a socket should have in its present state (see [`Limits::timeout`]).
+pub fn timeout_for(s: &tcp::Socket<'_>, limits: &Limits) -> Option<smoltcp::time::Duration> {
+    use tcp::State::*;
+    let idle = match s.state() {
+        Closed | Listen | TimeWait => return None,
+        SynSent | SynReceived | FinWait1 | FinWait2 | Closing | LastAck => false,
+        Established | CloseWait => s.send_queue() == 0,
+    };
+    match (idle, limits.keepalive) {
+        (false, _) => Some(smol(limits.timeout)),
+        (true, None) => None,
+        (true, Some(k)) => Some(smol(k.saturating_mul(KEEPALIVE_PROBES + 1))),
+    }
+}
+
+/// Sets a socket's timeout for its present state; cheap enough for every step.
+pub fn fit_timeout(s: &mut tcp::Socket<'_>, limits: &Limits) {
+    let want = timeout_for(s, limits);
+    if s.timeout() != want {
+        s.set_timeout(want);
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -153,9 +195,8 @@ impl Services {
                 let rx = tcp::SocketBuffer::new(vec![0; self.limits.rx_buffer]);
                 let tx = tcp::SocketBuffer::new(vec![0; self.limits.tx_buffer]);
                 let mut s = tcp::Socket::new(rx, tx);
-                s.set_timeout(Some(smoltcp::time::Duration::from_micros(
-                    self.limits.timeout.as_micros() as u64,
-                )));
+                s.set_timeout(Some(smol(self.limits.timeout)));
+                s.set_keep_alive(self.limits.keepalive.map(smol));
                 if s.listen(IpListenEndpoint { addr: None, port }).is_err() {
                     continue;
                 }
@@ -185,6 +226,7 @@ impl Services {
                 continue;
             }
             busy |= serve(c, s, &mut self.scratch, now_us);
+            fit_timeout(s, &self.limits);
         }
         for h in closed {
             self.conns.remove(&h);

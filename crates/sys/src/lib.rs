@@ -21,6 +21,7 @@ pub mod net;
 pub mod rng;
 pub mod safe_file;
 pub mod sanitize;
+pub mod tun_holder;
 
 /// The cores this process may use (`std::thread::available_parallelism`, 1 when unknown),
 /// asked once: each asking reads the affinity mask and three cgroup files, and a listing

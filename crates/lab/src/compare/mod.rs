@@ -48,33 +48,16 @@ pub(crate) fn kernel_selection() -> Selection {
     }
 }
 
-/// Everything one comparison looks at.
-pub struct View {
+/// The stacks serving one namespace, and that namespace's kernel sockets.
+pub struct Group {
+    /// The namespace's name in headings; `None` when it is the caller's own and the only
+    /// one asked about.
+    pub label: Option<String>,
     pub kernel: Vec<Socket<'static>>,
     pub stacks: Vec<Snapshot>,
-    pub warnings: Vec<String>,
 }
 
-impl View {
-    /// The kernel's sockets in `spaces`, and every stack's.
-    pub fn gather(proc_root: &ProcRoot, spaces: &[Space]) -> Result<View, Error> {
-        let mut k = Collect::default();
-        source::collect(
-            &kernel_selection(),
-            proc_root,
-            spaces,
-            &[],
-            source::Pipeline::plain(&mut k),
-        )?;
-        let (stacks, mut warnings) = source::stack::fetch();
-        warnings.extend(k.warnings);
-        Ok(View {
-            kernel: k.sockets,
-            stacks,
-            warnings,
-        })
-    }
-
+impl Group {
     /// The stacks' own addresses: kernel sockets talking to these are candidates.
     pub fn stack_addrs(&self) -> Vec<IpAddr> {
         self.stacks
@@ -82,6 +65,78 @@ impl View {
             .flat_map(|s| s.addresses.iter())
             .filter_map(|c| c.split('/').next()?.parse().ok())
             .collect()
+    }
+
+    /// Every socket of the group's stacks, as records.
+    pub fn user_sockets(&self) -> Vec<Socket<'_>> {
+        self.stacks
+            .iter()
+            .flat_map(|snap| {
+                snap.sockets
+                    .iter()
+                    .map(move |s| source::stack::record(snap, s))
+            })
+            .collect()
+    }
+}
+
+/// Everything one comparison looks at.
+pub struct View {
+    /// One per namespace asked about in which a stack runs, in the order asked.
+    pub groups: Vec<Group>,
+    pub warnings: Vec<String>,
+    /// What to say when there is no group.
+    pub nowhere: String,
+}
+
+impl View {
+    /// The stacks serving `spaces`, each namespace's beside its kernel sockets. Only
+    /// namespaces with a stack have their kernel tables read.
+    pub fn gather(proc_root: &ProcRoot, spaces: &[Space], all: bool) -> Result<View, Error> {
+        let found = source::stack::fetch(spaces);
+        let (stacks, mut warnings) = (found.snaps, found.warnings);
+        let mut groups = Vec::new();
+        for space in spaces {
+            let here: Vec<Snapshot> = stacks
+                .iter()
+                .filter(|s| s.netns == space.ns.inode)
+                .cloned()
+                .collect();
+            if here.is_empty() {
+                continue;
+            }
+            let mut k = Collect::default();
+            source::collect(
+                &kernel_selection(),
+                proc_root,
+                std::slice::from_ref(space),
+                &[],
+                source::Pipeline::plain(&mut k),
+            )?;
+            warnings.extend(k.warnings);
+            groups.push(Group {
+                label: (!(space.is_current() && spaces.len() == 1))
+                    .then(|| space.ns.label().to_string()),
+                kernel: k.sockets,
+                stacks: here,
+            });
+        }
+        let place = match spaces {
+            _ if all => "any network namespace".to_string(),
+            [one] if one.is_current() => "this network namespace".to_string(),
+            [one] => format!("network namespace {}", one.ns.label()),
+            _ => "the network namespaces asked about".to_string(),
+        };
+        let nowhere = if found.closed > 0 {
+            format!("No userspace stack this user may query runs in {place}.")
+        } else {
+            format!("No userspace stack is running in {place} (start one with `rnetstat stack`).")
+        };
+        Ok(View {
+            groups,
+            warnings,
+            nowhere,
+        })
     }
 }
 
@@ -91,21 +146,18 @@ pub fn run<W: Write>(cfg: &CompareConfig, out: &mut W, proc_root: &ProcRoot) -> 
     loop {
         // Found afresh each time, as the listing's -c does.
         let spaces = netns::select(&cfg.netns, proc_root, &mut RuntimeFiles::new("/"), false)?;
-        let view = View::gather(proc_root, &spaces)?;
-        let user: Vec<Socket<'_>> = view
-            .stacks
+        let view = View::gather(proc_root, &spaces, cfg.netns == netns::Target::All)?;
+        let users: Vec<Vec<Socket<'_>>> = view.groups.iter().map(Group::user_sockets).collect();
+        let pairs: Vec<Vec<pair::Pair<'_, '_>>> = view
+            .groups
             .iter()
-            .flat_map(|snap| {
-                snap.sockets
-                    .iter()
-                    .map(move |s| source::stack::record(snap, s))
-            })
+            .zip(&users)
+            .map(|(g, u)| pair::pair(&g.kernel, u, &g.stack_addrs()))
             .collect();
-        let pairs = pair::pair(&view.kernel, &user, &view.stack_addrs());
         if cfg.json {
             render::json(out, &view, &pairs)
         } else {
-            render::text(out, &view, &user, &pairs)
+            render::text(out, &view, &users, &pairs)
         }
         .map_err(Error::Output)?;
         out.flush().map_err(Error::Output)?;

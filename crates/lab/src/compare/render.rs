@@ -50,28 +50,36 @@ fn side(s: Option<&Socket<'_>>) -> String {
 pub fn text<W: Write>(
     out: &mut W,
     view: &View,
-    user: &[Socket<'_>],
-    pairs: &[Pair<'_, '_>],
+    users: &[Vec<Socket<'_>>],
+    pairs: &[Vec<Pair<'_, '_>>],
 ) -> io::Result<()> {
-    if view.stacks.is_empty() {
-        writeln!(
-            out,
-            "No userspace stack is running in this network namespace (start one with `rnetstat stack`)."
-        )?;
+    if view.groups.is_empty() {
+        writeln!(out, "{}", view.nowhere)?;
+        writeln!(out, "{HEADER}")?;
     }
-    for s in &view.stacks {
-        writeln!(
-            out,
-            "Userspace stack pid {} on {} ({}), {} sockets",
-            s.pid,
-            s.device,
-            s.addresses.join(" "),
-            s.sockets.len()
-        )?;
+    for (i, g) in view.groups.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        let place = g
+            .label
+            .as_ref()
+            .map_or(String::new(), |l| format!(" in {l}"));
+        for s in &g.stacks {
+            writeln!(
+                out,
+                "Userspace stack pid {} on {} ({}){place}, {} sockets",
+                s.pid,
+                s.device,
+                s.addresses.join(" "),
+                s.sockets.len()
+            )?;
+        }
+        writeln!(out, "{HEADER}")?;
+        rows(out, &pairs[i])?;
+        listeners(out, &users[i])?;
     }
-    writeln!(out, "{HEADER}")?;
-    rows(out, pairs)?;
-    listeners(out, user)
+    Ok(())
 }
 
 /// The header line of the connection rows.
@@ -137,6 +145,16 @@ struct JsonStack<'a> {
     device: &'a str,
     addresses: &'a [String],
     sockets: usize,
+    /// The namespace the stack serves, named as the listing's `netns`.
+    netns: Option<&'a str>,
+}
+
+/// A connection with the namespace of its stack.
+#[derive(Serialize)]
+struct JsonConnection<'a> {
+    #[serde(flatten)]
+    pair: JsonPair<'a>,
+    netns: Option<&'a str>,
 }
 
 /// One connection (or lone socket) as JSON.
@@ -151,7 +169,7 @@ pub(crate) struct JsonPair<'a> {
 #[derive(Serialize)]
 struct JsonDoc<'a> {
     stacks: Vec<JsonStack<'a>>,
-    connections: Vec<JsonPair<'a>>,
+    connections: Vec<JsonConnection<'a>>,
     warnings: &'a [String],
 }
 
@@ -164,19 +182,32 @@ pub(crate) fn json_pair<'a>(p: &'a Pair<'_, '_>) -> JsonPair<'a> {
     }
 }
 
-pub fn json<W: Write>(out: &mut W, view: &View, pairs: &[Pair<'_, '_>]) -> io::Result<()> {
+pub fn json<W: Write>(out: &mut W, view: &View, pairs: &[Vec<Pair<'_, '_>>]) -> io::Result<()> {
     let doc = JsonDoc {
         stacks: view
-            .stacks
+            .groups
             .iter()
-            .map(|s| JsonStack {
-                pid: s.pid,
-                device: &s.device,
-                addresses: &s.addresses,
-                sockets: s.sockets.len(),
+            .flat_map(|g| {
+                g.stacks.iter().map(|s| JsonStack {
+                    pid: s.pid,
+                    device: &s.device,
+                    addresses: &s.addresses,
+                    sockets: s.sockets.len(),
+                    netns: g.label.as_deref(),
+                })
             })
             .collect(),
-        connections: pairs.iter().map(json_pair).collect(),
+        connections: view
+            .groups
+            .iter()
+            .zip(pairs)
+            .flat_map(|(g, ps)| {
+                ps.iter().map(|p| JsonConnection {
+                    pair: json_pair(p),
+                    netns: g.label.as_deref(),
+                })
+            })
+            .collect(),
         warnings: &view.warnings,
     };
     serde_json::to_writer(&mut *out, &doc).map_err(io::Error::other)?;
