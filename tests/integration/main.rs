@@ -5,6 +5,7 @@
 //! they send leaves the namespace. Without root they are skipped with a printed reason.
 
 mod assets;
+mod benches;
 mod cli;
 mod cli_meanings;
 mod common;

@@ -1,9 +1,12 @@
 //! The exchange as a ladder diagram: the kernel's time line on the left, the stack's on
 //! the right, one slanted arrow per packet (a staircase in the terminal) labelled with its
 //! flags, sequence and acknowledgment numbers relative to each side's initial sequence
-//! number (as Wireshark shows them), payload length and raw window field. Dropped packets
-//! end in ✕ halfway; each side's state changes are written beside its own line.
-//! `svg` draws the same items.
+//! number (as Wireshark shows them), payload length and window as it counts: the raw field
+//! and, once both SYNs carried the window-scale option, its scale and the bytes it means
+//! (`win=63 (×1024 = 64,512)`, RFC 7323 §2.2). Only the connection's packets are drawn: the
+//! kernel's IPv6 neighbour, router and multicast discovery on the device is left out, so the
+//! first arrow is the SYN. Dropped packets end in ✕ halfway; each side's state changes are
+//! written beside its own line. `svg` draws the same items.
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -69,12 +72,9 @@ pub fn items(r: &Run) -> Vec<Item> {
     });
     // Initial sequence numbers: [kernel, stack].
     let mut isn: [Option<u32>; 2] = [None, None];
+    let mut windows = Windows::default();
     let mut step = String::new();
     for p in &r.packets {
-        if p.step != step {
-            step = p.step.clone();
-            out.push(Item::Step(step.clone()));
-        }
         let rightward = p.dir == Dir::In;
         let label = match packet::parse(&p.bytes) {
             Ok(Packet::Tcp(t)) => {
@@ -90,12 +90,17 @@ pub fn items(r: &Run) -> Vec<Item> {
                 if t.len > 0 {
                     l += &format!(" len={}", t.len);
                 }
-                l + &format!(" win={}", t.window)
+                l + " " + &windows.label(&t, rightward)
             }
-            // The kernel's own IPv6 chatter (router solicitations, MLD) crosses too.
-            Ok(other) => other.to_string(),
+            // The kernel's own IPv6 discovery (router solicitations, MLD, neighbour
+            // solicitations) crosses the device too; it is not the connection.
+            Ok(_) => continue,
             Err(e) => format!("undecodable: {e}"),
         };
+        if p.step != step {
+            step = p.step.clone();
+            out.push(Item::Step(step.clone()));
+        }
         let (dropped, note) = match &p.fate {
             Fate::Delivered => (None, None),
             Fate::Dropped(w) => (Some(w.clone()), None),
@@ -125,6 +130,55 @@ pub fn items(r: &Run) -> Vec<Item> {
                 state: s,
             });
         }
+    }
+    out
+}
+
+/// The window-scale shifts each side announced in its SYN: [kernel, stack].
+#[derive(Debug, Default)]
+pub(crate) struct Windows {
+    shift: [Option<u8>; 2],
+    seen_syn: [bool; 2],
+}
+
+impl Windows {
+    /// `win=RAW`, or `win=RAW (×SCALE = BYTES)` where scaling applies: both SYNs carried
+    /// the option, and never to a SYN's own window (RFC 7323 §2.2–2.3). Call it for every
+    /// TCP segment in order.
+    pub(crate) fn label(&mut self, t: &packet::TcpSeg, kernel_sent: bool) -> String {
+        let me = usize::from(!kernel_sent);
+        if t.has(flags::SYN) {
+            self.shift[me] = t.wscale.map(|s| s.min(14));
+            self.seen_syn[me] = true;
+            return format!("win={}", t.window);
+        }
+        match (self.shift, self.seen_syn) {
+            ([Some(a), Some(b)], [true, true]) => {
+                let shift = if me == 0 { a } else { b };
+                if shift == 0 {
+                    return format!("win={}", t.window);
+                }
+                format!(
+                    "win={} (×{} = {})",
+                    t.window,
+                    group(1u64 << shift),
+                    group(u64::from(t.window) << shift)
+                )
+            }
+            _ => format!("win={}", t.window),
+        }
+    }
+}
+
+/// `64512` → `64,512`.
+pub(crate) fn group(v: u64) -> String {
+    let digits = v.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
     }
     out
 }
@@ -228,4 +282,55 @@ pub fn draw(out: &mut impl Write, r: &Run) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(flags: u8, window: u16, wscale: Option<u8>) -> packet::TcpSeg {
+        packet::TcpSeg {
+            src: "10.77.0.1:40000".parse().unwrap(),
+            dst: "10.77.0.2:7".parse().unwrap(),
+            seq: 0,
+            ack: 0,
+            flags,
+            window,
+            len: 0,
+            mss: None,
+            wscale,
+        }
+    }
+
+    #[test]
+    fn windows_count_with_the_scale_both_syns_agreed() {
+        let mut w = Windows::default();
+        assert_eq!(w.label(&seg(flags::SYN, 64240, Some(7)), true), "win=64240");
+        assert_eq!(
+            w.label(&seg(flags::SYN | flags::ACK, 65535, Some(10)), false),
+            "win=65535"
+        );
+        assert_eq!(
+            w.label(&seg(flags::ACK, 502, None), true),
+            "win=502 (×128 = 64,256)"
+        );
+        assert_eq!(
+            w.label(&seg(flags::ACK, 63, None), false),
+            "win=63 (×1,024 = 64,512)"
+        );
+        // One SYN without the option: no scaling either way.
+        let mut w = Windows::default();
+        w.label(&seg(flags::SYN, 64240, Some(7)), true);
+        w.label(&seg(flags::SYN | flags::ACK, 65535, None), false);
+        assert_eq!(w.label(&seg(flags::ACK, 502, None), true), "win=502");
+    }
+
+    #[test]
+    fn groups_of_three() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1000), "1,000");
+        assert_eq!(group(64512), "64,512");
+        assert_eq!(group(1_073_725_440), "1,073,725,440");
+    }
 }

@@ -70,6 +70,7 @@ pub fn encode(runs: &[Run]) -> Vec<u8> {
             .started
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_micros() as u64);
+        let mut windows = super::ladder::Windows::default();
         for p in &r.packets {
             let ts = base + p.at.as_micros() as u64;
             let mut b = Vec::new();
@@ -80,7 +81,7 @@ pub fn encode(runs: &[Run]) -> Vec<u8> {
             b.extend_from_slice(&(p.bytes.len() as u32).to_le_bytes()); // original
             b.extend_from_slice(&p.bytes);
             b.resize(b.len() + pad4(p.bytes.len()), 0);
-            option(&mut b, OPT_COMMENT, comment(r, p).as_bytes());
+            option(&mut b, OPT_COMMENT, comment(r, p, &mut windows).as_bytes());
             option(&mut b, OPT_END, &[]);
             block(&mut out, EPB, &b);
         }
@@ -88,9 +89,16 @@ pub fn encode(runs: &[Run]) -> Vec<u8> {
     out
 }
 
-/// `step: …; kernel → stack; kernel: ESTABLISHED rq=0 …; stack: …`, and the fate.
-fn comment(r: &Run, p: &super::record::Sent) -> String {
-    let way = super::arrow(p.dir);
+/// `step: …; kernel → stack; win=63 (×1,024 = 64,512); kernel: ESTABLISHED rq=0 …; stack: …`,
+/// and the fate. The window is the segment's, as it counts (see [`super::ladder::Windows`]).
+fn comment(r: &Run, p: &super::record::Sent, windows: &mut super::ladder::Windows) -> String {
+    let mut way = super::arrow(p.dir).to_string();
+    if let Ok(rnetstat_stack::packet::Packet::Tcp(t)) = rnetstat_stack::packet::parse(&p.bytes) {
+        way = format!(
+            "{way}; {}",
+            windows.label(&t, p.dir == rnetstat_stack::tap::Dir::In)
+        );
+    }
     let fate = match &p.fate {
         Fate::Delivered => String::new(),
         Fate::Dropped(w) => format!(" DROPPED by the lab ({w});"),
