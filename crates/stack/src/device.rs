@@ -3,9 +3,12 @@
 //! - One receive and one transmit buffer, allocated once and reused for every packet.
 //! - With `IFF_VNET_HDR` each packet starts with a `virtio_net_hdr` (include/uapi/linux/
 //!   virtio_net.h). Receive accepts the kernel's GSO super-packets (up to 64 KiB of TCP
-//!   payload in one read) and completes their partial checksums (`NEEDS_CSUM`), so smoltcp
-//!   sees ordinary, verified segments. Transmit merges runs of data segments into GSO
-//!   super-packets (`gso`), so the kernel takes a window's worth in one write.
+//!   payload in one read). TCP checksums are not computed in user space at all: a segment
+//!   the kernel marks `NEEDS_CSUM` is its own, never on a wire, and is taken as it is; any
+//!   other TCP segment is checked here (smoltcp is told not to); other protocols' partial
+//!   checksums are completed for smoltcp to check. Transmit merges runs of data segments
+//!   into GSO super-packets (`gso`), so the kernel takes a window's worth in one write, and
+//!   leaves every TCP checksum to the kernel (`NEEDS_CSUM`).
 //! - Every packet in both directions goes through the wire tap before smoltcp (receive) or
 //!   after it (transmit).
 //! - With a [`Line`] (impairment, or the lab) every packet goes onto the impaired link
@@ -22,8 +25,8 @@ use std::os::fd::{AsFd, OwnedFd};
 use smoltcp::phy::{self, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
 
-use super::checksum::ones_sum;
-use super::gso::Batch;
+use super::checksum::{ones_sum, tcp_layout, tcp_ok};
+use super::gso::{Batch, offload_checksum};
 use super::impair::{Impairment, Link, Pending};
 use super::tap::{Dir, Tap};
 
@@ -193,8 +196,10 @@ fn send(fd: &OwnedFd, frame: &[u8], st: &mut DevStats) {
     }
 }
 
-/// Checks the virtio header of a received frame and completes a partial checksum.
-/// Returns whether the frame is a GSO super-packet.
+/// Checks the virtio header of a received frame and its checksum (see the module doc): a
+/// TCP segment marked `NEEDS_CSUM` is taken as it is, another protocol's partial checksum
+/// is completed, and a TCP segment without the mark must carry a right checksum. Returns
+/// whether the frame is a GSO super-packet.
 fn finish_vnet_rx(frame: &mut [u8]) -> Result<bool, ()> {
     if frame.len() <= VNET_HDR_LEN {
         return Err(());
@@ -202,6 +207,7 @@ fn finish_vnet_rx(frame: &mut [u8]) -> Result<bool, ()> {
     let (hdr, pkt) = frame.split_at_mut(VNET_HDR_LEN);
     let flags = hdr[0];
     let gso_type = hdr[1];
+    let tcp = tcp_layout(pkt).is_some();
     if flags & NEEDS_CSUM != 0 {
         let start = usize::from(u16::from_ne_bytes([hdr[6], hdr[7]]));
         let offset = usize::from(u16::from_ne_bytes([hdr[8], hdr[9]]));
@@ -209,9 +215,13 @@ fn finish_vnet_rx(frame: &mut [u8]) -> Result<bool, ()> {
         if start >= pkt.len() || field + 2 > pkt.len() {
             return Err(());
         }
-        // The field holds the pseudo-header sum; the sum from csum_start on completes it.
-        let sum = !ones_sum(&pkt[start..]);
-        pkt[field..field + 2].copy_from_slice(&sum.to_be_bytes());
+        if !tcp {
+            // The field holds the pseudo-header sum; the sum from csum_start on completes it.
+            let sum = !ones_sum(&pkt[start..]);
+            pkt[field..field + 2].copy_from_slice(&sum.to_be_bytes());
+        }
+    } else if tcp && tcp_ok(pkt) == Some(false) {
+        return Err(());
     }
     Ok(gso_type != 0)
 }
@@ -241,22 +251,29 @@ pub struct TxToken<'a> {
 impl phy::TxToken for TxToken<'_> {
     fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
         let off = if self.vnet { VNET_HDR_LEN } else { 0 };
-        self.buf.clear();
-        self.buf.resize(off + len, 0);
-        let r = f(&mut self.buf[off..]);
-        self.tap.observe(Dir::Out, &self.buf[off..], self.now_us);
+        let end = off + len;
+        // smoltcp writes every byte of the packet: the buffer only grows, never re-zeroed.
+        if self.buf.len() < end {
+            self.buf.resize(end, 0);
+        }
+        let frame = &mut self.buf[..end];
+        frame[..off].fill(0);
+        let r = f(&mut frame[off..]);
+        self.tap.observe(Dir::Out, &frame[off..], self.now_us);
         match self.line {
-            Some(l) => l.link.push(Dir::Out, self.buf[off..].to_vec(), self.now_us),
+            Some(l) => l.link.push(Dir::Out, frame[off..].to_vec(), self.now_us),
             None => match self.batch {
                 Some(b) => {
-                    if !b.try_add(&self.buf[off..], off) {
+                    if !b.try_add(&frame[off..], off) {
                         flush_batch(self.fd, b, self.stats);
-                        if !b.try_add(&self.buf[off..], off) {
-                            send(self.fd, self.buf, self.stats);
+                        if !b.try_add(&frame[off..], off) {
+                            let (hdr, pkt) = frame.split_at_mut(off);
+                            offload_checksum(hdr, pkt);
+                            send(self.fd, frame, self.stats);
                         }
                     }
                 }
-                None => send(self.fd, self.buf, self.stats),
+                None => send(self.fd, frame, self.stats),
             },
         }
         r
@@ -327,6 +344,10 @@ impl phy::Device for TunDevice {
         let mut c = DeviceCapabilities::default();
         c.medium = Medium::Ip;
         c.max_transmission_unit = self.mtu;
+        if self.vnet {
+            // TCP checksums are the device's and the kernel's business (see the module doc).
+            c.checksum.tcp = phy::Checksum::None;
+        }
         c
     }
 }

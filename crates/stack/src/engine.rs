@@ -89,18 +89,37 @@ impl Engine {
         self.start.elapsed().as_micros() as u64
     }
 
-    /// One round: packets in, services, packets out. Returns whether anything happened.
+    /// One round: packets in, services, packets out. The services run between the two, so
+    /// what they read reopens the window in the same ACK that acknowledges it (and an echo's
+    /// data rides on it), instead of an ACK and then a window update. Returns whether
+    /// anything happened.
     pub fn poll(&mut self) -> bool {
+        use smoltcp::iface::{PollIngressSingleResult, PollResult};
         let mut any = false;
         for _ in 0..2 {
             let now = self.now_us();
             self.dev.now_us = now;
             let ts = Instant::from_micros(now as i64);
-            let changed = self.iface.poll(ts, &mut self.dev, &mut self.sockets)
-                == smoltcp::iface::PollResult::SocketStateChanged;
-            self.dev.flush();
+            self.iface.poll_maintenance(ts);
+            let mut changed = false;
+            loop {
+                match self
+                    .iface
+                    .poll_ingress_single(ts, &mut self.dev, &mut self.sockets)
+                {
+                    PollIngressSingleResult::None => break,
+                    PollIngressSingleResult::PacketProcessed => {}
+                    PollIngressSingleResult::SocketStateChanged => changed = true,
+                }
+            }
             let mut served = self.drive_run();
             served |= self.services.run(&mut self.sockets, now);
+            while self.iface.poll_egress(ts, &mut self.dev, &mut self.sockets)
+                == PollResult::SocketStateChanged
+            {
+                changed = true;
+            }
+            self.dev.flush();
             any |= changed | served;
             if !served {
                 break;

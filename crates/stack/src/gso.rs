@@ -8,7 +8,7 @@
 //! options or IPv6 extension headers; equal TCP header lengths; each segment starting where
 //! the previous one ended. A shorter segment ends its batch. Anything else is written as is.
 
-use super::checksum::ones_sum;
+use super::checksum::{ones_sum, pseudo_sum, tcp_layout};
 
 /// `VIRTIO_NET_HDR_F_NEEDS_CSUM`, `VIRTIO_NET_HDR_GSO_TCPV4`, `VIRTIO_NET_HDR_GSO_TCPV6`.
 const NEEDS_CSUM: u8 = 1;
@@ -116,13 +116,14 @@ impl Batch {
         true
     }
 
-    /// Finishes the batch and returns the frame to write (virtio header included).
+    /// Finishes the batch and returns the frame to write (virtio header included). Its
+    /// checksum is left to the kernel (see [`offload_checksum`]), merged or not.
     pub fn finish(&mut self, hdr_len: usize) -> Option<&[u8]> {
         let f = self.first.take()?;
         let segs = std::mem::take(&mut self.segs);
-        let frame = &mut self.buf[..];
+        let (h, p) = self.buf.split_at_mut(hdr_len);
+        h.fill(0);
         if segs > 1 {
-            let p = &mut frame[hdr_len..];
             let ip_total = p.len();
             let tcp_len = ip_total - f.ip_hlen;
             if f.v6 {
@@ -133,34 +134,31 @@ impl Batch {
                 let c = !ones_sum(&p[..20]);
                 p[10..12].copy_from_slice(&c.to_be_bytes());
             }
-            // Pseudo-header sum (RFC 9293 §3.1, RFC 8200 §8.1), not complemented.
-            let mut pseudo = [0u8; 40];
-            let n = if f.v6 {
-                pseudo[..32].copy_from_slice(&p[8..40]);
-                pseudo[32..36].copy_from_slice(&(tcp_len as u32).to_be_bytes());
-                pseudo[39] = 6;
-                40
-            } else {
-                pseudo[..8].copy_from_slice(&p[12..20]);
-                pseudo[9] = 6;
-                pseudo[10..12].copy_from_slice(&(tcp_len as u16).to_be_bytes());
-                12
-            };
-            let sum = ones_sum(&pseudo[..n]);
-            let c = f.ip_hlen + 16;
-            p[c..c + 2].copy_from_slice(&sum.to_be_bytes());
-            let h = &mut frame[..hdr_len];
-            h[0] = NEEDS_CSUM;
             h[1] = if f.v6 { GSO_TCPV6 } else { GSO_TCPV4 };
             h[2..4].copy_from_slice(&((f.ip_hlen + f.tcp_hlen) as u16).to_ne_bytes());
             h[4..6].copy_from_slice(&(f.payload as u16).to_ne_bytes());
-            h[6..8].copy_from_slice(&(f.ip_hlen as u16).to_ne_bytes());
-            h[8..10].copy_from_slice(&16u16.to_ne_bytes());
-        } else {
-            frame[..hdr_len].fill(0);
         }
+        offload_checksum(h, p);
         Some(&self.buf[..])
     }
+}
+
+/// Leaves TCP segment `pkt`'s checksum to the kernel, as its own TSO path does: the
+/// checksum field holds the pseudo-header sum and the virtio header `hdr` says
+/// `NEEDS_CSUM` from the TCP header on. smoltcp computes no TCP checksum when the device
+/// has the virtio header, so every TCP segment written goes through here. Returns false,
+/// changing nothing, when `pkt` is not a TCP segment.
+pub(crate) fn offload_checksum(hdr: &mut [u8], pkt: &mut [u8]) -> bool {
+    let Some((ip_hlen, v6)) = tcp_layout(pkt) else {
+        return false;
+    };
+    let sum = pseudo_sum(pkt, ip_hlen, v6);
+    let c = ip_hlen + 16;
+    pkt[c..c + 2].copy_from_slice(&sum.to_be_bytes());
+    hdr[0] = NEEDS_CSUM;
+    hdr[6..8].copy_from_slice(&(ip_hlen as u16).to_ne_bytes());
+    hdr[8..10].copy_from_slice(&16u16.to_ne_bytes());
+    true
 }
 
 #[cfg(test)]
@@ -210,9 +208,16 @@ mod tests {
         let mut other = seg(2460, 1460, 0x10);
         other[21] = 20; // another source port
         assert!(!b.try_add(&other, 10), "other flow");
-        // A single segment goes out with a zero header.
+        // A single segment goes out unmerged, its checksum still left to the kernel.
         let f = b.finish(10).unwrap();
-        assert_eq!(&f[..10], &[0; 10]);
+        assert_eq!((f[0], f[1]), (NEEDS_CSUM, 0));
+        assert_eq!(&f[2..6], &[0; 4], "no GSO");
+        let ip = &f[10..];
+        assert_eq!(
+            u16::from_be_bytes([ip[36], ip[37]]),
+            pseudo_sum(ip, 20, false),
+            "the pseudo-header sum in the checksum field"
+        );
         assert!(Batch::default().finish(10).is_none());
         assert!(!Batch::default().try_add(&[0x45, 0, 1], 10), "garbage");
     }

@@ -15,7 +15,6 @@
 //!
 //! The table is bounded (`capacity`): a flood of SYNs evicts the oldest entries.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use rnetstat_model::TcpInfo;
@@ -214,7 +213,9 @@ impl Flow {
 pub(crate) type FlowKey = (SocketAddr, SocketAddr);
 
 pub struct Tap {
-    flows: HashMap<FlowKey, Flow>,
+    /// Hashed with the quick hasher: the tap looks up every packet's flow. The map holds at
+    /// most `capacity` flows, so colliding keys cost a bounded scan, not a flood.
+    flows: rnetstat_sys::hash::Map<FlowKey, Flow>,
     capacity: usize,
     /// Packets the tap could not decode (they still go to smoltcp, which drops them).
     pub undecodable: u64,
@@ -223,7 +224,7 @@ pub struct Tap {
 impl Tap {
     pub fn new(capacity: usize) -> Tap {
         Tap {
-            flows: HashMap::new(),
+            flows: rnetstat_sys::hash::Map::default(),
             capacity: capacity.max(1),
             undecodable: 0,
         }
