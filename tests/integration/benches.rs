@@ -72,6 +72,25 @@ fn throughput_runs_small() {
 }
 
 #[test]
+fn stack_profile_runs_small() {
+    if !need_root("stack_profile_runs_small") {
+        return;
+    }
+    if std::process::Command::new("perf")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipping stack_profile_runs_small: perf is not installed (scripts/install-test-deps)");
+        return;
+    }
+    let t = bench("stack-profile", &["--small"], Duration::from_secs(300));
+    assert!(t.contains("kernel → stack (discard)"), "{t}");
+    assert!(t.contains("stack → kernel (chargen)"), "{t}");
+    assert!(t.matches("| self | object | symbol |").count() == 2, "{t}");
+}
+
+#[test]
 fn metrics_runs_small() {
     if !need_root("metrics_runs_small") {
         return;
