@@ -510,7 +510,7 @@ pub struct StackArgs {
 
     /// Keep-alive probes after SECS of silence on an idle connection, and every SECS
     /// after; a peer silent for 4×SECS is dropped (off by default: idle connections live)
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", allow_hyphen_values = true)]
     pub keepalive: Option<String>,
 
     /// Transmit queue length of the device

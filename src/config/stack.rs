@@ -131,6 +131,12 @@ pub fn stack_config(a: &StackArgs) -> Result<StackConfig, Error> {
             a.hold_port
         )));
     }
+    if a.device.chars().any(|c| c.is_control()) {
+        return Err(Error::Usage(format!(
+            "--device: '{}' has control characters; a device name cannot",
+            crate::output::sanitize::quoted(&a.device)
+        )));
+    }
     let d = StackConfig::default();
     Ok(StackConfig {
         device: a.device.clone(),

@@ -81,7 +81,9 @@ fn stack_profile_runs_small() {
         .output()
         .is_err()
     {
-        eprintln!("skipping stack_profile_runs_small: perf is not installed (scripts/install-test-deps)");
+        eprintln!(
+            "skipping stack_profile_runs_small: perf is not installed (scripts/install-test-deps)"
+        );
         return;
     }
     let t = bench("stack-profile", &["--small"], Duration::from_secs(300));

@@ -23,12 +23,16 @@ pub(crate) struct Stack {
 }
 
 impl Stack {
+    /// The runtime directory is `run/` in a fresh 0755 temporary directory, made by the
+    /// stack itself (so 0755: others may list it).
     pub(crate) fn start(extra: &[&str]) -> Stack {
         let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
         let child = Command::new(BIN)
             .arg("stack")
             .args(extra)
-            .env("RNETSTAT_RUNTIME_DIR", dir.path())
+            .env("RNETSTAT_RUNTIME_DIR", dir.path().join("run"))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -41,7 +45,7 @@ impl Stack {
 
     /// `stack-PID-netINODE.sock`: the stack runs in this thread's namespace.
     pub(crate) fn control_path(&self) -> PathBuf {
-        self.dir.path().join(format!(
+        self.dir().join(format!(
             "stack-{}-net{}.sock",
             self.child.id(),
             crate::common::netns_inode()
@@ -52,14 +56,15 @@ impl Stack {
         self.child.id()
     }
 
-    pub(crate) fn dir(&self) -> &Path {
-        self.dir.path()
+    /// The stack's runtime directory.
+    pub(crate) fn dir(&self) -> PathBuf {
+        self.dir.path().join("run")
     }
 
     pub(crate) fn rnetstat(&self, args: &[&str]) -> std::process::Output {
         Command::new(BIN)
             .args(args)
-            .env("RNETSTAT_RUNTIME_DIR", self.dir.path())
+            .env("RNETSTAT_RUNTIME_DIR", self.dir())
             .output()
             .expect("run rnetstat")
     }
@@ -342,11 +347,11 @@ fn control_socket_is_private_and_robust() {
             assert!(v["error"].is_string(), "{bad:?} → {reply}");
         }
         // Another user, even with the file opened up, gets a refusal.
-        std::fs::set_permissions(stack.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(stack.dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
         let o = super::common::run_as_nobody(
             &["--stack", "user", "--json"],
-            &[("RNETSTAT_RUNTIME_DIR", stack.dir.path())],
+            &[("RNETSTAT_RUNTIME_DIR", &stack.dir())],
         );
         let doc: Value = serde_json::from_slice(&o.stdout).expect("JSON");
         assert_eq!(doc["sockets"].as_array().unwrap().len(), 0);

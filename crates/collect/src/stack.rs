@@ -24,17 +24,30 @@ use crate::netns::Space;
 const TIMEOUT: Duration = Duration::from_secs(3);
 /// Longest reply accepted (a full stack is well under this).
 const MAX_REPLY: u64 = 64 << 20;
-/// Most control sockets looked at per directory (each costs a connection).
+/// Most control sockets asked per directory (each costs a connection), and most entries
+/// of a directory looked at.
 const MAX_STACKS: usize = 256;
+const MAX_ENTRIES: usize = 100_000;
 
 /// What a control socket's file name says: the stack's pid and, since the name carries
-/// it, the inode of the network namespace it serves.
+/// it, the inode of the network namespace it serves. Only the names a stack writes (no
+/// sign, no leading zero) are taken.
 pub fn parse_socket_name(name: &str) -> Option<(u32, Option<u64>)> {
+    fn number<T: std::str::FromStr + ToString>(s: &str) -> Option<T> {
+        s.parse().ok().filter(|v: &T| v.to_string() == s)
+    }
     let rest = name.strip_prefix("stack-")?.strip_suffix(".sock")?;
     match rest.split_once("-net") {
-        Some((pid, ino)) => Some((pid.parse().ok()?, Some(ino.parse().ok()?))),
-        None => Some((rest.parse().ok()?, None)),
+        Some((pid, ino)) => Some((number(pid)?, Some(number(ino)?))),
+        None => Some((number(rest)?, None)),
     }
+}
+
+/// Whether `pid` is a running rnetstat (its `comm` is world-readable), so that a socket
+/// left by a stack killed unannounced is not taken for a live one.
+fn live_stack(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .is_ok_and(|c| c.trim_end().starts_with("rnetstat"))
 }
 
 /// How `space` is named in a notice: "this network namespace" when it is the only one and
@@ -43,7 +56,10 @@ fn where_(space: &Space, spaces: &[Space]) -> String {
     if space.is_current() && spaces.len() == 1 {
         "this network namespace".into()
     } else {
-        format!("network namespace {}", space.ns.label())
+        format!(
+            "network namespace {}",
+            rnetstat_sys::sanitize::quoted(&space.ns.label().to_string())
+        )
     }
 }
 
@@ -70,26 +86,43 @@ pub fn fetch(spaces: &[Space]) -> Found {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
+        // Named for a namespace asked about (or not named for one), and a socket itself,
+        // not a link, file or FIFO by that name.
         let mut found: Vec<_> = entries
+            .take(MAX_ENTRIES)
             .filter_map(Result::ok)
             .filter_map(|e| {
                 let name = e.file_name();
                 let (pid, ino) = parse_socket_name(name.to_str()?)?;
-                Some((e.path(), pid, ino))
+                if ino.is_some_and(|i| served(i).is_none()) {
+                    return None;
+                }
+                let socket = e.file_type().is_ok_and(|t| {
+                    use std::os::unix::fs::FileTypeExt;
+                    t.is_socket()
+                });
+                socket.then(|| (e.path(), pid, ino))
             })
-            .take(MAX_STACKS)
             .collect();
         found.sort();
+        if found.len() > MAX_STACKS {
+            warnings.push(format!(
+                "{} control sockets in {}; only the first {MAX_STACKS} were asked",
+                found.len(),
+                dir.display()
+            ));
+            found.truncate(MAX_STACKS);
+        }
         for (p, pid, ino) in found {
-            // Named for another namespace: not asked for, so not even queried.
-            if ino.is_some_and(|i| served(i).is_none()) {
-                continue;
-            }
             match query(&p) {
-                Ok(Some(s)) if served(s.netns).is_some() => snaps.push(s),
+                Ok(Some(s)) if served(s.netns).is_some() => {
+                    if !snaps.iter().any(|x: &Snapshot| x.pid == s.pid) {
+                        snaps.push(s);
+                    }
+                }
                 Ok(_) => {}
                 Err(Refusal::Closed(uid)) => {
-                    let Some(space) = ino.and_then(served) else {
+                    let Some(space) = ino.and_then(served).filter(|_| live_stack(pid)) else {
                         continue;
                     };
                     closed += 1;

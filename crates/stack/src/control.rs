@@ -51,18 +51,26 @@ pub(crate) struct ControlServer {
 }
 
 impl ControlServer {
-    /// Creates the directory (0755) and binds `stack-PID-netINODE.sock` (0600) in the first
-    /// runtime directory.
+    /// Binds `stack-PID-netINODE.sock` (0600) in the first runtime directory, creating
+    /// that directory (0755) if it is missing; one that exists is used as it is (see
+    /// [`private_dir`]). Sockets left there by stacks that died unannounced are removed.
     pub fn bind() -> io::Result<ControlServer> {
         let dir = runtime_dirs()
             .into_iter()
             .next()
             .unwrap_or_else(|| PathBuf::from("/run/rnetstat"));
+        let existed = fs::symlink_metadata(&dir).is_ok();
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o755)
             .create(&dir)?;
         private_dir(&dir)?;
+        if !existed {
+            // Whatever the umask: others may list it, so that a stack they may not query
+            // is still named to them.
+            fs::set_permissions(&dir, fs::Permissions::from_mode(0o755))?;
+        }
+        remove_stale(&dir);
         let path = dir.join(format!(
             "stack-{}-net{}.sock",
             std::process::id(),
@@ -105,12 +113,38 @@ impl ControlServer {
     }
 }
 
+/// Control sockets in `dir` (ours, not followed through links) whose stack process is
+/// gone: a stack killed with SIGKILL cannot remove its own.
+fn remove_stale(dir: &Path) {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let me = rnetstat_sys::geteuid();
+    for e in entries.take(4096).flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("stack-"))
+            .and_then(|n| n.split_once("-net"))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let ours = fs::symlink_metadata(e.path())
+            .is_ok_and(|m| m.file_type().is_socket() && m.uid() == me);
+        if ours && pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Checks that `dir` is a directory (not a symlink to one) of this user's that no one else
-/// can write to, making it 0755 if it is ours (others may list it, so that a stack they may
-/// not query is still named to them; no one else may write to it). Only then is it safe to bind the socket and set its mode by path: no one else can
-/// swap what is there.
+/// can write to. A directory that group or others may write to is refused, never changed
+/// (it may be `/tmp`). Only then is it safe to bind the socket and set its mode by path:
+/// no one else can swap what is there.
 fn private_dir(dir: &Path) -> io::Result<()> {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::fs::MetadataExt;
     let m = fs::symlink_metadata(dir)?;
     let me = rnetstat_sys::geteuid();
     let refuse = |why: String| {
@@ -125,8 +159,11 @@ fn private_dir(dir: &Path) -> io::Result<()> {
     if m.uid() != me {
         return refuse(format!("belongs to uid {}, not to this user", m.uid()));
     }
-    if m.mode() & 0o777 != 0o755 {
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o755))?;
+    if m.mode() & 0o022 != 0 {
+        return refuse(format!(
+            "group or others may write to it (mode {:o})",
+            m.mode() & 0o7777
+        ));
     }
     Ok(())
 }
@@ -222,12 +259,18 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let open = d.path().join("open");
         fs::create_dir(&open).unwrap();
-        fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).unwrap();
-        private_dir(&open).unwrap();
-        assert_eq!(fs::metadata(&open).unwrap().mode() & 0o777, 0o755);
+        // Open to writers: refused and left as it was.
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o1777)).unwrap();
+        let e = private_dir(&open).unwrap_err().to_string();
+        assert!(
+            e.contains("group or others may write to it (mode 1777)"),
+            "{e}"
+        );
+        assert_eq!(fs::metadata(&open).unwrap().mode() & 0o7777, 0o1777);
+        // Private: used as it is.
         fs::set_permissions(&open, fs::Permissions::from_mode(0o700)).unwrap();
         private_dir(&open).unwrap();
-        assert_eq!(fs::metadata(&open).unwrap().mode() & 0o777, 0o755);
+        assert_eq!(fs::metadata(&open).unwrap().mode() & 0o777, 0o700);
         let link = d.path().join("link");
         std::os::unix::fs::symlink(&open, &link).unwrap();
         assert!(private_dir(&link).is_err());

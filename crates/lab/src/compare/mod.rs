@@ -130,7 +130,12 @@ impl View {
         let nowhere = if found.closed > 0 {
             format!("No userspace stack this user may query runs in {place}.")
         } else {
-            format!("No userspace stack is running in {place} (start one with `rnetstat stack`).")
+            match spaces {
+                [one] if one.is_current() => format!(
+                    "No userspace stack is running in {place} (start one with `rnetstat stack`)."
+                ),
+                _ => format!("No userspace stack is running in {place}."),
+            }
         };
         Ok(View {
             groups,

@@ -61,17 +61,16 @@ pub fn text<W: Write>(
         if i > 0 {
             writeln!(out)?;
         }
-        let place = g
-            .label
-            .as_ref()
-            .map_or(String::new(), |l| format!(" in {l}"));
+        let place = g.label.as_ref().map_or(String::new(), |l| {
+            format!(" in {}", rnetstat_sys::sanitize::quoted(l))
+        });
         for s in &g.stacks {
             writeln!(
                 out,
                 "Userspace stack pid {} on {} ({}){place}, {} sockets",
                 s.pid,
-                s.device,
-                s.addresses.join(" "),
+                rnetstat_sys::sanitize::quoted(&s.device),
+                rnetstat_sys::sanitize::quoted(&s.addresses.join(" ")),
                 s.sockets.len()
             )?;
         }
