@@ -408,7 +408,9 @@ fn machine(r: &str) -> String {
             .unwrap_or_else(|| "?".into())
     };
     format!(
-        "Machine: {cpu}, {cores} cores, {mem_gib:.0} GiB; kernel {}; {}; {}; {} (git {}).\n",
+        "Measured {} by `bench/scale {}`.\n\nMachine: {cpu}, {cores} cores, {mem_gib:.0} GiB; kernel {}; {}; {}; {} (git {}).\n",
+        first("date -u +%Y-%m-%d"),
+        std::env::args().skip(1).collect::<Vec<_>>().join(" "),
         read("/proc/sys/kernel/osrelease").trim(),
         first("ss -V"),
         first("netstat -V"),
