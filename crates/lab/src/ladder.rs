@@ -62,14 +62,12 @@ fn flag_names(f: u8) -> String {
 pub fn items(r: &Run) -> Vec<Item> {
     let mut out = Vec::new();
     let (mut k, mut s) = (r.first.kernel.state, r.first.stack.state);
-    out.push(Item::State {
-        kernel: true,
-        state: k,
-    });
-    out.push(Item::State {
-        kernel: false,
-        state: s,
-    });
+    // A side with no socket yet starts blank, not "(gone)": nothing was there to go.
+    for (kernel, state) in [(true, k), (false, s)] {
+        if state.is_some() {
+            out.push(Item::State { kernel, state });
+        }
+    }
     // Initial sequence numbers: [kernel, stack].
     let mut isn: [Option<u32>; 2] = [None, None];
     let mut windows = Windows::default();
