@@ -15,8 +15,8 @@ use std::path::Path;
 use std::time::Duration;
 
 pub use rnetstat_diag::stack_reply::parse_reply;
-use rnetstat_diag::stack_reply::runtime_dirs;
 use rnetstat_diag::stack_reply::{Snapshot, StackSocket};
+use rnetstat_diag::stack_reply::{parse_socket_name, runtime_dirs};
 use rnetstat_model::{Endpoint, Family, Proto, Socket, Stack, Timer};
 
 use crate::netns::Space;
@@ -28,20 +28,6 @@ const MAX_REPLY: u64 = 64 << 20;
 /// of a directory looked at.
 const MAX_STACKS: usize = 256;
 const MAX_ENTRIES: usize = 100_000;
-
-/// What a control socket's file name says: the stack's pid and, since the name carries
-/// it, the inode of the network namespace it serves. Only the names a stack writes (no
-/// sign, no leading zero) are taken.
-pub fn parse_socket_name(name: &str) -> Option<(u32, Option<u64>)> {
-    fn number<T: std::str::FromStr + ToString>(s: &str) -> Option<T> {
-        s.parse().ok().filter(|v: &T| v.to_string() == s)
-    }
-    let rest = name.strip_prefix("stack-")?.strip_suffix(".sock")?;
-    match rest.split_once("-net") {
-        Some((pid, ino)) => Some((number(pid)?, Some(number(ino)?))),
-        None => Some((number(rest)?, None)),
-    }
-}
 
 /// Whether `pid` is a running rnetstat (its `comm` is world-readable), so that a socket
 /// left by a stack killed unannounced is not taken for a live one.
@@ -76,11 +62,7 @@ pub struct Found {
 
 /// Every reachable stack serving one of `spaces`.
 pub fn fetch(spaces: &[Space]) -> Found {
-    let Found {
-        mut snaps,
-        mut warnings,
-        mut closed,
-    } = Found::default();
+    let mut out = Found::default();
     let served = |ino: u64| spaces.iter().find(|s| s.ns.inode == ino);
     for dir in runtime_dirs() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -88,7 +70,7 @@ pub fn fetch(spaces: &[Space]) -> Found {
         };
         // Named for a namespace asked about (or not named for one), and a socket itself,
         // not a link, file or FIFO by that name.
-        let mut found: Vec<_> = entries
+        let mut named: Vec<_> = entries
             .take(MAX_ENTRIES)
             .filter_map(Result::ok)
             .filter_map(|e| {
@@ -104,20 +86,20 @@ pub fn fetch(spaces: &[Space]) -> Found {
                 socket.then(|| (e.path(), pid, ino))
             })
             .collect();
-        found.sort();
-        if found.len() > MAX_STACKS {
-            warnings.push(format!(
+        named.sort();
+        if named.len() > MAX_STACKS {
+            out.warnings.push(format!(
                 "{} control sockets in {}; only the first {MAX_STACKS} were asked",
-                found.len(),
+                named.len(),
                 dir.display()
             ));
-            found.truncate(MAX_STACKS);
+            named.truncate(MAX_STACKS);
         }
-        for (p, pid, ino) in found {
+        for (p, pid, ino) in named {
             match query(&p) {
                 Ok(Some(s)) if served(s.netns).is_some() => {
-                    if !snaps.iter().any(|x: &Snapshot| x.pid == s.pid) {
-                        snaps.push(s);
+                    if !out.snaps.iter().any(|x: &Snapshot| x.pid == s.pid) {
+                        out.snaps.push(s);
                     }
                 }
                 Ok(_) => {}
@@ -125,25 +107,21 @@ pub fn fetch(spaces: &[Space]) -> Found {
                     let Some(space) = ino.and_then(served).filter(|_| live_stack(pid)) else {
                         continue;
                     };
-                    closed += 1;
+                    out.closed += 1;
                     let who = rnetstat_sys::user_name(uid).unwrap_or_else(|| format!("uid {uid}"));
-                    warnings.push(format!(
+                    out.warnings.push(format!(
                         "a userspace stack runs in {} (pid {pid}), owned by {}: run as root to see its sockets",
                         where_(space, spaces),
                         rnetstat_sys::sanitize::quoted(&who)
                     ));
                 }
-                Err(Refusal::Failed(e)) => {
-                    warnings.push(format!("userspace stack {}: {e}", p.display()))
-                }
+                Err(Refusal::Failed(e)) => out
+                    .warnings
+                    .push(format!("userspace stack {}: {e}", p.display())),
             }
         }
     }
-    Found {
-        snaps,
-        warnings,
-        closed,
-    }
+    out
 }
 
 /// Why a control socket gave no snapshot.
@@ -254,23 +232,5 @@ mod tests {
         assert!(parse_reply("").is_err());
         assert!(parse_reply("{\"version\":1}").is_err());
         assert!(parse_reply("[1,2,3]").is_err());
-    }
-
-    #[test]
-    fn socket_names_say_pid_and_namespace() {
-        assert_eq!(
-            parse_socket_name("stack-42-net4026531840.sock"),
-            Some((42, Some(4026531840)))
-        );
-        assert_eq!(parse_socket_name("stack-42.sock"), Some((42, None)));
-        for bad in [
-            "stack-.sock",
-            "stack-x-net1.sock",
-            "stack-1-net.sock",
-            "other.sock",
-            "stack-1",
-        ] {
-            assert_eq!(parse_socket_name(bad), None, "{bad}");
-        }
     }
 }

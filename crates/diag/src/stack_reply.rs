@@ -120,6 +120,52 @@ pub fn current_netns() -> u64 {
     rustix::fs::stat("/proc/thread-self/ns/net").map_or(0, |st| st.st_ino)
 }
 
+/// The file name of a stack's control socket: its process and the inode of the network
+/// namespace it serves, so that a reader finds it by namespace without asking it.
+pub fn socket_name(pid: u32, netns: u64) -> String {
+    format!("stack-{pid}-net{netns}.sock")
+}
+
+/// What a control socket's file name says (see [`socket_name`]): the stack's pid and the
+/// inode of its namespace (`None` in the older `stack-PID.sock`). Only the names a stack
+/// writes (no sign, no leading zero) are taken.
+pub fn parse_socket_name(name: &str) -> Option<(u32, Option<u64>)> {
+    fn number<T: std::str::FromStr + ToString>(s: &str) -> Option<T> {
+        s.parse().ok().filter(|v: &T| v.to_string() == s)
+    }
+    let rest = name.strip_prefix("stack-")?.strip_suffix(".sock")?;
+    match rest.split_once("-net") {
+        Some((pid, ino)) => Some((number(pid)?, Some(number(ino)?))),
+        None => Some((number(rest)?, None)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_names_say_pid_and_namespace() {
+        let name = socket_name(42, 4026531840);
+        assert_eq!(name, "stack-42-net4026531840.sock");
+        assert_eq!(parse_socket_name(&name), Some((42, Some(4026531840))));
+        assert_eq!(parse_socket_name("stack-42.sock"), Some((42, None)));
+        for bad in [
+            "stack-.sock",
+            "stack-x-net1.sock",
+            "stack-1-net.sock",
+            "other.sock",
+            "stack-1",
+            "stack-+5-net1.sock",
+            "stack-05-net1.sock",
+            "stack-5-net01.sock",
+            "stack-99999999999999999999-net1.sock",
+        ] {
+            assert_eq!(parse_socket_name(bad), None, "{bad}");
+        }
+    }
+}
+
 mod state_name {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use rnetstat_diag::stack_reply::{Snapshot, runtime_dirs};
+use rnetstat_diag::stack_reply::{self, Snapshot, runtime_dirs};
 
 /// Longest request line accepted.
 const MAX_REQUEST: u64 = 4096;
@@ -71,10 +71,9 @@ impl ControlServer {
             fs::set_permissions(&dir, fs::Permissions::from_mode(0o755))?;
         }
         remove_stale(&dir);
-        let path = dir.join(format!(
-            "stack-{}-net{}.sock",
+        let path = dir.join(stack_reply::socket_name(
             std::process::id(),
-            rnetstat_diag::stack_reply::current_netns()
+            stack_reply::current_netns(),
         ));
         let _ = fs::remove_file(&path);
         let listener = UnixListener::bind(&path)?;
@@ -122,12 +121,10 @@ fn remove_stale(dir: &Path) {
     };
     let me = rnetstat_sys::geteuid();
     for e in entries.take(4096).flatten() {
-        let name = e.file_name();
-        let Some(pid) = name
+        let Some((pid, _)) = e
+            .file_name()
             .to_str()
-            .and_then(|n| n.strip_prefix("stack-"))
-            .and_then(|n| n.split_once("-net"))
-            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+            .and_then(stack_reply::parse_socket_name)
         else {
             continue;
         };

@@ -29,21 +29,9 @@ struct Seg {
 
 /// Recognises a plain data segment (see the module doc); `None` for anything else.
 fn data_segment(p: &[u8]) -> Option<Seg> {
-    let (ip_hlen, v6) = match p.first()? >> 4 {
-        4 if p[0] & 0x0f == 5 && p.len() >= 20 && p[9] == 6 => {
-            // No fragments: MF clear and offset zero.
-            if u16::from_be_bytes([p[6], p[7]]) & 0x3fff != 0 {
-                return None;
-            }
-            (20, false)
-        }
-        6 if p.len() >= 40 && p[6] == 6 => (40, true),
-        _ => return None,
-    };
-    let t = p.get(ip_hlen..)?;
-    if t.len() < 20 {
-        return None;
-    }
+    // TCP, not a fragment, no IPv4 options or IPv6 extension headers.
+    let (ip_hlen, v6) = tcp_layout(p).filter(|&(h, v6)| v6 || h == 20)?;
+    let t = &p[ip_hlen..];
     let tcp_hlen = usize::from(t[12] >> 4) * 4;
     let flags = t[13];
     // ACK set; FIN, SYN, RST, URG clear.
