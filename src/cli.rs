@@ -169,6 +169,15 @@ pub struct Cli {
     #[arg(short = 'm', long = "memory")]
     pub memory: bool,
 
+    /// Add each TCP socket's verdicts (what limits or troubles it, docs/why.md): a Why
+    /// column in text and table, a `why` array in JSON. One sample unless --interval
+    #[arg(long = "why", conflicts_with_all = ["summary", "kill", "peer"])]
+    pub why: bool,
+
+    /// With --why: take two samples SECS apart, for the verdicts that need a rate
+    #[arg(long = "interval", value_name = "SECS", requires = "why")]
+    pub interval: Option<String>,
+
     #[command(flatten)]
     pub netns: NetnsArgs,
 
@@ -239,6 +248,9 @@ pub enum Command {
     /// Throughput per connection, process, container or port, from the kernel's own TCP
     /// counters (no packet capture), refreshed every interval
     Top(TopArgs),
+    /// Say what limits each connection and what troubles listeners, processes, namespaces
+    /// and the host, with the evidence and the usual fix (docs/why.md)
+    Explain(ExplainArgs),
     /// Print the help of rnetstat, or of one of its commands
     Help(HelpArgs),
 }
@@ -314,6 +326,48 @@ pub struct TopArgs {
     #[arg(long = "rows", value_name = "N", default_value_t = 20,
           value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub rows: u64,
+
+    /// A filter in ss's language, as for the listing
+    #[arg(value_name = "FILTER")]
+    pub filter: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub protocols: Protocols,
+
+    #[command(flatten)]
+    pub netns: NetnsArgs,
+
+    /// Seconds between the two samples (default 1); 0 takes one sample and gives only the
+    /// verdicts that need no rate
+    #[arg(long = "interval", value_name = "SECS", default_value = "1")]
+    pub interval: String,
+
+    /// Only listening sockets (listener verdicts)
+    #[arg(short = 'l', long = "listening")]
+    pub listening: bool,
+
+    /// Every socket, listening or not (explain's default; accepted as for the listing)
+    #[arg(short = 'a', long = "all", conflicts_with = "listening")]
+    pub all: bool,
+
+    /// Name the process of every socket shown (those with findings are always named)
+    #[arg(short = 'p', long = "programs")]
+    pub programs: bool,
+
+    /// Don't resolve names (explain prints numbers; accepted as everywhere else)
+    #[arg(short = 'n', long = "numeric")]
+    pub numeric: bool,
+
+    /// {"sockets": [records with findings], "findings": [process, netns, host and listener findings]}
+    #[arg(long = "json")]
+    pub json: bool,
+
+    /// Which protocol stacks to look at
+    #[arg(long = "stack", value_enum, default_value_t = StackArg::Kernel)]
+    pub stack: StackArg,
 
     /// A filter in ss's language, as for the listing
     #[arg(value_name = "FILTER")]

@@ -46,14 +46,19 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
                 cgroups.as_ref(),
                 color,
             )?;
-            let user = userspace(cfg, &spaces, sink.sink());
-            let reach = source::collect(
-                &cfg.selection,
-                &world.proc_root,
-                &spaces,
-                &user,
-                sink.pipeline(),
-            )?;
+            let reach = match cfg.why {
+                None => {
+                    let user = userspace(cfg, &spaces, sink.sink());
+                    source::collect(
+                        &cfg.selection,
+                        &world.proc_root,
+                        &spaces,
+                        &user,
+                        sink.pipeline(),
+                    )?
+                }
+                Some(interval) => with_why(cfg, &world.proc_root, &spaces, interval, sink.sink())?,
+            };
             sink.sink().finish().map_err(Error::Output)?;
             reach
         };
@@ -138,6 +143,40 @@ fn make_sink<'a, W: Write>(
             }))
         }
     })
+}
+
+/// `--why`: with an interval, a first sample and the wait; then the listing, each TCP
+/// socket judged on its way to `sink` (every record whole: no faster path).
+fn with_why(
+    cfg: &Config,
+    proc_root: &crate::source::procfs::ProcRoot,
+    spaces: &[Space],
+    interval: Option<std::time::Duration>,
+    sink: &mut dyn Sink,
+) -> Result<Unreached, Error> {
+    let mut samples = crate::source::explain::Samples::default();
+    let mut earlier = None;
+    if let Some(wait) = interval {
+        let t0 = std::time::Instant::now();
+        let user = userspace(cfg, spaces, sink);
+        for w in source::explain::sample(&cfg.selection, proc_root, spaces, &user, &mut samples)? {
+            sink.warning(&w);
+        }
+        thread::sleep(wait.saturating_sub(t0.elapsed()));
+        earlier = Some(t0.elapsed());
+    }
+    let user = userspace(cfg, spaces, sink);
+    let mut judged = source::explain::Annotate {
+        inner: sink,
+        earlier: earlier.map(|d| (&samples, d)),
+    };
+    source::collect(
+        &cfg.selection,
+        proc_root,
+        spaces,
+        &user,
+        Pipeline::plain(&mut judged),
+    )
 }
 
 /// The snapshots of the userspace stacks serving `spaces`, when `--stack` asks for them;

@@ -5,6 +5,7 @@
 //! them covers the namespaces `-N`/`--all-netns`/`--container` select (`spaces`).
 
 pub mod compare;
+pub mod explain;
 pub mod kill;
 pub mod lab;
 pub mod list;
@@ -47,6 +48,7 @@ pub fn dispatch(mut cli: Cli) -> Result<(), Error> {
         Some(Command::Serve(a)) => serve::run(a),
         Some(Command::Watch(a)) => watch::run(a),
         Some(Command::Top(a)) => top::run(a),
+        Some(Command::Explain(a)) => explain::run(a, &mut World::real()),
         Some(Command::Help(a)) => help(a.command.as_deref()),
     }
 }
@@ -63,6 +65,7 @@ fn outer_netns(cli: &mut Cli) -> Result<(), Error> {
         None => return Ok(()),
         Some(Command::Compare(a)) => &mut a.netns,
         Some(Command::Top(a)) => &mut a.netns,
+        Some(Command::Explain(a)) => &mut a.netns,
         Some(Command::Watch(a)) => &mut a.netns,
         Some(Command::Metrics(a)) => &mut a.exporter.netns,
         Some(Command::Serve(a)) => &mut a.exporter.netns,

@@ -73,6 +73,8 @@ pub struct Config {
     pub netns: Target,
     /// `--peer`: find the other end of each socket on this host.
     pub peer: bool,
+    /// `--why`: each TCP socket's verdicts; `Some(d)` with `--interval`, two samples `d` apart.
+    pub why: Option<Option<Duration>>,
 }
 
 impl Config {
@@ -179,9 +181,19 @@ impl Config {
                 "--peer shows sockets; it does not go with --kill".into(),
             ));
         }
+        let why = cli
+            .why
+            .then(|| {
+                cli.interval
+                    .as_deref()
+                    .map(|v| seconds("--interval", v))
+                    .transpose()
+            })
+            .transpose()?;
         Ok(Config {
             netns,
             peer: cli.peer,
+            why,
             view,
             stats,
             summary: cli.summary,
@@ -207,7 +219,7 @@ impl Config {
                     SourceArg::Proc => SourcePref::Proc,
                 },
                 unix_proc_extras: unix && format == Format::Text && !cli.summary,
-                tcp_info: cli.info,
+                tcp_info: cli.info || cli.why,
                 kernel,
                 userspace,
             },
@@ -229,11 +241,15 @@ impl Config {
                 stack_column: kernel && userspace,
                 netns_column,
                 peer: cli.peer,
+                why: cli.why,
             },
             continuous,
         })
     }
 }
+
+mod explain;
+pub use explain::ExplainConfig;
 
 /// The filter from the trailing words, or from `-F FILE` (both: the file's, then the words).
 fn filter_of(cli: &Cli) -> Result<Option<Filter>, Error> {
@@ -297,7 +313,7 @@ pub(crate) const MAX_INTERVAL: f64 = 86_400.0;
 
 /// A number of seconds from [`MIN_INTERVAL`] to [`MAX_INTERVAL`], for every interval and
 /// timeout (`-c`, `--interval`, `--timeout`, `--auto`): one rule and one message.
-fn seconds(flag: &str, s: &str) -> Result<Duration, Error> {
+pub(crate) fn seconds(flag: &str, s: &str) -> Result<Duration, Error> {
     s.trim()
         .parse()
         .ok()

@@ -21,6 +21,7 @@ mod collector;
 pub mod conntrack;
 pub mod containers;
 pub mod diff;
+pub mod explain;
 pub mod forwards;
 pub mod ifaces;
 pub(crate) mod ipv6_rows;
@@ -38,6 +39,7 @@ mod selection;
 mod sink;
 mod spaces;
 pub mod stack;
+pub mod why_inputs;
 
 pub use rnetstat_diag::procfs;
 

@@ -9,7 +9,7 @@
 //! Public entry points: [`Socket`] (with [`Proto`], [`Family`], [`State`], [`Endpoint`],
 //! [`Timer`], [`TcpInfo`], [`Peer`]), [`Netns`] and [`Container`], [`Flow`] (a conntrack
 //! entry), [`counters`] (`-s`'s kernel counters), [`socket_counts`] (`--summary`'s counts),
-//! [`iface`], [`route`], and [`error::Error`] / [`error::NetlinkError`].
+//! [`iface`], [`route`], [`why`] (findings), and [`error::Error`] / [`error::NetlinkError`].
 
 #![deny(unsafe_code)]
 
@@ -24,6 +24,7 @@ pub mod route;
 pub mod socket_counts;
 mod state;
 mod tcp_info;
+pub mod why;
 
 pub use extras::{CongInfo, Congestion, MemInfo};
 pub use flow::Flow;
@@ -278,6 +279,8 @@ pub struct Socket<'a> {
     pub peer: Option<&'a Peer<'a>>,
     /// `--peer`, for a listener that forwards (a published port): where it leads.
     pub forwards: &'a [Forwarded<'a>],
+    /// `--why` and `explain`: what limits or troubles this socket (docs/why.md).
+    pub why: &'a [why::Finding],
 }
 
 /// The address of a packet or netlink socket.
@@ -306,6 +309,7 @@ impl Socket<'_> {
             netns: None,
             peer: None,
             forwards: &[],
+            why: &[],
             ..self.clone()
         }
     }
@@ -378,6 +382,7 @@ impl Socket<'_> {
             netns: None,
             peer: None,
             forwards: &[],
+            why: &[],
         }
     }
 }

@@ -78,6 +78,9 @@ pub struct JsonSocket<'a> {
     /// `--peer`, a listener that forwards (a published port): where it leads.
     #[serde(skip_serializing_if = "Option::is_none")]
     forwards_to: Option<Vec<JsonForward<'a>>>,
+    /// `--why`, `explain`: the socket's findings, worst first (docs/why.md).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    why: &'a [rnetstat_model::why::Finding],
 }
 
 /// Where a forwarding listener leads (docs/json.md).
@@ -265,6 +268,7 @@ impl<'a> JsonSocket<'a> {
                 .netns
                 .map(|n| n.container.as_ref().map(JsonContainer::new)),
             peer,
+            why: s.why,
             forwards_to: peers.filter(|_| !s.forwards.is_empty()).map(|o| {
                 s.forwards
                     .iter()
@@ -296,6 +300,7 @@ impl JsonSocket<'_> {
             && self.processes.is_none()
             && self.peer.is_none()
             && self.forwards_to.is_none()
+            && self.why.is_empty()
     }
 }
 

@@ -34,6 +34,7 @@ pub mod top_app;
 pub mod top_keys;
 pub mod top_screen;
 pub mod view;
+pub mod why;
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

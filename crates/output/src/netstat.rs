@@ -40,6 +40,8 @@ pub struct TextOpts {
     pub netns_column: bool,
     /// `--peer`: a Peer column after PID/Program name.
     pub peer: bool,
+    /// `--why`: a Why column last: the socket's verdicts, worst first (docs/why.md).
+    pub why: bool,
 }
 
 /// Width of the Stack column: "user/4194304" fits.
@@ -235,7 +237,15 @@ impl<'a, W: Write> NetstatText<'a, W> {
         }
         if self.opts.timers {
             self.line.push(' ');
+            let start = self.line.len();
             push_timer(&mut self.line, s);
+            if self.opts.why {
+                pad_to(&mut self.line, start + 24);
+            }
+        }
+        if self.opts.why {
+            self.line.push(' ');
+            push_why(&mut self.line, s);
         }
     }
 
@@ -359,6 +369,19 @@ impl<W: Write> NetstatText<'_, W> {
     }
 }
 
+/// The Why cell: the socket's verdicts, worst first, comma-separated; `-` when none.
+pub(crate) fn push_why(l: &mut String, s: &Socket<'_>) {
+    if s.why.is_empty() {
+        l.push('-');
+    }
+    for (i, f) in s.why.iter().enumerate() {
+        if i > 0 {
+            l.push(',');
+        }
+        l.push_str(f.verdict.name());
+    }
+}
+
 impl<W: Write> Sink for NetstatText<'_, W> {
     fn group(&mut self, group: Group) -> io::Result<()> {
         let which = self.which();
@@ -388,6 +411,12 @@ impl<W: Write> Sink for NetstatText<'_, W> {
                 }
                 if self.opts.timers {
                     self.line.push_str(" Timer");
+                    if self.opts.why {
+                        self.line.push_str("                   ");
+                    }
+                }
+                if self.opts.why {
+                    self.line.push_str(" Why");
                 }
             }
             Group::Packet | Group::Netlink => {

@@ -28,6 +28,8 @@ pub struct TableOut<'a, W: Write> {
     peers: Option<&'a Owners>,
     /// `-o`: netstat's Timer column.
     timers: bool,
+    /// `--why`: a Why column in the Internet table.
+    why: bool,
     /// The width to fit, instead of the terminal's (tests).
     width: Option<u16>,
 }
@@ -61,6 +63,7 @@ impl<'a, W: Write> TableOut<'a, W> {
             netns_column: false,
             peers: None,
             timers: false,
+            why: false,
             width: None,
         }
     }
@@ -80,6 +83,12 @@ impl<'a, W: Write> TableOut<'a, W> {
     /// `-o`: a Timer column, as netstat prints it, for TCP sockets.
     pub fn with_timers(mut self, on: bool) -> Self {
         self.timers = on;
+        self
+    }
+
+    /// `--why`: a Why column, each socket's verdicts worst first.
+    pub fn with_why(mut self, on: bool) -> Self {
+        self.why = on;
         self
     }
 
@@ -134,6 +143,9 @@ impl<'a, W: Write> TableOut<'a, W> {
         }
         if self.timers && group == Group::Inet {
             h.push("Timer");
+        }
+        if self.why && group == Group::Inet {
+            h.push("Why");
         }
         h
     }
@@ -246,6 +258,11 @@ impl<W: Write> Sink for TableOut<'_, W> {
         if self.timers && !matches!(s.proto, Proto::Unix | Proto::Packet | Proto::Netlink) {
             text.clear();
             super::netstat::push_timer(&mut text, s);
+            cells.push(Cell::new(&text));
+        }
+        if self.why && !matches!(s.proto, Proto::Unix | Proto::Packet | Proto::Netlink) {
+            text.clear();
+            super::netstat::push_why(&mut text, s);
             cells.push(Cell::new(&text));
         }
         if let Some((_, t)) = self.table.as_mut() {
