@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Where to read kernel sockets from')
             [CompletionResult]::new('--stack', '--stack', [CompletionResultType]::ParameterName, 'Which protocol stacks to list')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'With --why: take two samples SECS apart, for the verdicts that need a rate')
             [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it')
             [CompletionResult]::new('--net', '--net', [CompletionResultType]::ParameterName, 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it')
             [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Only the network namespace of container NAME or ID (a unique id prefix is enough)')
@@ -75,6 +76,7 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('--info', '--info', [CompletionResultType]::ParameterName, 'Show TCP internals (tcp_info and congestion control), like ss -i')
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Show socket memory (skmeminfo), like ss -m')
             [CompletionResult]::new('--memory', '--memory', [CompletionResultType]::ParameterName, 'Show socket memory (skmeminfo), like ss -m')
+            [CompletionResult]::new('--why', '--why', [CompletionResultType]::ParameterName, 'Add each TCP socket''s verdicts (what limits or troubles it, docs/why.md): a Why column in text and table, a `why` array in JSON. One sample unless --interval')
             [CompletionResult]::new('--all-netns', '--all-netns', [CompletionResultType]::ParameterName, 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Show the interface table (netstat -i): counters and flags; with -a also down ones')
             [CompletionResult]::new('--interfaces', '--interfaces', [CompletionResultType]::ParameterName, 'Show the interface table (netstat -i): counters and flags; with -a also down ones')
@@ -98,6 +100,7 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)')
             [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'Throughput per connection, process, container or port, from the kernel''s own TCP counters (no packet capture), refreshed every interval')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Say what limits each connection and what troubles listeners, processes, namespaces and the host, with the evidence and the usual fix (docs/why.md)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print the help of rnetstat, or of one of its commands')
             break
         }
@@ -270,6 +273,38 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document per frame')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'rnetstat;explain' {
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it')
+            [CompletionResult]::new('--net', '--net', [CompletionResultType]::ParameterName, 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Only the network namespace of container NAME or ID (a unique id prefix is enough)')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Seconds between the two samples (default 1); 0 takes one sample and gives only the verdicts that need no rate')
+            [CompletionResult]::new('--stack', '--stack', [CompletionResultType]::ParameterName, 'Which protocol stacks to look at')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Show TCP sockets')
+            [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Show TCP sockets')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Show UDP sockets')
+            [CompletionResult]::new('--udp', '--udp', [CompletionResultType]::ParameterName, 'Show UDP sockets')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Show RAW sockets')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Show RAW sockets')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Show UNIX domain sockets')
+            [CompletionResult]::new('--unix', '--unix', [CompletionResultType]::ParameterName, 'Show UNIX domain sockets')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Only IPv4')
+            [CompletionResult]::new('--inet', '--inet', [CompletionResultType]::ParameterName, 'Only IPv4')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Only IPv6')
+            [CompletionResult]::new('--inet6', '--inet6', [CompletionResultType]::ParameterName, 'Only IPv6')
+            [CompletionResult]::new('--all-netns', '--all-netns', [CompletionResultType]::ParameterName, 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Only listening sockets (listener verdicts)')
+            [CompletionResult]::new('--listening', '--listening', [CompletionResultType]::ParameterName, 'Only listening sockets (listener verdicts)')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Every socket, listening or not (explain''s default; accepted as for the listing)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every socket, listening or not (explain''s default; accepted as for the listing)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Name the process of every socket shown (those with findings are always named)')
+            [CompletionResult]::new('--programs', '--programs', [CompletionResultType]::ParameterName, 'Name the process of every socket shown (those with findings are always named)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Don''t resolve names (explain prints numbers; accepted as everywhere else)')
+            [CompletionResult]::new('--numeric', '--numeric', [CompletionResultType]::ParameterName, 'Don''t resolve names (explain prints numbers; accepted as everywhere else)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, '{"sockets": [records with findings], "findings": [process, netns, host and listener findings]}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'rnetstat;help' {

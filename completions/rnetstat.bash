@@ -19,6 +19,9 @@ _rnetstat() {
             rnetstat,compare)
                 cmd="rnetstat__subcmd__compare"
                 ;;
+            rnetstat,explain)
+                cmd="rnetstat__subcmd__explain"
+                ;;
             rnetstat,help)
                 cmd="rnetstat__subcmd__help"
                 ;;
@@ -47,7 +50,7 @@ _rnetstat() {
 
     case "${cmd}" in
         rnetstat)
-            opts="-V -t -u -w -x -4 -6 -l -a -n -p -e -o -W -A -c -S -0 -m -N -i -g -r -s -K -F -h --version --tcp --udp --raw --unix --inet --inet6 --listening --all --numeric --numeric-hosts --numeric-ports --numeric-users --programs --extend --timers --wide --protocol --continuous --format --json --source --stack --sctp --mptcp --packet --netlink --peer --info --memory --net --all-netns --container --interfaces --groups --route --statistics --delta --summary --kill --filter --userspace-filter --help stack compare lab metrics serve watch top help"
+            opts="-V -t -u -w -x -4 -6 -l -a -n -p -e -o -W -A -c -S -0 -m -N -i -g -r -s -K -F -h --version --tcp --udp --raw --unix --inet --inet6 --listening --all --numeric --numeric-hosts --numeric-ports --numeric-users --programs --extend --timers --wide --protocol --continuous --format --json --source --stack --sctp --mptcp --packet --netlink --peer --info --memory --why --interval --net --all-netns --container --interfaces --groups --route --statistics --delta --summary --kill --filter --userspace-filter --help stack compare lab metrics serve watch top explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -79,6 +82,10 @@ _rnetstat() {
                     ;;
                 --stack)
                     COMPREPLY=($(compgen -W "kernel user all" -- "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --net)
@@ -133,6 +140,40 @@ _rnetstat() {
                     ;;
                 -c)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rnetstat__subcmd__explain)
+            opts="-t -u -w -x -4 -6 -N -l -a -p -n -h --tcp --udp --raw --unix --inet --inet6 --net --all-netns --container --interval --listening --all --programs --numeric --json --stack --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --net)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stack)
+                    COMPREPLY=($(compgen -W "kernel user all" -- "${cur}"))
                     return 0
                     ;;
                 *)

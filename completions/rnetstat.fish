@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_rnetstat_global_optspecs
-    string join \n V/version t/tcp u/udp w/raw x/unix 4/inet 6/inet6 l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide A/protocol= c/continuous= format= json source= stack= S/sctp mptcp 0/packet netlink peer info m/memory N/net= all-netns container= i/interfaces g/groups r/route s/statistics delta summary K/kill F/filter= userspace-filter h/help
+    string join \n V/version t/tcp u/udp w/raw x/unix 4/inet 6/inet6 l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide A/protocol= c/continuous= format= json source= stack= S/sctp mptcp 0/packet netlink peer info m/memory why interval= N/net= all-netns container= i/interfaces g/groups r/route s/statistics delta summary K/kill F/filter= userspace-filter h/help
 end
 
 function __fish_rnetstat_needs_command
@@ -36,6 +36,7 @@ proc\t'/proc/net only'"
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l stack -d 'Which protocol stacks to list' -r -f -a "kernel\t'the kernel\'s sockets'
 user\t'the userspace stacks\' sockets (`rnetstat stack`)'
 all\t'both, with a Stack column in text'"
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l interval -d 'With --why: take two samples SECS apart, for the verdicts that need a rate' -r
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s F -l filter -d 'Read the filter expression from FILE (one or more lines; # starts a comment)' -r -F
@@ -64,6 +65,7 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -l netlink -d 'Show netl
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l peer -d 'Show the socket at the other end when it is on this host: unix peers, loopback and other namespaces (searched whether or not --all-netns is given), with its process'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l info -d 'Show TCP internals (tcp_info and congestion control), like ss -i'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s m -l memory -d 'Show socket memory (skmeminfo), like ss -m'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l why -d 'Add each TCP socket\'s verdicts (what limits or troubles it, docs/why.md): a Why column in text and table, a `why` array in JSON. One sample unless --interval'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s i -l interfaces -d 'Show the interface table (netstat -i): counters and flags; with -a also down ones'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s g -l groups -d 'Show IPv4 and IPv6 multicast group memberships (netstat -g)'
@@ -81,6 +83,7 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "metrics" -d 'Print t
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "serve" -d 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "watch" -d 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "top" -d 'Throughput per connection, process, container or port, from the kernel\'s own TCP counters (no packet capture), refreshed every interval'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "explain" -d 'Say what limits each connection and what troubles listeners, processes, namespaces and the host, with the evidence and the usual fix (docs/why.md)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "help" -d 'Print the help of rnetstat, or of one of its commands'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l device -d 'TUN device name' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l addr4 -d 'The stack\'s IPv4 address and prefix; the kernel\'s side gets the first host address' -r
@@ -199,4 +202,23 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s n -l numeric -
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l once -d 'Print one frame (two samples an interval apart) and exit'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l json -d 'One JSON document per frame'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s h -l help -d 'Print help'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -l interval -d 'Seconds between the two samples (default 1); 0 takes one sample and gives only the verdicts that need no rate' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -l stack -d 'Which protocol stacks to look at' -r -f -a "kernel\t'the kernel\'s sockets'
+user\t'the userspace stacks\' sockets (`rnetstat stack`)'
+all\t'both, with a Stack column in text'"
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s t -l tcp -d 'Show TCP sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s u -l udp -d 'Show UDP sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s w -l raw -d 'Show RAW sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s x -l unix -d 'Show UNIX domain sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s 4 -l inet -d 'Only IPv4'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s 6 -l inet6 -d 'Only IPv6'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s l -l listening -d 'Only listening sockets (listener verdicts)'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s a -l all -d 'Every socket, listening or not (explain\'s default; accepted as for the listing)'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s p -l programs -d 'Name the process of every socket shown (those with findings are always named)'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s n -l numeric -d 'Don\'t resolve names (explain prints numbers; accepted as everywhere else)'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -l json -d '{"sockets": [records with findings], "findings": [process, netns, host and listener findings]}'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand help" -s h -l help -d 'Print help'

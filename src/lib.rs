@@ -21,6 +21,7 @@ pub use rnetstat_output as output;
 pub use rnetstat_stack as stack;
 pub use rnetstat_sys as sys;
 pub use rnetstat_sys::{cleanup, hash, rng, safe_file};
+pub use rnetstat_why as why;
 pub mod cli;
 pub mod cmd;
 pub mod config;

@@ -130,7 +130,8 @@ fn make_sink<'a, W: Write>(
             )
             .with_netns(where_column)
             .with_peers(peers)
-            .with_timers(cfg.text.timers),
+            .with_timers(cfg.text.timers)
+            .with_why(cfg.why.is_some()),
         )),
         Format::Json | Format::Jsonl => {
             let j = Json::new(out, cfg.format == Format::Jsonl, programs)

@@ -27,8 +27,8 @@ impl ExplainConfig {
             v => Some(seconds("--interval", v)?),
         };
         // The listing's resolution, from the listing's own options: one set of meanings.
-        let mut cli = Cli::try_parse_from(["rnetstat"])
-            .map_err(|e| Error::Usage(format!("explain: {e}")))?;
+        let mut cli =
+            Cli::try_parse_from(["rnetstat"]).map_err(|e| Error::Usage(format!("explain: {e}")))?;
         cli.protocols = a.protocols.clone();
         let p = &a.protocols;
         if !(p.tcp || p.udp || p.raw || p.unix) {

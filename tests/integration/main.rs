@@ -34,4 +34,5 @@ mod top_ends;
 mod two_cores;
 mod views;
 mod watch;
+mod why;
 mod zoo;

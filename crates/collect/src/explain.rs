@@ -11,8 +11,8 @@ use rnetstat_model::error::Error;
 use rnetstat_model::why::{Finding, Scope};
 use rnetstat_model::{Socket, State};
 use rnetstat_sys::hash::Map;
-use rnetstat_why::{self as why, Conn, PortUse};
 pub use rnetstat_why::Samples;
+use rnetstat_why::{self as why, Conn, PortUse};
 
 use crate::diff::key;
 use crate::netns::Space;
@@ -58,7 +58,11 @@ pub struct Explained {
 
 /// The namespace inode → space index.
 fn space_index(spaces: &[Space]) -> Map<u64, usize> {
-    spaces.iter().enumerate().map(|(i, s)| (s.ns.inode, i)).collect()
+    spaces
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.ns.inode, i))
+        .collect()
 }
 
 /// The first sample: each TCP socket's numbers, nothing kept of the record.
@@ -74,7 +78,8 @@ impl Sink for Sampler<'_> {
 
     fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
         if let Some(c) = Conn::of(s) {
-            self.samples.insert(key(s.netns.map_or(0, |n| n.inode), s), c);
+            self.samples
+                .insert(key(s.netns.map_or(0, |n| n.inode), s), c);
         }
         Ok(())
     }
@@ -211,7 +216,13 @@ pub fn explain(sel: &Selection, req: &Request<'_>) -> Result<Explained, Error> {
         out: Explained::default(),
     };
     judge.out.warnings = warnings;
-    let reach = collect(sel, proc_root, spaces, &(req.userspace)(), Pipeline::plain(&mut judge))?;
+    let reach = collect(
+        sel,
+        proc_root,
+        spaces,
+        &(req.userspace)(),
+        Pipeline::plain(&mut judge),
+    )?;
     let Judge {
         ports,
         close_wait,
@@ -241,15 +252,15 @@ pub fn explain(sel: &Selection, req: &Request<'_>) -> Result<Explained, Error> {
             out.scoped.push(scoped(f, None, None));
         }
     }
-    let names_needed = req.programs
-        || !out.sockets.is_empty()
-        || close_wait.len() >= why::CLOSE_WAIT_LEAK;
+    let names_needed =
+        req.programs || !out.sockets.is_empty() || close_wait.len() >= why::CLOSE_WAIT_LEAK;
     if names_needed {
         let owners = Owners::scan(proc_root);
         leaks(&owners, &close_wait, &mut out);
         out.owners = Some(owners);
     }
-    out.scoped.sort_by_key(|s| std::cmp::Reverse(s.finding.severity));
+    out.scoped
+        .sort_by_key(|s| std::cmp::Reverse(s.finding.severity));
     Ok(out)
 }
 
@@ -298,7 +309,12 @@ impl Sink for Annotate<'_> {
     }
 
     fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
-        let why = why::judge(s, &key(s.netns.map_or(0, |n| n.inode), s), self.earlier, None);
+        let why = why::judge(
+            s,
+            &key(s.netns.map_or(0, |n| n.inode), s),
+            self.earlier,
+            None,
+        );
         if why.is_empty() {
             return self.inner.socket(s);
         }

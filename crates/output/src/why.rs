@@ -210,7 +210,9 @@ fn finding<'a>(
         severity: f.severity.name(),
         scope: f.verdict.scope().name(),
         netns: ns.map(JsonNetns::new),
-        container: ns.and_then(|n| n.container.as_ref()).map(JsonContainer::new),
+        container: ns
+            .and_then(|n| n.container.as_ref())
+            .map(JsonContainer::new),
         process: process(pid, owners),
         listener: None,
         evidence: &f.evidence,
@@ -235,7 +237,11 @@ pub fn json<W: Write>(out: &mut W, e: &Explained, spaces: &[Space]) -> io::Resul
     let mut findings = Vec::new();
     for j in &e.sockets {
         let ns = spaces.get(j.space).map(|sp| &sp.ns);
-        for f in j.why.iter().filter(|f| f.verdict.scope() == Scope::Listener) {
+        for f in j
+            .why
+            .iter()
+            .filter(|f| f.verdict.scope() == Scope::Listener)
+        {
             let pid = owners.and_then(|o| o.holders(j.socket.inode).first().map(|(_, h)| h.pid));
             let mut jf = finding(f, ns, pid, owners);
             jf.listener = (j.socket.proto == Proto::Tcp).then_some(JsonListener {
@@ -253,10 +259,7 @@ pub fn json<W: Write>(out: &mut W, e: &Explained, spaces: &[Space]) -> io::Resul
     }
     findings.sort_by_key(|f| std::cmp::Reverse(severity_rank(f.severity)));
     let doc = Document {
-        sockets: records
-            .iter()
-            .map(|s| JsonSocket::new(s, owners))
-            .collect(),
+        sockets: records.iter().map(|s| JsonSocket::new(s, owners)).collect(),
         findings,
         looked_at: e.looked_at,
         interval_ms: e.interval.map(|d| d.as_millis() as u64),

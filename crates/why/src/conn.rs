@@ -26,7 +26,7 @@ pub struct Conn {
     pub rto_us: u32,
     pub snd_cwnd: u32,
     pub unacked: u32,
-    /// `None` on kernels before 6.2 (no `tcpi_snd_wnd`).
+    /// `None` on kernels before 5.4 (no `tcpi_snd_wnd`).
     pub snd_wnd: Option<u32>,
     pub busy_us: u64,
     pub rwnd_limited_us: u64,
@@ -326,7 +326,8 @@ fn retransmitting_now(now: &Conn, out: &mut Vec<Finding>) {
 }
 
 /// What held the sender back over the interval: the peer's window, the send buffer, the
-/// congestion window, or the application. At most one.
+/// congestion window (full at the sample, or in recovery), or the application. At most
+/// one; none when the sender was busy and none of these shows (pacing, a slow device).
 fn limit(now: &Conn, b: &Conn, dt: Duration, out: &mut Vec<Finding>) {
     if !now.info || !sending(now.state) {
         return;
@@ -385,7 +386,7 @@ fn limit(now: &Conn, b: &Conn, dt: Duration, out: &mut Vec<Finding>) {
                 ev(vec![("data_segs_out", int(sent))]),
             ));
         }
-    } else {
+    } else if now.unacked >= now.snd_cwnd || now.ca_state != 0 {
         out.push(finding(
             Verdict::CongestionLimited,
             Severity::Info,

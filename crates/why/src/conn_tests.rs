@@ -19,6 +19,8 @@ fn verdicts(f: &[Finding]) -> Vec<&'static str> {
 }
 
 fn busy(c: &mut Conn, busy_ms: u64, rwnd_ms: u64, sndbuf_ms: u64) {
+    c.snd_cwnd = 10;
+    c.unacked = 10;
     c.busy_us += busy_ms * 1000;
     c.rwnd_limited_us += rwnd_ms * 1000;
     c.sndbuf_limited_us += sndbuf_ms * 1000;
@@ -88,6 +90,16 @@ fn app_limited_below_half_the_interval_busy() {
     assert_eq!(verdicts(&connection(&n, Some((&b, SEC)))), ["app-limited"]);
     let mut n = b;
     busy(&mut n, 500, 0, 0);
+    assert_eq!(
+        verdicts(&connection(&n, Some((&b, SEC)))),
+        ["congestion-limited"]
+    );
+    // Busy, no limit dominant, the congestion window not full: nothing to blame.
+    let mut n = b;
+    busy(&mut n, 900, 0, 0);
+    n.unacked = 9;
+    assert!(connection(&n, Some((&b, SEC))).is_empty());
+    n.ca_state = CA_RECOVERY;
     assert_eq!(
         verdicts(&connection(&n, Some((&b, SEC)))),
         ["congestion-limited"]

@@ -50,13 +50,12 @@ fn netns_counters_over_an_interval() {
 #[test]
 fn ports_to_one_destination() {
     let conn = |lport: u16, dst: &str| {
-        let s = Socket::between(
+        Socket::between(
             Proto::Tcp,
             SocketAddr::from(([10, 0, 0, 1], lport)),
             dst.parse().unwrap(),
             State::Established,
-        );
-        s
+        )
     };
     let mut u = PortUse::new(Some((1000, 1099)));
     for p in 1000..1079 {
