@@ -17,7 +17,11 @@ pub fn run(a: &MetricsArgs) -> Result<(), Error> {
         // A path that cannot be written is refused before the collection, not after it.
         OutFile::new(path).check()?;
     }
-    let (mut done, seconds) = scrape(&cfg.exporter, &ProcRoot::default())?;
+    let (mut done, seconds) = scrape(
+        &cfg.exporter,
+        &ProcRoot::default(),
+        &mut crate::exporter::findings::WhyState::default(),
+    )?;
     for w in &done.warnings {
         eprintln!("rnetstat: warning: {w}");
     }

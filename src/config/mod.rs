@@ -380,7 +380,8 @@ pub(crate) fn exporter_config(a: &ExporterArgs) -> Result<ExporterConfig, Error>
                 listening: Listening::All,
                 source: SourcePref::Auto,
                 unix_proc_extras: false,
-                tcp_info: false,
+                // rnetstat_findings reads tcp_info (docs/why.md).
+                tcp_info: true,
                 memory: false,
                 filter,
                 kernel_filter: true,

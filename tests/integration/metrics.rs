@@ -477,3 +477,56 @@ fn serve_holds_up_under_stress_and_garbage() {
         assert!(hwm_kib < 64 * 1024, "peak RSS {hwm_kib} KiB");
     });
 }
+
+#[test]
+fn findings_are_counted_for_prometheus() {
+    if !deps("findings_are_counted_for_prometheus") {
+        return;
+    }
+    in_netns("findings_are_counted_for_prometheus", || {
+        // A listener that never accepts, with more clients than its backlog: one
+        // listen-overflow (critical) and connects retrying.
+        let (_l, _full) = backlog(7202, 1, 2);
+        let addr: SocketAddr = ([127, 0, 0, 1], 7202).into();
+        let syns: Vec<Socket> = (0..2)
+            .map(|_| {
+                let c = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+                c.set_nonblocking(true).unwrap();
+                let _ = c.connect(&addr.into());
+                c
+            })
+            .collect();
+        let at = |v: &'static str, sev: &'static str| [("verdict", v), ("severity", sev)];
+        let s = parse(&run_ok(&["metrics", "-t"]), false);
+        assert_eq!(
+            value(&s, "rnetstat_findings", &at("listen-overflow", "critical")),
+            1.0
+        );
+        // serve judges over the time between scrapes: the dropped SYNs are syn-drops in
+        // the second scrape.
+        let (_serve, srv) = serve(&["-t"]);
+        let (code, _) = get(srv, "/metrics", "text/plain");
+        assert_eq!(code, 200);
+        let more: Vec<Socket> = (0..2)
+            .map(|_| {
+                let c = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+                c.set_nonblocking(true).unwrap();
+                let _ = c.connect(&addr.into());
+                c
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(300));
+        let (_, body) = get(srv, "/metrics", "text/plain");
+        let s = parse(&body, false);
+        assert_eq!(
+            value(&s, "rnetstat_findings", &at("syn-drops", "warning")),
+            1.0,
+            "{body}"
+        );
+        assert_eq!(
+            value(&s, "rnetstat_findings", &at("listen-overflow", "critical")),
+            1.0
+        );
+        drop((syns, more));
+    });
+}

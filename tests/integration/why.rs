@@ -486,6 +486,16 @@ fn why_on_a_listing() {
         )
         .unwrap();
         assert!(table.contains("Why") && table.contains("unread"), "{table}");
+        // top's main verdict.
+        let out = run(&["top", "--once", "--json", "--interval", "0.5"]);
+        let frame: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let row = frame["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["label"].as_str().unwrap().starts_with(&cl.to_string()))
+            .unwrap_or_else(|| panic!("{frame}"));
+        assert_eq!(row["why"], "unread", "{row}");
         // --interval without --why is refused.
         assert!(!run(&["-tan", "--interval", "1"]).status.success());
         drop(c);

@@ -47,8 +47,12 @@ fn counter(sections: &[Section], section: &str, name: &str) -> Option<u64> {
 
 /// The namespace's counters from `net/snmp` and `net/netstat` below `root`.
 pub fn counters(root: &ProcRoot) -> NetnsCounters {
-    let s = sections(root);
-    let ext = |n: &str| counter(&s, "TcpExt", n);
+    from_sections(&sections(root))
+}
+
+/// The counters the verdicts read, from `-s`'s sections (`Tcp`, `TcpExt`).
+pub fn from_sections(s: &[Section]) -> NetnsCounters {
+    let ext = |n: &str| counter(s, "TcpExt", n);
     NetnsCounters {
         listen_drops: ext("ListenDrops"),
         listen_overflows: ext("ListenOverflows"),
@@ -56,7 +60,7 @@ pub fn counters(root: &ProcRoot) -> NetnsCounters {
         syncookies_sent: ext("SyncookiesSent"),
         rcvq_drop: ext("TCPRcvQDrop"),
         backlog_drop: ext("TCPBacklogDrop"),
-        out_rsts: counter(&s, "Tcp", "OutRsts"),
+        out_rsts: counter(s, "Tcp", "OutRsts"),
         memory_pressures: ext("TCPMemoryPressures"),
     }
 }

@@ -27,6 +27,8 @@ struct State {
     last: Option<(Instant, Arc<Exposition>)>,
     errors: BTreeMap<String, u64>,
     dropped: u64,
+    /// The last scrape's samples, for findings over the time between scrapes.
+    why: crate::findings::WhyState,
 }
 
 impl Exporter {
@@ -39,7 +41,7 @@ impl Exporter {
             return Ok(Arc::clone(e));
         }
         let started = Instant::now();
-        let (mut done, seconds) = crate::scrape::scrape(&self.cfg, &self.proc_root)?;
+        let (mut done, seconds) = crate::scrape::scrape(&self.cfg, &self.proc_root, &mut st.why)?;
         for w in &done.warnings {
             log(&format!("warning: {w}"));
         }

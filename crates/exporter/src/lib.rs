@@ -6,10 +6,11 @@
 //!
 //! Public entry points: [`scrape::scrape`], [`scrape::ExporterConfig`],
 //! [`exporter::Exporter`], [`server::run`], [`web_config::WebConfig::load`],
-//! [`metrics::encode::write`].
+//! [`metrics::encode::write`], [`findings::WhyState`].
 #![deny(unsafe_code)]
 
 pub mod exporter;
+pub mod findings;
 pub mod http;
 pub mod metrics;
 pub mod scrape;

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use serde::Serialize;
 
 use rnetstat_collect::rates::Rate;
+use rnetstat_model::why::Severity;
 
 use super::sanitize::sanitized;
 
@@ -48,6 +49,8 @@ pub struct Conn {
     pub rtt_us: Option<u32>,
     pub recv_q: u64,
     pub send_q: u64,
+    /// Its main verdict (docs/why.md) and that verdict's severity, from two refreshes.
+    pub why: Option<(Severity, &'static str)>,
 }
 
 /// One row of a frame.
@@ -64,6 +67,8 @@ pub struct Row {
     pub rtt_ms: Option<f64>,
     pub recv_q: u64,
     pub send_q: u64,
+    /// The connection's main verdict; for a group, the worst among its connections.
+    pub why: Option<&'static str>,
 }
 
 fn rate_of(c: &Conn) -> f64 {
@@ -127,6 +132,11 @@ pub fn rows(view: View, conns: &[Conn], limit: usize) -> Vec<Row> {
             rtt_ms: (!rtts.is_empty()).then(|| rtts.iter().sum::<f64>() / rtts.len() as f64),
             recv_q: cs.iter().map(|c| c.recv_q).sum(),
             send_q: cs.iter().map(|c| c.send_q).sum(),
+            why: cs
+                .iter()
+                .filter_map(|c| c.why)
+                .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(a.1)))
+                .map(|(_, v)| v),
         }
     };
     let mut v: Vec<Row> = if view == View::Connections {
@@ -220,7 +230,7 @@ pub fn frame(
     writeln!(out, "({NOTE})")?;
     writeln!(
         out,
-        "{:>11} {:>11} {:>10} {:>10} {:>7} {:>6} {:>7} {:>7}  {}",
+        "{:>11} {:>11} {:>10} {:>10} {:>7} {:>6} {:>7} {:>7} {:<21} {}",
         "IN/s",
         "OUT/s",
         "IN",
@@ -229,12 +239,13 @@ pub fn frame(
         "RETR/s",
         "RECV-Q",
         "SEND-Q",
+        "WHY",
         view.name().to_uppercase()
     )?;
     for r in shown {
         writeln!(
             out,
-            "{:>11} {:>11} {:>10} {:>10} {:>7} {:>6.1} {:>7} {:>7}  {}{}",
+            "{:>11} {:>11} {:>10} {:>10} {:>7} {:>6.1} {:>7} {:>7} {:<21} {}{}",
             human(r.in_bps),
             human(r.out_bps),
             bytes(r.in_bytes),
@@ -243,6 +254,7 @@ pub fn frame(
             r.retrans_per_s,
             r.recv_q,
             r.send_q,
+            r.why.unwrap_or("-"),
             r.label,
             if r.connections > 1 && matches!(view, View::Processes | View::Containers | View::Ports)
             {
@@ -301,6 +313,7 @@ mod tests {
             rtt_us: Some(2000),
             recv_q: 0,
             send_q: 1,
+            why: None,
         }
     }
 

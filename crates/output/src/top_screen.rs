@@ -42,6 +42,7 @@ pub fn draw(f: &mut Frame<'_>, app: &App, rows: &[Row], totals: (f64, f64), seco
             "RETR/s",
             "RECV-Q",
             "SEND-Q",
+            "WHY",
             "N",
             app.view.name(),
         ]
@@ -58,6 +59,7 @@ pub fn draw(f: &mut Frame<'_>, app: &App, rows: &[Row], totals: (f64, f64), seco
             Cell::from(format!("{:.1}", r.retrans_per_s)),
             Cell::from(r.recv_q.to_string()),
             Cell::from(r.send_q.to_string()),
+            Cell::from(r.why.unwrap_or("-")),
             Cell::from(r.connections.to_string()),
             Cell::from(r.label.clone()),
         ])
@@ -71,6 +73,7 @@ pub fn draw(f: &mut Frame<'_>, app: &App, rows: &[Row], totals: (f64, f64), seco
             Constraint::Length(7),
             Constraint::Length(7),
             Constraint::Length(7),
+            Constraint::Length(21),
             Constraint::Length(4),
             Constraint::Min(20),
         ],

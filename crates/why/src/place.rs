@@ -121,6 +121,18 @@ impl PortUse {
         }
     }
 
+    /// An empty table with the same range (for a second thread's share of the sockets).
+    pub fn fresh(&self) -> PortUse {
+        PortUse::new(self.range)
+    }
+
+    /// Adds what `other` counted.
+    pub fn absorb(&mut self, other: PortUse) {
+        for (k, n) in other.by_destination {
+            *self.by_destination.entry(k).or_default() += n;
+        }
+    }
+
     /// Counts `s` when it is a TCP connection from an ephemeral port (TIME_WAIT included).
     pub fn add(&mut self, s: &Socket<'_>) {
         let Some((lo, hi)) = self.range else { return };

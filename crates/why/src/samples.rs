@@ -23,6 +23,11 @@ impl Samples {
         self.conns.insert(key, c);
     }
 
+    /// Adds another pass's samples (the IPv6 table dumped beside the IPv4 one).
+    pub fn extend(&mut self, other: Samples) {
+        self.conns.extend(other.conns);
+    }
+
     pub fn get(&self, key: &Key) -> Option<&Conn> {
         self.conns.get(key)
     }

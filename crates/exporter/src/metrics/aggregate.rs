@@ -116,6 +116,8 @@ pub struct Aggregate {
     counters: Vec<Option<Vec<Section>>>,
     /// Namespaces that could not be read this time, by index.
     errors: Vec<u32>,
+    /// (namespace, verdict, severity, count): `rnetstat_findings`.
+    findings: Vec<(u32, &'static str, &'static str, u64)>,
     pub warnings: Vec<String>,
 }
 
@@ -139,8 +141,15 @@ impl Aggregate {
             queues: Map::default(),
             counters: vec![None; spaces.len()],
             errors: Vec::new(),
+            findings: Vec::new(),
             warnings: Vec::new(),
         }
+    }
+
+    /// The findings counted in namespace `inode` (docs/why.md).
+    pub fn findings(&mut self, inode: u64, verdict: &'static str, severity: &'static str, n: u64) {
+        let k = self.index(inode);
+        self.findings.push((k, verdict, severity, n));
     }
 
     fn index(&mut self, inode: u64) -> u32 {
@@ -399,6 +408,30 @@ impl Aggregate {
                 samples,
             });
         }
+        let mut found: Vec<_> = self.findings.clone();
+        found.sort_by(|a, b| {
+            (w(a.0).netns.as_str(), a.1, a.2).cmp(&(w(b.0).netns.as_str(), b.1, b.2))
+        });
+        fams.push(Family {
+            name: "rnetstat_findings",
+            kind: Kind::Gauge,
+            unit: None,
+            help: "Findings (docs/why.md) by network namespace, container, verdict and severity; host findings under the namespace rnetstat runs in.",
+            samples: found
+                .into_iter()
+                .map(|(k, verdict, severity, n)| {
+                    let mut l = base(k);
+                    l.extend([
+                        ("verdict", verdict.to_string()),
+                        ("severity", severity.to_string()),
+                    ]);
+                    Sample {
+                        labels: l,
+                        value: Value::Int(n),
+                    }
+                })
+                .collect(),
+        });
         Finished {
             failed: self.errors.iter().map(|&k| w(k).netns.clone()).collect(),
             exposition: Exposition { families: fams },

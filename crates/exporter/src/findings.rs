@@ -1,0 +1,130 @@
+//! `rnetstat_findings`: the verdicts of docs/why.md counted per namespace, container,
+//! verdict and severity. Each TCP socket is judged as it streams past (beside the
+//! aggregate); `serve` keeps each scrape's samples and counters so the next one judges over
+//! the time between them, `metrics` (one collection) judges from one sample.
+
+use std::io;
+use std::time::{Duration, Instant};
+
+use rnetstat_collect::diff::key;
+use rnetstat_collect::{Group, Sink};
+use rnetstat_model::Socket;
+use rnetstat_model::why::{Severity, Verdict};
+use rnetstat_sys::hash::Map;
+use rnetstat_why::{self as why, Conn, HostState, NetnsCounters, PortUse, Samples};
+
+/// What one scrape leaves for the next.
+#[derive(Debug, Default)]
+pub struct WhyState {
+    samples: Samples,
+    at: Option<Instant>,
+    counters: Map<u64, NetnsCounters>,
+    host: Option<HostState>,
+}
+
+/// (namespace inode, verdict, severity) → findings.
+pub(crate) type Counts = Map<(u64, Verdict, Severity), u64>;
+
+/// Forwards every record to `inner` and judges the TCP ones.
+pub(crate) struct Judging<'a> {
+    pub inner: &'a mut dyn Sink,
+    earlier: Option<(&'a Samples, Duration)>,
+    pub next: Samples,
+    pub counts: Counts,
+    pub ports: &'a mut Map<u64, PortUse>,
+}
+
+impl<'a> Judging<'a> {
+    pub fn new(
+        inner: &'a mut dyn Sink,
+        state: &'a WhyState,
+        now: Instant,
+        ports: &'a mut Map<u64, PortUse>,
+    ) -> Judging<'a> {
+        Judging {
+            inner,
+            earlier: state.at.map(|t| (&state.samples, now.duration_since(t))),
+            next: Samples::default(),
+            counts: Counts::default(),
+            ports,
+        }
+    }
+}
+
+impl Sink for Judging<'_> {
+    fn group(&mut self, g: Group) -> io::Result<()> {
+        self.inner.group(g)
+    }
+
+    fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
+        if let Some(c) = Conn::of(s) {
+            let ns = s.netns.map_or(0, |n| n.inode);
+            let k = key(ns, s);
+            for f in why::judge(s, &k, self.earlier, None) {
+                *self.counts.entry((ns, f.verdict, f.severity)).or_default() += 1;
+            }
+            if let Some(p) = self.ports.get_mut(&ns) {
+                p.add(s);
+            }
+            self.next.insert(k, c);
+        }
+        self.inner.socket(s)
+    }
+
+    fn warning(&mut self, msg: &str) {
+        self.inner.warning(msg);
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.inner.finish()
+    }
+}
+
+/// What a scrape read besides the sockets.
+pub(crate) struct Reading<'a> {
+    /// When the sockets were collected.
+    pub now: Instant,
+    /// Each namespace's counters (`None`: it could not be read).
+    pub netns: Vec<(u64, Option<NetnsCounters>)>,
+    pub ports: &'a Map<u64, PortUse>,
+    pub host: HostState,
+    /// The namespace host findings are counted under.
+    pub host_ns: u64,
+}
+
+/// Adds the namespace and host findings to `counts`, and keeps this scrape for the next.
+pub(crate) fn close(state: &mut WhyState, counts: &mut Counts, next: Samples, r: Reading<'_>) {
+    let Reading {
+        now,
+        netns,
+        ports,
+        host,
+        host_ns,
+    } = r;
+    let dt = state.at.map(|t| now.duration_since(t));
+    let mut count = |ns: u64, f: rnetstat_model::why::Finding| {
+        *counts.entry((ns, f.verdict, f.severity)).or_default() += 1;
+    };
+    for (ns, c) in &netns {
+        if let (Some(c), Some(b), Some(dt)) = (c, state.counters.get(ns), dt) {
+            for f in why::netns(c, b, dt) {
+                count(*ns, f);
+            }
+        }
+    }
+    for (ns, p) in ports {
+        for f in p.findings() {
+            count(*ns, f);
+        }
+    }
+    for f in why::host(&host, state.host.as_ref()) {
+        count(host_ns, f);
+    }
+    state.samples = next;
+    state.at = Some(now);
+    state.counters = netns
+        .into_iter()
+        .filter_map(|(ns, c)| c.map(|c| (ns, c)))
+        .collect();
+    state.host = Some(host);
+}
