@@ -217,6 +217,17 @@ fn groups(r: &str) -> Vec<Group> {
             ],
             1,
         ),
+        // `explain` against the listing that reads the same tcp_info: one sample, and two
+        // samples 50 ms apart (the work is the time less the 50 ms slept).
+        Group::new(
+            "`explain`: verdicts against -tan --info",
+            vec![
+                argv(&format!("{r} explain --interval 0")),
+                argv(&format!("{r} -tan --info")),
+                argv(&format!("{r} explain --interval 0.05")),
+            ],
+            1,
+        ),
         // A steady refresh: `--count 11` less `--count 1` is ten refreshes, each after a
         // 50 ms sleep (the shortest interval), from the walk the first frame took. `--once` is the first frame
         // alone: two samples, the second naming processes with a walk beside its dump.

@@ -192,6 +192,16 @@ pub fn targets(empty: &Level, top: &Level) -> String {
             refresh(top),
             1.3,
         ),
+        (
+            "`rnetstat explain --interval 0` ≤ 1.5 × `rnetstat -tan --info`",
+            ratio(top, "`explain`", "rnetstat explain --interval 0"),
+            1.5,
+        ),
+        (
+            "two-sample `explain`'s work (`--interval 0.05` less the 50 ms slept) ≤ 2.5 × `rnetstat -tan --info`",
+            two_samples(top),
+            2.5,
+        ),
         ("peak RSS `rnetstat -tan` ≤ `ss -tan`", rss, 1.0),
         (
             "start-up `rnetstat -tan` ≤ `ss -tan` (empty namespace)",
@@ -250,6 +260,12 @@ fn refresh(l: &Level) -> Option<f64> {
     let (_, one) = find(l, "`top`", "rnetstat top --count 1 -c 0.05 --json")?;
     let ten = g.median(eleven).as_secs_f64() - g.median(one).as_secs_f64();
     Some((ten / 10.0 - 0.05) / g.median(g.reference).as_secs_f64())
+}
+
+/// A two-sample `explain`'s work against `-tan --info`: its time less the interval slept.
+fn two_samples(l: &Level) -> Option<f64> {
+    let (g, i) = find(l, "`explain`", "rnetstat explain --interval 0.05")?;
+    Some((g.median(i).as_secs_f64() - 0.05) / g.median(g.reference).as_secs_f64())
 }
 
 /// How time and memory grow with N, per tool, from the `-tan` groups.
