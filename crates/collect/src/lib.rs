@@ -12,7 +12,9 @@
 //! (`--peer`), [`buffer`] (collections held whole), [`owners::Owners`] (`-p`), [`stack`]
 //! (the userspace stacks' sockets), [`read_counters`] (`-s`), [`ifaces`] and [`routes`]
 //! (`-i`, `-g`, `-r`), [`rates`] and [`diff`] (`top`, `watch`), [`netlink::sock_destroy`]
-//! (`-K`) and [`netlink::destroy_events`] (`watch`).
+//! (`-K`) and [`netlink::destroy_events`] (`watch`), [`explain`] (`explain` and `--why`:
+//! sockets judged as they stream past) and [`why_inputs`] (the counters and limits the
+//! verdicts read).
 #![deny(unsafe_code)]
 
 pub mod buffer;

@@ -5,10 +5,11 @@
 //! Public entry points: the sinks [`netstat::NetstatText`], [`table::TableOut`],
 //! [`json::Json`], [`summary::Summary`], [`events`] (`watch`); [`counters_text`] (`-s`),
 //! [`iface`], [`groups`], [`route`]; `top`'s [`top`], [`top_app`], [`top_keys`] and
-//! [`top_screen`]; [`names::Names`] (the name lookups every renderer shares).
+//! [`top_screen`]; [`why`] (`explain`'s findings); [`names::Names`] (the name lookups every renderer shares).
 #![deny(unsafe_code)]
 
 pub mod addr;
+pub(crate) mod cells;
 pub(crate) mod detail;
 pub mod events;
 pub mod groups;

@@ -11,9 +11,10 @@ use std::ops::{Deref, DerefMut};
 
 use rnetstat_collect::owners::Owners;
 use rnetstat_collect::{FastSink, ForkSink, ForkedRows, Group, Listening, Reads, Sink};
-use rnetstat_model::{Family, Proto, SockType, Socket, State, TimerKind};
+use rnetstat_model::{Family, Proto, SockType, Socket, State};
 
 use super::addr::push_u64;
+use super::cells::{push_timer, push_why};
 use super::detail::{self, Detail};
 use super::link;
 use super::names::Names;
@@ -369,19 +370,6 @@ impl<W: Write> NetstatText<'_, W> {
     }
 }
 
-/// The Why cell: the socket's verdicts, worst first, comma-separated; `-` when none.
-pub(crate) fn push_why(l: &mut String, s: &Socket<'_>) {
-    if s.why.is_empty() {
-        l.push('-');
-    }
-    for (i, f) in s.why.iter().enumerate() {
-        if i > 0 {
-            l.push(',');
-        }
-        l.push_str(f.verdict.name());
-    }
-}
-
 impl<W: Write> Sink for NetstatText<'_, W> {
     fn group(&mut self, group: Group) -> io::Result<()> {
         let which = self.which();
@@ -601,38 +589,11 @@ fn floor(s: &str, mut n: usize) -> &str {
     &s[..n]
 }
 
-/// netstat's Timer cell: `kind (seconds/retrans/probes)`.
-pub(crate) fn push_timer(l: &mut String, s: &Socket<'_>) {
-    let (kind, ms, retr, probes) = match s.timer {
-        Some(t) => match t.kind {
-            TimerKind::Retransmit => ("on", t.expires_ms, t.retrans, 0),
-            TimerKind::KeepAlive | TimerKind::Probe => (t.kind.name(), t.expires_ms, 0, t.retrans),
-            TimerKind::Off => ("off", 0, t.retrans, 0),
-            k => (k.name(), t.expires_ms, 0, 0),
-        },
-        None => ("off", 0, 0, 0),
-    };
-    l.push_str(kind);
-    l.push_str(" (");
-    push_u64(l, u64::from(ms / 1000));
-    l.push('.');
-    let cs = (ms % 1000) / 10;
-    if cs < 10 {
-        l.push('0');
-    }
-    push_u64(l, u64::from(cs));
-    l.push('/');
-    push_u64(l, u64::from(retr));
-    l.push('/');
-    push_u64(l, u64::from(probes));
-    l.push(')');
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::names::Numeric;
-    use rnetstat_model::{Endpoint, Timer};
+    use rnetstat_model::{Endpoint, Timer, TimerKind};
 
     fn render(sockets: &[Socket<'_>], opts: TextOpts) -> String {
         let mut names = Names::new(Numeric {

@@ -257,12 +257,12 @@ impl<W: Write> Sink for TableOut<'_, W> {
         }
         if self.timers && !matches!(s.proto, Proto::Unix | Proto::Packet | Proto::Netlink) {
             text.clear();
-            super::netstat::push_timer(&mut text, s);
+            super::cells::push_timer(&mut text, s);
             cells.push(Cell::new(&text));
         }
         if self.why && !matches!(s.proto, Proto::Unix | Proto::Packet | Proto::Netlink) {
             text.clear();
-            super::netstat::push_why(&mut text, s);
+            super::cells::push_why(&mut text, s);
             cells.push(Cell::new(&text));
         }
         if let Some((_, t)) = self.table.as_mut() {

@@ -1,0 +1,46 @@
+//! Cells the netstat text and the table both print: the Timer cell (`-o`) and the Why
+//! cell (`--why`).
+
+use rnetstat_model::{Socket, TimerKind};
+
+use super::addr::push_u64;
+
+/// netstat's Timer cell: `kind (seconds/retrans/probes)`.
+pub(crate) fn push_timer(l: &mut String, s: &Socket<'_>) {
+    let (kind, ms, retr, probes) = match s.timer {
+        Some(t) => match t.kind {
+            TimerKind::Retransmit => ("on", t.expires_ms, t.retrans, 0),
+            TimerKind::KeepAlive | TimerKind::Probe => (t.kind.name(), t.expires_ms, 0, t.retrans),
+            TimerKind::Off => ("off", 0, t.retrans, 0),
+            k => (k.name(), t.expires_ms, 0, 0),
+        },
+        None => ("off", 0, 0, 0),
+    };
+    l.push_str(kind);
+    l.push_str(" (");
+    push_u64(l, u64::from(ms / 1000));
+    l.push('.');
+    let cs = (ms % 1000) / 10;
+    if cs < 10 {
+        l.push('0');
+    }
+    push_u64(l, u64::from(cs));
+    l.push('/');
+    push_u64(l, u64::from(retr));
+    l.push('/');
+    push_u64(l, u64::from(probes));
+    l.push(')');
+}
+
+/// The Why cell: the socket's verdicts, worst first, comma-separated; `-` when none.
+pub(crate) fn push_why(l: &mut String, s: &Socket<'_>) {
+    if s.why.is_empty() {
+        l.push('-');
+    }
+    for (i, f) in s.why.iter().enumerate() {
+        if i > 0 {
+            l.push(',');
+        }
+        l.push_str(f.verdict.name());
+    }
+}
