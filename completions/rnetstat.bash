@@ -150,7 +150,7 @@ _rnetstat() {
             return 0
             ;;
         rnetstat__subcmd__explain)
-            opts="-t -u -w -x -4 -6 -N -l -a -p -n -h --tcp --udp --raw --unix --inet --inet6 --net --all-netns --container --interval --listening --all --programs --numeric --json --stack --help"
+            opts="-t -u -w -x -4 -6 -N -l -a -p -F -n -h --tcp --udp --raw --unix --inet --inet6 --net --all-netns --container --interval --listening --all --programs --filter --numeric --json --stack --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -169,6 +169,14 @@ _rnetstat() {
                     return 0
                     ;;
                 --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -F)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -36,7 +36,7 @@ proc\t'/proc/net only'"
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l stack -d 'Which protocol stacks to list' -r -f -a "kernel\t'the kernel\'s sockets'
 user\t'the userspace stacks\' sockets (`rnetstat stack`)'
 all\t'both, with a Stack column in text'"
-complete -c rnetstat -n "__fish_rnetstat_needs_command" -l interval -d 'With --why: take two samples SECS apart, for the verdicts that need a rate' -r
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l interval -d 'With --why: take two samples SECS apart, for the verdicts that need a rate (0: one sample, as without it)' -r
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s F -l filter -d 'Read the filter expression from FILE (one or more lines; # starts a comment)' -r -F
@@ -204,7 +204,8 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -l json -d 'One J
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand top" -s h -l help -d 'Print help'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -l interval -d 'Seconds between the two samples (default 1); 0 takes one sample and gives only the verdicts that need no rate' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -l interval -d 'Seconds between the two samples (default 1, at most a day); 0 takes one sample and gives only the verdicts that need no rate' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s F -l filter -d 'Read the filter expression from FILE, as for the listing' -r -F
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -l stack -d 'Which protocol stacks to look at' -r -f -a "kernel\t'the kernel\'s sockets'
 user\t'the userspace stacks\' sockets (`rnetstat stack`)'
 all\t'both, with a Stack column in text'"
@@ -217,7 +218,7 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s 6 -l inet6
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s l -l listening -d 'Only listening sockets (listener verdicts)'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s a -l all -d 'Every socket, listening or not (explain\'s default; accepted as for the listing)'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s p -l programs -d 'Name the process of every socket shown (those with findings are always named)'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s p -l programs -d 'Accepted as for the listing: every socket explain shows has a finding, and each is always named with its process'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s n -l numeric -d 'Don\'t resolve names (explain prints numbers; accepted as everywhere else)'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -l json -d '{"sockets": [records with findings], "findings": [process, netns, host and listener findings]}'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -171,11 +171,17 @@ pub struct Cli {
 
     /// Add each TCP socket's verdicts (what limits or troubles it, docs/why.md): a Why
     /// column in text and table, a `why` array in JSON. One sample unless --interval
-    #[arg(long = "why", conflicts_with_all = ["summary", "kill", "peer"])]
+    #[arg(long = "why", conflicts_with_all = ["summary", "kill", "peer", "statistics", "interfaces", "groups", "route"])]
     pub why: bool,
 
-    /// With --why: take two samples SECS apart, for the verdicts that need a rate
-    #[arg(long = "interval", value_name = "SECS", requires = "why")]
+    /// With --why: take two samples SECS apart, for the verdicts that need a rate (0: one
+    /// sample, as without it)
+    #[arg(
+        long = "interval",
+        value_name = "SECS",
+        requires = "why",
+        allow_hyphen_values = true
+    )]
     pub interval: Option<String>,
 
     #[command(flatten)]
@@ -340,9 +346,14 @@ pub struct ExplainArgs {
     #[command(flatten)]
     pub netns: NetnsArgs,
 
-    /// Seconds between the two samples (default 1); 0 takes one sample and gives only the
-    /// verdicts that need no rate
-    #[arg(long = "interval", value_name = "SECS", default_value = "1")]
+    /// Seconds between the two samples (default 1, at most a day); 0 takes one sample and
+    /// gives only the verdicts that need no rate
+    #[arg(
+        long = "interval",
+        value_name = "SECS",
+        default_value = "1",
+        allow_hyphen_values = true
+    )]
     pub interval: String,
 
     /// Only listening sockets (listener verdicts)
@@ -353,9 +364,14 @@ pub struct ExplainArgs {
     #[arg(short = 'a', long = "all", conflicts_with = "listening")]
     pub all: bool,
 
-    /// Name the process of every socket shown (those with findings are always named)
+    /// Accepted as for the listing: every socket explain shows has a finding, and each is
+    /// always named with its process
     #[arg(short = 'p', long = "programs")]
     pub programs: bool,
+
+    /// Read the filter expression from FILE, as for the listing
+    #[arg(short = 'F', long = "filter", value_name = "FILE")]
+    pub filter_file: Option<std::path::PathBuf>,
 
     /// Don't resolve names (explain prints numbers; accepted as everywhere else)
     #[arg(short = 'n', long = "numeric")]

@@ -26,11 +26,16 @@ pub fn run<W: Write>(a: &ExplainArgs, world: &mut World<W>) -> Result<(), Error>
             proc_root: &world.proc_root,
             spaces: &spaces,
             interval: cfg.interval,
-            programs: cfg.programs,
             userspace: &userspace,
         },
     )?;
     super::refused_notice(found.reach.refused);
+    if !listing.selection.tcp {
+        eprintln!(
+            "rnetstat: explain's verdicts are TCP's: UDP, raw and unix sockets have none \
+             (namespace and host findings are given all the same)"
+        );
+    }
     let r = if cfg.json {
         crate::output::why::json(&mut world.out, &found, &spaces)
     } else {

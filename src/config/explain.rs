@@ -16,16 +16,11 @@ pub struct ExplainConfig {
     /// `None`: one sample (`--interval 0`).
     pub interval: Option<Duration>,
     pub json: bool,
-    /// `-p`: walk /proc for every socket, not only for findings.
-    pub programs: bool,
 }
 
 impl ExplainConfig {
     pub fn from_args(a: &ExplainArgs) -> Result<ExplainConfig, Error> {
-        let interval = match a.interval.trim() {
-            "0" | "0.0" => None,
-            v => Some(seconds("--interval", v)?),
-        };
+        let interval = one_or_two("--interval", &a.interval)?;
         // The listing's resolution, from the listing's own options: one set of meanings.
         let mut cli =
             Cli::try_parse_from(["rnetstat"]).map_err(|e| Error::Usage(format!("explain: {e}")))?;
@@ -43,13 +38,29 @@ impl ExplainConfig {
         cli.json = a.json;
         cli.stack = a.stack;
         cli.filter = a.filter.clone();
+        cli.filter_file = a.filter_file.clone();
         let mut listing = Config::from_cli(&cli)?;
         listing.selection.tcp_info = true;
         Ok(ExplainConfig {
             listing,
             interval,
             json: a.json,
-            programs: a.programs,
         })
     }
+}
+
+/// `--interval` of explain and `--why`: 0 for one sample, else seconds from
+/// [`super::MIN_INTERVAL`] to [`super::MAX_INTERVAL`].
+pub(crate) fn one_or_two(flag: &str, v: &str) -> Result<Option<Duration>, Error> {
+    if v.trim().parse::<f64>().is_ok_and(|x| x == 0.0) {
+        return Ok(None);
+    }
+    seconds(flag, v).map(Some).map_err(|_| {
+        Error::Usage(format!(
+            "{flag}: '{}' is not 0 (one sample) or a number of seconds from {} to {}",
+            crate::output::sanitize::quoted(v),
+            super::MIN_INTERVAL,
+            super::MAX_INTERVAL
+        ))
+    })
 }

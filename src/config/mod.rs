@@ -186,8 +186,7 @@ impl Config {
             .then(|| {
                 cli.interval
                     .as_deref()
-                    .map(|v| seconds("--interval", v))
-                    .transpose()
+                    .map_or(Ok(None), |v| explain::one_or_two("--interval", v))
             })
             .transpose()?;
         Ok(Config {

@@ -261,6 +261,19 @@ pub fn ip(args: &str) {
     );
 }
 
+/// `iptables ARGS` in the calling thread's namespace (a test's own).
+pub fn ip_tables(args: &str) {
+    let o = Command::new("iptables")
+        .args(args.split_whitespace())
+        .output()
+        .expect("run iptables");
+    assert!(
+        o.status.success(),
+        "iptables {args}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 pub fn netstat(args: &[&str]) -> String {
     let o = Command::new("netstat")
         .args(args)

@@ -515,7 +515,8 @@ fn findings_are_counted_for_prometheus() {
                 c
             })
             .collect();
-        std::thread::sleep(Duration::from_millis(300));
+        // A scrape judges against a baseline at least a second old.
+        std::thread::sleep(Duration::from_millis(1200));
         let (_, body) = get(srv, "/metrics", "text/plain");
         let s = parse(&body, false);
         assert_eq!(

@@ -496,8 +496,24 @@ fn why_on_a_listing() {
             .find(|r| r["label"].as_str().unwrap().starts_with(&cl.to_string()))
             .unwrap_or_else(|| panic!("{frame}"));
         assert_eq!(row["why"], "unread", "{row}");
-        // --interval without --why is refused.
+        // --interval without --why is refused; --why is refused where it means nothing;
+        // 0 is one sample; nonsense is a usage error, never a panic.
         assert!(!run(&["-tan", "--interval", "1"]).status.success());
+        for bad in [
+            &["-s", "--why"][..],
+            &["-i", "--why"],
+            &["-r", "--why"],
+            &["--why", "--interval", "-1"],
+            &["explain", "--interval", "-1"],
+            &["explain", "--interval", "1e400"],
+            &["explain", "--interval", "0.01"],
+        ] {
+            let out = run(bad);
+            assert_eq!(out.status.code(), Some(2), "{bad:?}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!err.contains("panicked"), "{bad:?}: {err}");
+        }
+        assert!(run(&["-tan", "--why", "--interval", "0"]).status.success());
         drop(c);
     });
 }
@@ -578,4 +594,33 @@ fn host_limits_from_fixture_files() {
             "{count}"
         );
     }
+}
+
+#[test]
+fn a_black_holed_connection_is_stalled() {
+    if !crate::common::require("iptables", "a_black_holed_connection_is_stalled") {
+        return;
+    }
+    in_netns("a_black_holed_connection_is_stalled", || {
+        let l = TcpListener::bind(lo()).unwrap();
+        let la = l.local_addr().unwrap();
+        let mut c = TcpStream::connect(la).unwrap();
+        let (_s, _) = l.accept().unwrap();
+        // From now on every segment to the listener's port is dropped, in this namespace.
+        let rule = format!("-p tcp --dport {} -j DROP", la.port());
+        crate::common::ip_tables(&format!("-A INPUT {rule}"));
+        c.write_all(&[3u8; 5000]).unwrap();
+        let cl = c.local_addr().unwrap();
+        // A few timeouts later the RTO outgrows the interval.
+        let doc = eventually("stalled", 20, || {
+            let d = explain(&["--interval", "1"]);
+            verdict(&d, cl, "stalled").is_some().then_some(d)
+        });
+        let f = verdict(&doc, cl, "stalled").unwrap();
+        assert_eq!(f["severity"], "critical");
+        assert_eq!(f["evidence"]["send_q"], 5000);
+        assert!(f["evidence"]["backoff"].as_u64().unwrap() > 0, "{f}");
+        let v = verdicts(&doc, cl);
+        assert!(!v.iter().any(|v| v.ends_with("-limited")), "{v:?}");
+    });
 }

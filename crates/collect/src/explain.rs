@@ -165,8 +165,6 @@ pub struct Request<'a> {
     pub spaces: &'a [Space],
     /// Two samples this far apart, or one.
     pub interval: Option<Duration>,
-    /// Walk /proc for every socket's process (`-p`), not only for findings.
-    pub programs: bool,
     /// The userspace stacks' snapshots for each sample (`--stack`): called once per sample.
     pub userspace: &'a dyn Fn() -> Vec<Snapshot>,
 }
@@ -252,10 +250,16 @@ pub fn explain(sel: &Selection, req: &Request<'_>) -> Result<Explained, Error> {
             out.scoped.push(scoped(f, None, None));
         }
     }
-    let names_needed =
-        req.programs || !out.sockets.is_empty() || close_wait.len() >= why::CLOSE_WAIT_LEAK;
+    let names_needed = !out.sockets.is_empty() || close_wait.len() >= why::CLOSE_WAIT_LEAK;
     if names_needed {
         let owners = Owners::scan(proc_root);
+        if owners.nothing_readable || owners.incomplete {
+            out.warnings.push(
+                "not every process could be identified (run as root to see them all): \
+                 findings may say `pid ?`, and close-wait-leak counts only the processes seen"
+                    .into(),
+            );
+        }
         leaks(&owners, &close_wait, &mut out);
         out.owners = Some(owners);
     }

@@ -1,7 +1,11 @@
 //! `rnetstat_findings`: the verdicts of docs/why.md counted per namespace, container,
 //! verdict and severity. Each TCP socket is judged as it streams past (beside the
-//! aggregate); `serve` keeps each scrape's samples and counters so the next one judges over
-//! the time between them, `metrics` (one collection) judges from one sample.
+//! aggregate); `serve` keeps a scrape's samples and counters as the baseline later scrapes
+//! judge against, `metrics` (one collection) judges from one sample.
+//!
+//! Every client shares `serve`'s baseline, so one that scrapes fast must not narrow the
+//! window the others are judged over: the baseline moves only when it is [`ADVANCE`] old,
+//! and a scrape closer than [`MIN_WINDOW`] to it is judged against the one before.
 
 use std::io;
 use std::time::{Duration, Instant};
@@ -13,13 +17,35 @@ use rnetstat_model::why::{Severity, Verdict};
 use rnetstat_sys::hash::Map;
 use rnetstat_why::{self as why, Conn, HostState, NetnsCounters, PortUse, Samples};
 
-/// What one scrape leaves for the next.
+/// The baseline moves forward only when it is this old.
+pub const ADVANCE: Duration = Duration::from_secs(5);
+/// A scrape judges against a baseline at least this old.
+pub const MIN_WINDOW: Duration = Duration::from_secs(1);
+
+/// One scrape's samples and counters.
+#[derive(Debug)]
+struct Baseline {
+    samples: Samples,
+    at: Instant,
+    counters: Map<u64, NetnsCounters>,
+    host: HostState,
+}
+
+/// What scrapes leave for later ones: the baseline, and the one before it.
 #[derive(Debug, Default)]
 pub struct WhyState {
-    samples: Samples,
-    at: Option<Instant>,
-    counters: Map<u64, NetnsCounters>,
-    host: Option<HostState>,
+    baseline: Option<Baseline>,
+    older: Option<Baseline>,
+}
+
+impl WhyState {
+    /// The baseline a scrape at `now` judges against.
+    fn reference(&self, now: Instant) -> Option<&Baseline> {
+        match &self.baseline {
+            Some(b) if now.duration_since(b.at) >= MIN_WINDOW => Some(b),
+            _ => self.older.as_ref(),
+        }
+    }
 }
 
 /// (namespace inode, verdict, severity) → findings.
@@ -43,7 +69,9 @@ impl<'a> Judging<'a> {
     ) -> Judging<'a> {
         Judging {
             inner,
-            earlier: state.at.map(|t| (&state.samples, now.duration_since(t))),
+            earlier: state
+                .reference(now)
+                .map(|b| (&b.samples, now.duration_since(b.at))),
             next: Samples::default(),
             counts: Counts::default(),
             ports,
@@ -101,12 +129,13 @@ pub(crate) fn close(state: &mut WhyState, counts: &mut Counts, next: Samples, r:
         host,
         host_ns,
     } = r;
-    let dt = state.at.map(|t| now.duration_since(t));
+    let reference = state.reference(now);
+    let dt = reference.map(|b| now.duration_since(b.at));
     let mut count = |ns: u64, f: rnetstat_model::why::Finding| {
         *counts.entry((ns, f.verdict, f.severity)).or_default() += 1;
     };
     for (ns, c) in &netns {
-        if let (Some(c), Some(b), Some(dt)) = (c, state.counters.get(ns), dt) {
+        if let (Some(c), Some(b), Some(dt)) = (c, reference.and_then(|r| r.counters.get(ns)), dt) {
             for f in why::netns(c, b, dt) {
                 count(*ns, f);
             }
@@ -117,14 +146,23 @@ pub(crate) fn close(state: &mut WhyState, counts: &mut Counts, next: Samples, r:
             count(*ns, f);
         }
     }
-    for f in why::host(&host, state.host.as_ref()) {
+    for f in why::host(&host, reference.map(|r| &r.host)) {
         count(host_ns, f);
     }
-    state.samples = next;
-    state.at = Some(now);
-    state.counters = netns
-        .into_iter()
-        .filter_map(|(ns, c)| c.map(|c| (ns, c)))
-        .collect();
-    state.host = Some(host);
+    let advance = state
+        .baseline
+        .as_ref()
+        .is_none_or(|b| now.duration_since(b.at) >= ADVANCE);
+    if advance {
+        state.older = state.baseline.take();
+        state.baseline = Some(Baseline {
+            samples: next,
+            at: now,
+            counters: netns
+                .into_iter()
+                .filter_map(|(ns, c)| c.map(|c| (ns, c)))
+                .collect(),
+            host,
+        });
+    }
 }

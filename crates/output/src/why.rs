@@ -17,6 +17,9 @@ use super::json_record::JsonSocket;
 use super::netns::{JsonContainer, JsonNetns};
 use super::sanitize::push_sanitized;
 
+/// Text lines of one verdict at one severity, before the rest are only counted.
+const PER_VERDICT: usize = 20;
+
 /// Writes `e` as text.
 pub fn text<W: Write>(out: &mut W, e: &Explained, spaces: &[Space]) -> io::Result<()> {
     let several = spaces.len() > 1 || spaces.first().is_some_and(|s| !s.ns.host);
@@ -24,12 +27,34 @@ pub fn text<W: Write>(out: &mut W, e: &Explained, spaces: &[Space]) -> io::Resul
     let mut line = String::new();
     for sev in Severity::ALL.iter().rev() {
         let mut lines = Vec::new();
+        // At most PER_VERDICT lines of one verdict; the rest counted (JSON has them all).
+        let mut shown: Vec<(&'static str, usize)> = Vec::new();
         for j in &e.sockets {
             for f in j.why.iter().filter(|f| f.severity == *sev) {
+                let name = f.verdict.name();
+                let n = match shown.iter_mut().find(|(v, _)| *v == name) {
+                    Some((_, n)) => {
+                        *n += 1;
+                        *n
+                    }
+                    None => {
+                        shown.push((name, 1));
+                        1
+                    }
+                };
+                if n > PER_VERDICT {
+                    continue;
+                }
                 line.clear();
                 push_socket(&mut line, j, f, e.owners.as_ref(), spaces, several);
                 lines.push(line.clone());
             }
+        }
+        for (name, n) in shown.iter().filter(|(_, n)| *n > PER_VERDICT) {
+            lines.push(format!(
+                "{name}: {} more sockets (--json lists them all)",
+                n - PER_VERDICT
+            ));
         }
         for s in e.scoped.iter().filter(|s| s.finding.severity == *sev) {
             line.clear();
@@ -61,9 +86,14 @@ pub fn text<W: Write>(out: &mut W, e: &Explained, spaces: &[Space]) -> io::Resul
         Some(d) => format!("two samples {:.2} s apart", d.as_secs_f64()),
         None => "one sample".to_string(),
     };
+    let sockets = if e.looked_at == 1 {
+        "socket"
+    } else {
+        "sockets"
+    };
     writeln!(
         out,
-        "{} TCP sockets looked at, {over}: {} critical, {} warning, {} info",
+        "{} TCP {sockets} looked at, {over}: {} critical, {} warning, {} info",
         e.looked_at, counts[2], counts[1], counts[0]
     )?;
     for w in &e.warnings {

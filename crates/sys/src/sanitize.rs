@@ -1,6 +1,7 @@
 //! Makes text that comes from outside (process names, unix socket paths, host names) safe to
-//! print on a terminal: control characters become `?`, so a crafted name cannot move the
-//! cursor or rewrite the screen (net-tools had a CVE for exactly this).
+//! print on a terminal: control characters and the invisible format characters that reorder
+//! text become `?`, so a crafted name cannot move the cursor, rewrite the screen (net-tools
+//! had a CVE for exactly this) or make the rest of a line read backwards.
 
 /// Appends `raw` with control and non-UTF-8 bytes replaced by `?`. A leading NUL (the
 /// kernel's mark of an abstract unix name) and any later NUL become `@`, as
@@ -17,7 +18,7 @@ pub fn push_sanitized(buf: &mut String, raw: &[u8]) {
         for c in chunk.valid().chars() {
             buf.push(match c {
                 '\0' => '@',
-                c if c.is_control() => '?',
+                c if c.is_control() || is_invisible_format(c) => '?',
                 c => c,
             });
         }
@@ -25,6 +26,22 @@ pub fn push_sanitized(buf: &mut String, raw: &[u8]) {
             buf.push('?');
         }
     }
+}
+
+/// Unicode format characters that reorder or hide text (bidirectional overrides and
+/// isolates, zero-width marks): a name holding them could make the rest of a printed line
+/// read reversed or hide part of it (CVE-2021-42574, "Trojan Source").
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
 }
 
 /// `raw` sanitized as by [`push_sanitized`], as a new string (interface names: the kernel
@@ -69,6 +86,13 @@ mod tests {
         let long = quoted(&"x".repeat(10_000));
         assert_eq!(long.chars().count(), 201);
         assert!(long.ends_with('…'));
+    }
+
+    #[test]
+    fn bidirectional_overrides_are_replaced() {
+        assert_eq!(sanitized("py\u{202E}txt.exe"), "py?txt.exe");
+        assert_eq!(sanitized("a\u{2066}b\u{200B}c\u{FEFF}"), "a?b?c?");
+        assert_eq!(sanitized("café → ok"), "café → ok");
     }
 
     #[test]

@@ -132,6 +132,14 @@ fn per_mille(part: u64, whole: u64) -> u32 {
     (part.min(whole).saturating_mul(1000) / whole) as u32
 }
 
+/// `part / whole` as evidence (millionths).
+fn share(part: u64, whole: u64) -> Value {
+    if whole == 0 {
+        return Value::Share(0);
+    }
+    Value::Share((u128::from(part.min(whole)) * 1_000_000 / u128::from(whole)) as u32)
+}
+
 fn ms(us: u64) -> Value {
     Value::Int(i64::try_from(us / 1000).unwrap_or(i64::MAX))
 }
@@ -155,11 +163,12 @@ pub fn connection(now: &Conn, before: Option<(&Conn, Duration)>) -> Vec<Finding>
     close_wait(now, before, &mut out);
     let zero = zero_window(now, &mut out);
     if let Some((b, dt)) = before {
-        if !zero {
-            stalled(now, b, dt, &mut out);
-        }
+        let stuck = !zero && stalled(now, b, dt, &mut out);
         retransmitting(now, b, &mut out);
-        limit(now, b, dt, &mut out);
+        // A stalled connection, or one in loss after a timeout, is limited by its losses.
+        if !stuck && now.ca_state != CA_LOSS {
+            limit(now, b, dt, &mut out);
+        }
     } else {
         retransmitting_now(now, &mut out);
     }
@@ -195,7 +204,8 @@ fn close_wait(now: &Conn, before: Option<(&Conn, Duration)>, out: &mut Vec<Findi
     let mut ev = vec![("recv_q", int(now.recv_q)), ("send_q", int(now.send_q))];
     match before {
         Some((b, dt)) if b.state == Some(State::CloseWait) => {
-            ev.push(("close_wait_for_ms", ms(dt.as_micros() as u64)));
+            // In CLOSE_WAIT at both samples, this far apart (at least this long).
+            ev.push(("interval_ms", ms(dt.as_micros() as u64)));
         }
         // Entered CLOSE_WAIT during the interval: the application may be closing it now.
         Some(_) => return,
@@ -231,9 +241,14 @@ fn zero_window(now: &Conn, out: &mut Vec<Finding>) -> bool {
     closed
 }
 
-fn stalled(now: &Conn, b: &Conn, dt: Duration, out: &mut Vec<Finding>) {
-    // A round trip must fit in the interval: the RTO bounds it from above.
-    let waited_long_enough = dt.as_micros() > u128::from(now.rto_us.max(b.rto_us));
+/// Returns whether the connection stalled (which explains why no limit is named).
+fn stalled(now: &Conn, b: &Conn, dt: Duration, out: &mut Vec<Finding>) -> bool {
+    // Nothing acknowledged proves a stall when a round trip fits in the interval (the RTO
+    // bounds it from above), or when the retransmission timer already fired unanswered
+    // (in loss, backed off): after a few backoffs the RTO outgrows any interval. (A zero
+    // window's probes back off too, but leave the connection open: that is zero-window.)
+    let waited_long_enough = dt.as_micros() > u128::from(now.rto_us.max(b.rto_us))
+        || (now.ca_state == CA_LOSS && now.backoff > 0);
     if sending(now.state)
         && now.info
         && b.send_q > 0
@@ -256,7 +271,9 @@ fn stalled(now: &Conn, b: &Conn, dt: Duration, out: &mut Vec<Finding>) {
                 ),
             ],
         ));
+        return true;
     }
+    false
 }
 
 fn retransmitting(now: &Conn, b: &Conn, out: &mut Vec<Finding>) {
@@ -270,12 +287,17 @@ fn retransmitting(now: &Conn, b: &Conn, out: &mut Vec<Finding>) {
     let timeouts = u64::from(now.total_rto.wrapping_sub(b.total_rto));
     let spurious = u64::from(now.dsack_dups.wrapping_sub(b.dsack_dups)).min(resent);
     let sent = u64::from(now.data_segs_out.wrapping_sub(b.data_segs_out));
-    let share = per_mille(resent - spurious, sent.max(1));
-    let severity = if timeouts > 0 || u64::from(share) >= RETRANS_WARNING_PER_MILLE {
-        Severity::Warning
-    } else {
-        Severity::Info
-    };
+    let real = resent - spurious;
+    if real == 0 && timeouts == 0 {
+        // Every one reported back as needless (D-SACK): reordering, not loss.
+        return;
+    }
+    let severity =
+        if timeouts > 0 || u64::from(per_mille(real, sent.max(1))) >= RETRANS_WARNING_PER_MILLE {
+            Severity::Warning
+        } else {
+            Severity::Info
+        };
     out.push(finding(
         Verdict::Retransmitting,
         severity,
@@ -289,7 +311,7 @@ fn retransmitting(now: &Conn, b: &Conn, out: &mut Vec<Finding>) {
             ("fast_retransmits", int(resent.saturating_sub(timeouts))),
             ("spurious", int(spurious)),
             ("data_segs_out", int(sent)),
-            ("retransmit_share", Value::Share(share)),
+            ("retransmit_share", share(real, sent.max(1))),
             (
                 "rto_recoveries",
                 int(now
@@ -342,7 +364,7 @@ fn limit(now: &Conn, b: &Conn, dt: Duration, out: &mut Vec<Finding>) {
         let mut v = vec![
             ("busy_ms", ms(busy)),
             ("interval_ms", ms(interval)),
-            ("busy_share", Value::Share(busy_share)),
+            ("busy_share", share(busy, interval)),
             ("rwnd_limited_ms", ms(rwnd)),
             ("sndbuf_limited_ms", ms(sndbuf)),
         ];
@@ -365,7 +387,7 @@ fn limit(now: &Conn, b: &Conn, dt: Duration, out: &mut Vec<Finding>) {
             Verdict::ReceiverLimited,
             Severity::Warning,
             ev(vec![
-                ("rwnd_limited_share", Value::Share(r)),
+                ("rwnd_limited_share", share(rwnd, busy)),
                 ("snd_wnd", now.snd_wnd.map_or(Value::Word("unknown"), int)),
             ]),
         ));
@@ -374,7 +396,7 @@ fn limit(now: &Conn, b: &Conn, dt: Duration, out: &mut Vec<Finding>) {
             Verdict::SenderBufferLimited,
             Severity::Warning,
             ev(vec![
-                ("sndbuf_limited_share", Value::Share(s)),
+                ("sndbuf_limited_share", share(sndbuf, busy)),
                 ("send_q", int(now.send_q)),
             ]),
         ));
@@ -465,7 +487,7 @@ pub fn listener(now: &Conn, before: Option<&Conn>, overflows: Option<u64>) -> Op
     if backlog > 0 && per_mille(u64::from(now.recv_q), u64::from(backlog)) >= ACCEPT_QUEUE_HIGH {
         ev.push((
             "fill_share",
-            Value::Share(per_mille(u64::from(now.recv_q), u64::from(backlog))),
+            share(u64::from(now.recv_q), u64::from(backlog)),
         ));
         return Some(finding(Verdict::AcceptQueueHigh, Severity::Warning, ev));
     }

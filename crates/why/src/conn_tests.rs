@@ -60,7 +60,7 @@ fn receiver_limited_at_half_the_busy_time() {
     )[0];
     assert_eq!(
         f.evidence.get("rwnd_limited_share"),
-        Some(&Value::Share(930))
+        Some(&Value::Share(930_000))
     );
     assert_eq!(f.evidence.int("rwnd_limited_ms"), Some(930));
 }
@@ -152,8 +152,19 @@ fn stalled_when_nothing_is_acked_for_longer_than_the_rto() {
         connection(&n, Some((&b, SEC)))[0].severity,
         Severity::Critical
     );
-    // An interval no longer than the RTO proves nothing.
+    // An interval no longer than the RTO proves nothing...
     assert!(connection(&n, Some((&b, Duration::from_millis(204)))).is_empty());
+    // ...unless the timer already fired unanswered: a black hole, whose backed-off RTO
+    // outgrows any interval, is stalled, not congestion-limited.
+    let mut hole = n;
+    hole.backoff = 4;
+    hole.rto_us = 6_400_000;
+    hole.ca_state = CA_LOSS;
+    hole.busy_us += 1_000_000;
+    hole.unacked = 10;
+    hole.snd_cwnd = 1;
+    let f = connection(&hole, Some((&b, SEC)));
+    assert_eq!(verdicts(&f), ["stalled"]);
     // One byte acknowledged: moving.
     let mut m = n;
     m.bytes_acked += 1;
@@ -189,14 +200,17 @@ fn retransmitting_tells_timeouts_from_fast() {
     assert_eq!(f[0].evidence.get("kind"), Some(&Value::Word("timeout")));
     assert_eq!(f[0].evidence.int("rto_timeouts"), Some(1));
     assert_eq!(f[0].severity, Severity::Warning);
-    // Spurious retransmits (D-SACKed) do not count towards the share.
+    // Spurious retransmits (D-SACKed) do not count towards the share...
     let mut s = b;
-    s.data_segs_out += 100;
+    s.data_segs_out += 200;
     s.total_retrans += 5;
-    s.dsack_dups += 5;
+    s.dsack_dups += 4;
     let f = connection(&s, Some((&b, SEC)));
     assert_eq!(f[0].severity, Severity::Info);
-    assert_eq!(f[0].evidence.int("spurious"), Some(5));
+    assert_eq!(f[0].evidence.int("spurious"), Some(4));
+    // ...and when every one was needless (reordering), there is no finding at all.
+    s.dsack_dups += 1;
+    assert!(!verdicts(&connection(&s, Some((&b, SEC)))).contains(&"retransmitting"));
 }
 
 #[test]

@@ -27,8 +27,10 @@ pub struct NetnsCounters {
     pub memory_pressures: Option<u64>,
 }
 
-/// Resets sent per second, over an interval, from which `rst-storm` is raised.
+/// Resets sent per second, over an interval, from which `rst-storm` is raised, and the
+/// fewest resets that can make one (a short interval must not turn a few into a storm).
 pub const RST_STORM_PER_SEC: u64 = 100;
+pub const RST_STORM_MIN: u64 = 100;
 /// Ports in use to one destination, in thousandths of the ephemeral range.
 pub const PORTS_WARNING: u64 = 800;
 pub const PORTS_CRITICAL: u64 = 950;
@@ -89,7 +91,7 @@ pub fn netns(now: &NetnsCounters, before: &NetnsCounters, dt: Duration) -> Vec<F
     if let Some(rsts) = d(|c| c.out_rsts) {
         let ms = dt.as_millis().max(1) as u64;
         let per_sec = rsts.saturating_mul(1000) / ms;
-        if per_sec >= RST_STORM_PER_SEC {
+        if per_sec >= RST_STORM_PER_SEC && rsts >= RST_STORM_MIN {
             out.push(Finding::new(
                 Verdict::RstStorm,
                 Severity::Warning,

@@ -41,6 +41,14 @@ fn netns_counters_over_an_interval() {
     assert_eq!(names(&netns(&n, &b, SEC)), ["rst-storm"]);
     n.out_rsts = Some(1199);
     assert!(netns(&n, &b, Duration::from_secs(2)).is_empty());
+    // A few resets over a short interval are a high rate but no storm.
+    n.out_rsts = Some(1006);
+    assert!(netns(&n, &b, Duration::from_millis(50)).is_empty());
+    n.out_rsts = Some(1100);
+    assert_eq!(
+        names(&netns(&n, &b, Duration::from_millis(50))),
+        ["rst-storm"]
+    );
     // A counter that went backwards (namespace recreated) counts from zero.
     let mut n = b;
     n.listen_drops = Some(3);
