@@ -34,10 +34,8 @@ pub fn run(a: &TopArgs) -> Result<(), Error> {
     let mut before: Option<(Instant, Map<Key, Counters>)> = None;
     // The first sample of --once is only for its counters: no names, no walk.
     let mut owned = super::top_sample::Owned::default();
-    let mut earlier: Option<super::top_sample::Earlier> = None;
     if cfg.once {
         let s = sample(&cfg, &proc_root, &spaces, None)?;
-        earlier = Some(s.earlier());
         before = Some((s.at, s.counters.into_iter().collect()));
         std::thread::sleep(cfg.interval);
     }
@@ -50,7 +48,7 @@ pub fn run(a: &TopArgs) -> Result<(), Error> {
         for (c, rate) in now.conns.iter_mut().zip(r) {
             c.rate = rate;
         }
-        now.judge(earlier.as_ref(), seconds);
+        now.judge(before.as_ref().map(|(_, m)| m), seconds);
         let rows = top::rows(cfg.view, &now.conns, cfg.rows);
         top::frame(
             &mut out,
@@ -66,7 +64,6 @@ pub fn run(a: &TopArgs) -> Result<(), Error> {
         if cfg.once || cfg.count.is_some_and(|n| frame >= n) {
             break;
         }
-        earlier = Some(now.earlier());
         before = Some((now.at, now.counters.into_iter().collect()));
         std::thread::sleep(cfg.interval);
     }

@@ -22,19 +22,16 @@ pub(crate) struct Sample {
     pub at: Instant,
     pub counters: Vec<(Key, Counters)>,
     pub conns: Vec<Conn>,
-    /// What the verdicts read of each connection (docs/why.md), beside `counters`.
-    pub judged: Vec<crate::why::Conn>,
 }
 
-/// The verdicts' first samples, kept from one refresh to the next.
-pub(crate) type Earlier = crate::hash::Map<Key, crate::why::Conn>;
-
 impl Sample {
-    /// Each connection's main verdict from its sample `seconds` after `before`'s.
-    pub(crate) fn judge(&mut self, before: Option<&Earlier>, seconds: f64) {
+    /// Each connection's main verdict (docs/why.md) from its sample `seconds` after
+    /// `before`'s (the previous refresh's counters, which hold the samples too).
+    pub(crate) fn judge(&mut self, before: Option<&crate::hash::Map<Key, Counters>>, seconds: f64) {
         let dt = Duration::from_secs_f64(seconds.max(0.0));
-        for ((c, (key, _)), now) in self.conns.iter_mut().zip(&self.counters).zip(&self.judged) {
-            let b = before.and_then(|m| m.get(key)).map(|b| (b, dt));
+        for (c, (key, counters)) in self.conns.iter_mut().zip(&self.counters) {
+            let now = &counters.sample;
+            let b = before.and_then(|m| m.get(key)).map(|b| (&b.sample, dt));
             let found = if now.state == Some(crate::model::State::Listen) {
                 crate::why::listener(now, b.map(|(b, _)| b), None)
                     .into_iter()
@@ -45,21 +42,11 @@ impl Sample {
             c.why = crate::model::why::main_finding(&found).map(|f| (f.severity, f.verdict.name()));
         }
     }
-
-    /// What the next refresh's verdicts compare with.
-    pub(crate) fn earlier(&self) -> Earlier {
-        self.counters
-            .iter()
-            .map(|(k, _)| *k)
-            .zip(self.judged.iter().copied())
-            .collect()
-    }
 }
 
 /// Takes what a frame needs of each TCP socket as it is collected: no record is kept.
 struct Taker {
     counters: Vec<(Key, Counters)>,
-    judged: Vec<crate::why::Conn>,
     conns: Vec<Conn>,
     /// Each connection's inode, to name its process once the /proc walk is done.
     inodes: Vec<u32>,
@@ -104,11 +91,10 @@ impl crate::source::Sink for Taker {
                 acked,
                 received,
                 retrans: u64::from(info.total_retrans.unwrap_or(0)),
+                sample: crate::why::Conn::of(s).unwrap_or_default(),
             },
         ));
         self.inodes.push(s.inode);
-        self.judged
-            .push(crate::why::Conn::of(s).unwrap_or_default());
         let place = self.label(s);
         self.conns.push(Conn {
             local: std::net::SocketAddr::new(s.local.addr, s.local.port),
@@ -193,7 +179,6 @@ pub(crate) fn sample(
 ) -> Result<Sample, Error> {
     let mut t = Taker {
         counters: Vec::new(),
-        judged: Vec::new(),
         conns: Vec::new(),
         inodes: Vec::new(),
         place: None,
@@ -213,7 +198,6 @@ pub(crate) fn sample(
             at: Instant::now(),
             counters: t.counters,
             conns: t.conns,
-            judged: t.judged,
         });
     };
     if owned.try_last(Instant::now()) {
@@ -252,7 +236,6 @@ pub(crate) fn sample(
         at,
         counters: t.counters,
         conns: t.conns,
-        judged: t.judged,
     })
 }
 

@@ -137,7 +137,6 @@ pub fn run(mut cfg: TopConfig, proc_root: &ProcRoot, spaces: &[Space]) -> Result
     let mut seconds = 0.0;
     let mut next = Instant::now();
     let mut owned = super::top_sample::Owned::default();
-    let mut earlier: Option<super::top_sample::Earlier> = None;
     while !stop.load(Ordering::Relaxed) {
         if !app.paused && Instant::now() >= next {
             let mut now = super::top_sample::sample(&cfg, proc_root, spaces, Some(&mut owned))?;
@@ -148,8 +147,7 @@ pub fn run(mut cfg: TopConfig, proc_root: &ProcRoot, spaces: &[Space]) -> Result
             for (c, rate) in now.conns.iter_mut().zip(r) {
                 c.rate = rate;
             }
-            now.judge(earlier.as_ref(), seconds);
-            earlier = Some(now.earlier());
+            now.judge(before.as_ref().map(|(_, m)| m), seconds);
             before = Some((now.at, now.counters.into_iter().collect()));
             conns = now.conns;
             next = Instant::now() + cfg.interval;

@@ -12,12 +12,14 @@ use rnetstat_sys::hash::Map;
 
 use super::diff::Key;
 
-/// One connection's counters at one refresh.
+/// One connection's counters at one refresh, and what the verdicts read of it (kept in
+/// the same map, so a refresh builds one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counters {
     pub acked: u64,
     pub received: u64,
     pub retrans: u64,
+    pub sample: rnetstat_why::Conn,
 }
 
 /// Rates per second.
@@ -45,16 +47,11 @@ pub fn rates(
                 .filter(|b| {
                     b.acked <= c.acked && b.received <= c.received && b.retrans <= c.retrans
                 })
-                .copied()
-                .unwrap_or(Counters {
-                    acked: 0,
-                    received: 0,
-                    retrans: 0,
-                });
+                .map_or((0, 0, 0), |b| (b.acked, b.received, b.retrans));
             Some(Rate {
-                out_bps: (c.acked - base.acked) as f64 / secs,
-                in_bps: (c.received - base.received) as f64 / secs,
-                retrans_ps: (c.retrans - base.retrans) as f64 / secs,
+                out_bps: (c.acked - base.0) as f64 / secs,
+                in_bps: (c.received - base.1) as f64 / secs,
+                retrans_ps: (c.retrans - base.2) as f64 / secs,
             })
         })
         .collect()
@@ -69,6 +66,7 @@ mod tests {
             acked,
             received,
             retrans: 0,
+            sample: rnetstat_why::Conn::default(),
         }
     }
 
