@@ -250,26 +250,23 @@ pub fn ss_by_key(rows: Vec<SsRow>) -> HashMap<String, SsRow> {
 
 /// Runs `ip` with `args` (split at spaces); panics with its stderr if it fails.
 pub fn ip(args: &str) {
-    let o = Command::new("ip")
-        .args(args.split_whitespace())
-        .output()
-        .expect("run ip");
-    assert!(
-        o.status.success(),
-        "ip {args}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    tool("ip", args);
 }
 
 /// `iptables ARGS` in the calling thread's namespace (a test's own).
 pub fn ip_tables(args: &str) {
-    let o = Command::new("iptables")
+    tool("iptables", args);
+}
+
+/// Runs `program ARGS` (split on spaces) and asserts it succeeded.
+fn tool(program: &str, args: &str) {
+    let o = Command::new(program)
         .args(args.split_whitespace())
         .output()
-        .expect("run iptables");
+        .unwrap_or_else(|e| panic!("run {program}: {e}"));
     assert!(
         o.status.success(),
-        "iptables {args}: {}",
+        "{program} {args}: {}",
         String::from_utf8_lossy(&o.stderr)
     );
 }

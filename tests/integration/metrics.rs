@@ -213,14 +213,7 @@ fn listen_overflows_count_exactly_the_dropped_syns() {
         // is a second away, so the counters are read well before it.
         let addr: SocketAddr = ([127, 0, 0, 1], 7201).into();
         let started = Instant::now();
-        let syns: Vec<Socket> = (0..3)
-            .map(|_| {
-                let c = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-                c.set_nonblocking(true).unwrap();
-                let _ = c.connect(&addr.into());
-                c
-            })
-            .collect();
+        let syns = connecting(addr, 3);
         std::thread::sleep(Duration::from_millis(200));
         let (o1, d1) = read();
         assert!(
@@ -231,6 +224,18 @@ fn listen_overflows_count_exactly_the_dropped_syns() {
         assert_eq!(d1 - d0, 3.0, "ListenDrops");
         drop(syns);
     });
+}
+
+/// `n` clients whose connects to `addr` were started, not awaited.
+fn connecting(addr: SocketAddr, n: usize) -> Vec<Socket> {
+    (0..n)
+        .map(|_| {
+            let c = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+            c.set_nonblocking(true).unwrap();
+            let _ = c.connect(&addr.into());
+            c
+        })
+        .collect()
 }
 
 /// A child process stopped (by pid) on drop.
@@ -488,14 +493,7 @@ fn findings_are_counted_for_prometheus() {
         // listen-overflow (critical) and connects retrying.
         let (_l, _full) = backlog(7202, 1, 2);
         let addr: SocketAddr = ([127, 0, 0, 1], 7202).into();
-        let syns: Vec<Socket> = (0..2)
-            .map(|_| {
-                let c = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-                c.set_nonblocking(true).unwrap();
-                let _ = c.connect(&addr.into());
-                c
-            })
-            .collect();
+        let syns = connecting(addr, 2);
         let at = |v: &'static str, sev: &'static str| [("verdict", v), ("severity", sev)];
         let s = parse(&run_ok(&["metrics", "-t"]), false);
         assert_eq!(
@@ -507,14 +505,7 @@ fn findings_are_counted_for_prometheus() {
         let (_serve, srv) = serve(&["-t"]);
         let (code, _) = get(srv, "/metrics", "text/plain");
         assert_eq!(code, 200);
-        let more: Vec<Socket> = (0..2)
-            .map(|_| {
-                let c = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-                c.set_nonblocking(true).unwrap();
-                let _ = c.connect(&addr.into());
-                c
-            })
-            .collect();
+        let more = connecting(addr, 2);
         // A scrape judges against a baseline at least a second old.
         std::thread::sleep(Duration::from_millis(1200));
         let (_, body) = get(srv, "/metrics", "text/plain");
