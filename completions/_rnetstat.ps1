@@ -101,6 +101,7 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)')
             [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'Throughput per connection, process, container or port, from the kernel''s own TCP counters (no packet capture), refreshed every interval')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Say what limits each connection and what troubles listeners, processes, namespaces and the host, with the evidence and the usual fix (docs/why.md)')
+            [CompletionResult]::new('record', 'record', [CompletionResultType]::ParameterValue, 'Record every socket''s life into a SQLite database, every interval, until stopped (docs/history.md)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print the help of rnetstat, or of one of its commands')
             break
         }
@@ -307,6 +308,30 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, '{"sockets": [records with findings], "findings": [process, netns, host and listener findings]}')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'rnetstat;record' {
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it')
+            [CompletionResult]::new('--net', '--net', [CompletionResultType]::ParameterName, 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Only the network namespace of container NAME or ID (a unique id prefix is enough)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database (default /var/lib/rnetstat/history.db as root, else $XDG_STATE_HOME/rnetstat/history.db); its directory must not be writable by others')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Seconds between dumps (default 10)')
+            [CompletionResult]::new('--retention', '--retention', [CompletionResultType]::ParameterName, 'How long closed sockets are kept: a number with s, m, h or d (default 7d)')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Show TCP sockets')
+            [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Show TCP sockets')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Show UDP sockets')
+            [CompletionResult]::new('--udp', '--udp', [CompletionResultType]::ParameterName, 'Show UDP sockets')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Show RAW sockets')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Show RAW sockets')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Show UNIX domain sockets')
+            [CompletionResult]::new('--unix', '--unix', [CompletionResultType]::ParameterName, 'Show UNIX domain sockets')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Only IPv4')
+            [CompletionResult]::new('--inet', '--inet', [CompletionResultType]::ParameterName, 'Only IPv4')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Only IPv6')
+            [CompletionResult]::new('--inet6', '--inet6', [CompletionResultType]::ParameterName, 'Only IPv6')
+            [CompletionResult]::new('--all-netns', '--all-netns', [CompletionResultType]::ParameterName, 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'rnetstat;help' {

@@ -98,6 +98,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand watch 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)'
             cand top 'Throughput per connection, process, container or port, from the kernel''s own TCP counters (no packet capture), refreshed every interval'
             cand explain 'Say what limits each connection and what troubles listeners, processes, namespaces and the host, with the evidence and the usual fix (docs/why.md)'
+            cand record 'Record every socket''s life into a SQLite database, every interval, until stopped (docs/history.md)'
             cand help 'Print the help of rnetstat, or of one of its commands'
         }
         &'rnetstat;stack'= {
@@ -296,6 +297,29 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand --json '{"sockets": [records with findings], "findings": [process, netns, host and listener findings]}'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+        }
+        &'rnetstat;record'= {
+            cand -N 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it'
+            cand --net 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it'
+            cand --container 'Only the network namespace of container NAME or ID (a unique id prefix is enough)'
+            cand --db 'The database (default /var/lib/rnetstat/history.db as root, else $XDG_STATE_HOME/rnetstat/history.db); its directory must not be writable by others'
+            cand --interval 'Seconds between dumps (default 10)'
+            cand --retention 'How long closed sockets are kept: a number with s, m, h or d (default 7d)'
+            cand -t 'Show TCP sockets'
+            cand --tcp 'Show TCP sockets'
+            cand -u 'Show UDP sockets'
+            cand --udp 'Show UDP sockets'
+            cand -w 'Show RAW sockets'
+            cand --raw 'Show RAW sockets'
+            cand -x 'Show UNIX domain sockets'
+            cand --unix 'Show UNIX domain sockets'
+            cand -4 'Only IPv4'
+            cand --inet 'Only IPv4'
+            cand -6 'Only IPv6'
+            cand --inet6 'Only IPv6'
+            cand --all-netns 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'rnetstat;help'= {
             cand -h 'Print help'

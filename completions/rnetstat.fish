@@ -84,6 +84,7 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "serve" -d 'Serve the
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "watch" -d 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "top" -d 'Throughput per connection, process, container or port, from the kernel\'s own TCP counters (no packet capture), refreshed every interval'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "explain" -d 'Say what limits each connection and what troubles listeners, processes, namespaces and the host, with the evidence and the usual fix (docs/why.md)'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "record" -d 'Record every socket\'s life into a SQLite database, every interval, until stopped (docs/history.md)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "help" -d 'Print the help of rnetstat, or of one of its commands'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l device -d 'TUN device name' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l addr4 -d 'The stack\'s IPv4 address and prefix; the kernel\'s side gets the first host address' -r
@@ -222,4 +223,17 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s p -l progr
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s n -l numeric -d 'Don\'t resolve names (explain prints numbers; accepted as everywhere else)'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -l json -d '{"sockets": [records with findings], "findings": [process, netns, host and listener findings]}'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -l db -d 'The database (default /var/lib/rnetstat/history.db as root, else $XDG_STATE_HOME/rnetstat/history.db); its directory must not be writable by others' -r -F
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -l interval -d 'Seconds between dumps (default 10)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -l retention -d 'How long closed sockets are kept: a number with s, m, h or d (default 7d)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -s t -l tcp -d 'Show TCP sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -s u -l udp -d 'Show UDP sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -s w -l raw -d 'Show RAW sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -s x -l unix -d 'Show UNIX domain sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -s 4 -l inet -d 'Only IPv4'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -s 6 -l inet6 -d 'Only IPv6'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -s h -l help -d 'Print help'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand help" -s h -l help -d 'Print help'

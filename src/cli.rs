@@ -257,6 +257,9 @@ pub enum Command {
     /// Say what limits each connection and what troubles listeners, processes, namespaces
     /// and the host, with the evidence and the usual fix (docs/why.md)
     Explain(ExplainArgs),
+    /// Record every socket's life into a SQLite database, every interval, until stopped
+    /// (docs/history.md)
+    Record(RecordArgs),
     /// Print the help of rnetstat, or of one of its commands
     Help(HelpArgs),
 }
@@ -332,6 +335,32 @@ pub struct TopArgs {
     #[arg(long = "rows", value_name = "N", default_value_t = 20,
           value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub rows: u64,
+
+    /// A filter in ss's language, as for the listing
+    #[arg(value_name = "FILTER")]
+    pub filter: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    #[command(flatten)]
+    pub protocols: Protocols,
+
+    #[command(flatten)]
+    pub netns: NetnsArgs,
+
+    /// The database (default /var/lib/rnetstat/history.db as root, else
+    /// $XDG_STATE_HOME/rnetstat/history.db); its directory must not be writable by others
+    #[arg(long = "db", value_name = "PATH")]
+    pub db: Option<std::path::PathBuf>,
+
+    /// Seconds between dumps (default 10)
+    #[arg(long = "interval", value_name = "SECS", default_value = "10")]
+    pub interval: String,
+
+    /// How long closed sockets are kept: a number with s, m, h or d (default 7d)
+    #[arg(long = "retention", value_name = "DURATION", default_value = "7d")]
+    pub retention: String,
 
     /// A filter in ss's language, as for the listing
     #[arg(value_name = "FILTER")]

@@ -18,6 +18,7 @@ pub use rnetstat_lab::compare;
 pub use rnetstat_model as model;
 pub use rnetstat_model::error;
 pub use rnetstat_output as output;
+pub use rnetstat_record as record;
 pub use rnetstat_stack as stack;
 pub use rnetstat_sys as sys;
 pub use rnetstat_sys::{cleanup, hash, rng, safe_file};

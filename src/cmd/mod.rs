@@ -10,6 +10,7 @@ pub mod kill;
 pub mod lab;
 pub mod list;
 pub mod metrics;
+pub mod record;
 pub mod serve;
 pub mod stack;
 pub mod statistics;
@@ -49,6 +50,7 @@ pub fn dispatch(mut cli: Cli) -> Result<(), Error> {
         Some(Command::Watch(a)) => watch::run(a),
         Some(Command::Top(a)) => top::run(a),
         Some(Command::Explain(a)) => explain::run(a, &mut World::real()),
+        Some(Command::Record(a)) => record::run(a),
         Some(Command::Help(a)) => help(a.command.as_deref()),
     }
 }
@@ -66,6 +68,7 @@ fn outer_netns(cli: &mut Cli) -> Result<(), Error> {
         Some(Command::Compare(a)) => &mut a.netns,
         Some(Command::Top(a)) => &mut a.netns,
         Some(Command::Explain(a)) => &mut a.netns,
+        Some(Command::Record(a)) => &mut a.netns,
         Some(Command::Watch(a)) => &mut a.netns,
         Some(Command::Metrics(a)) => &mut a.exporter.netns,
         Some(Command::Serve(a)) => &mut a.exporter.netns,

@@ -248,7 +248,9 @@ impl Config {
 }
 
 mod explain;
+mod record;
 pub use explain::ExplainConfig;
+pub use record::RecordConfig;
 
 /// The filter from the trailing words, or from `-F FILE` (both: the file's, then the words).
 fn filter_of(cli: &Cli) -> Result<Option<Filter>, Error> {

@@ -21,6 +21,7 @@ mod netns;
 mod package;
 mod peers;
 mod procfs_fixture;
+mod record;
 mod root_safety;
 mod routes;
 mod signals;

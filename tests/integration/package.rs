@@ -105,7 +105,7 @@ fn debian_package_installs_runs_and_removes() {
     let main_page = std::fs::read_to_string("man/rnetstat.1").unwrap();
     let mut seen = 0;
     for sub in [
-        "stack", "compare", "lab", "metrics", "serve", "watch", "top", "help",
+        "stack", "compare", "lab", "metrics", "serve", "watch", "top", "help", "explain", "record",
     ] {
         let page = format!("rnetstat\\-{sub}(1)");
         assert!(main_page.contains(&page), "man/rnetstat.1 lacks {page}");
@@ -116,7 +116,7 @@ fn debian_package_installs_runs_and_removes() {
         );
         seen += 1;
     }
-    assert_eq!(seen, 8);
+    assert_eq!(seen, 10);
     for (path, shows) in [
         (
             "/usr/share/bash-completion/completions/rnetstat",
@@ -134,7 +134,18 @@ fn debian_package_installs_runs_and_removes() {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
         assert!(text.contains(shows), "{path} lacks {shows:?}");
     }
-    for doc in ["README.md", "json.md", "copyright"] {
+    // The recorder's unit is shipped, and nothing enabled it.
+    let unit = std::fs::read_to_string("/usr/lib/systemd/system/rnetstat-record.service")
+        .expect("the recorder's systemd unit");
+    assert!(
+        unit.contains("ExecStart=/usr/bin/rnetstat record"),
+        "{unit}"
+    );
+    assert!(
+        !Path::new("/etc/systemd/system/multi-user.target.wants/rnetstat-record.service").exists(),
+        "not enabled by default"
+    );
+    for doc in ["README.md", "json.md", "history.md", "copyright"] {
         let p = Path::new("/usr/share/doc/rnetstat").join(doc);
         assert!(p.exists(), "{} missing", p.display());
     }

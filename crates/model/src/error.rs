@@ -47,6 +47,10 @@ pub enum Error {
     /// The work was done in part; the message says what was not.
     #[error("{0}")]
     Partial(String),
+
+    /// The recorder's database (`rnetstat record`, `--at`).
+    #[error("history database {path}: {reason}")]
+    History { path: String, reason: String },
 }
 
 impl Error {

@@ -1,0 +1,14 @@
+//! rnetstat-record: the recorder's store. Every socket's life (when it was first and last
+//! seen, each change of state or queues, its process, user, namespace and container at the
+//! time) and, for TCP connections that moved, their counters per interval, in one SQLite
+//! file (WAL, one transaction per interval, a versioned schema: docs/history.md).
+//!
+//! Public entry points: [`Store`] (open, [`Store::write`] one interval, [`Store::prune`]),
+//! [`Seen`] (what a dump saw of one socket), [`SCHEMA_VERSION`].
+#![deny(unsafe_code)]
+
+mod schema;
+mod store;
+
+pub use schema::SCHEMA_VERSION;
+pub use store::{Counters, Key, Seen, Store, Written};

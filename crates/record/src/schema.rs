@@ -1,0 +1,77 @@
+//! The schema, version 1 (docs/history.md documents it for people writing SQL).
+
+use rusqlite::Connection;
+
+/// `PRAGMA user_version` of a database this build writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+const V1: &str = "
+CREATE TABLE samples (
+    at INTEGER PRIMARY KEY            -- when a dump was recorded, Unix milliseconds
+);
+CREATE TABLE sockets (
+    id INTEGER PRIMARY KEY,
+    netns_inode INTEGER NOT NULL,
+    netns_name TEXT,
+    container TEXT,
+    cookie INTEGER NOT NULL,          -- the kernel's socket cookie (0 when read from /proc)
+    inode INTEGER NOT NULL,
+    proto TEXT NOT NULL,              -- tcp, udp, raw, unix, ...
+    family TEXT NOT NULL,             -- inet, inet6, unix
+    type TEXT NOT NULL,               -- stream, dgram, ...
+    local_addr TEXT, local_port INTEGER,
+    remote_addr TEXT, remote_port INTEGER,
+    path TEXT,                        -- a unix socket's name
+    uid INTEGER NOT NULL,
+    pid INTEGER, process TEXT,        -- the lowest pid holding it when first seen, its comm
+    opened_at INTEGER NOT NULL,       -- first seen (Unix ms)
+    opened_after INTEGER,             -- not exact: it opened after this sample (NULL: exact, or the first sample)
+    closed_at INTEGER,                -- NULL while open
+    closed_after INTEGER              -- not exact: it closed after this sample
+);
+CREATE INDEX sockets_remote ON sockets (remote_addr, remote_port);
+CREATE INDEX sockets_open ON sockets (opened_at);
+CREATE INDEX sockets_closed ON sockets (closed_at);
+CREATE TABLE changes (
+    socket INTEGER NOT NULL REFERENCES sockets (id),
+    at INTEGER NOT NULL,              -- the sample that saw the new values
+    state TEXT NOT NULL,
+    recv_q INTEGER NOT NULL,
+    send_q INTEGER NOT NULL,
+    PRIMARY KEY (socket, at)
+) WITHOUT ROWID;
+CREATE INDEX changes_at ON changes (at);
+CREATE TABLE counters (
+    socket INTEGER NOT NULL REFERENCES sockets (id),
+    at INTEGER NOT NULL,
+    bytes_acked INTEGER NOT NULL,
+    bytes_received INTEGER NOT NULL,
+    total_retrans INTEGER NOT NULL,
+    rtt_us INTEGER,
+    PRIMARY KEY (socket, at)
+) WITHOUT ROWID;
+PRAGMA user_version = 1;
+";
+
+/// Creates the tables in an empty database, or checks an existing one's version.
+pub(crate) fn prepare(db: &Connection) -> Result<(), String> {
+    let version: i64 = db
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    match version {
+        0 => {
+            let tables: i64 = db
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .map_err(|e| e.to_string())?;
+            if tables != 0 {
+                return Err("not a database rnetstat made (it has tables and no version)".into());
+            }
+            db.execute_batch(&format!("BEGIN;{V1}COMMIT;"))
+                .map_err(|e| e.to_string())
+        }
+        SCHEMA_VERSION => Ok(()),
+        v => Err(format!(
+            "schema version {v}; this rnetstat reads version {SCHEMA_VERSION}"
+        )),
+    }
+}

@@ -1,0 +1,328 @@
+//! The store: opens the database safely, and writes one interval as one transaction.
+//!
+//! The sockets open at the last interval are kept in memory by key, with the values last
+//! written, so an unchanged socket costs a comparison and no write. A socket seen for the
+//! first time gets a row (opened between the previous sample and this one); one no longer
+//! seen is closed the same way; a change of state or queues adds a `changes` row; a TCP
+//! connection whose counters moved adds a `counters` row.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, params};
+
+use rnetstat_model::error::Error;
+use rnetstat_sys::hash::Map;
+
+use crate::schema;
+
+/// What identifies a socket across dumps: (namespace inode, cookie, inode when no cookie).
+pub type Key = (u64, u64, u32);
+
+/// A TCP connection's counters at one dump.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counters {
+    pub bytes_acked: u64,
+    pub bytes_received: u64,
+    pub total_retrans: u32,
+    pub rtt_us: Option<u32>,
+}
+
+/// What one dump saw of one socket, owned and ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub key: Key,
+    pub netns_name: Option<String>,
+    pub container: Option<String>,
+    pub cookie: u64,
+    pub inode: u32,
+    pub proto: &'static str,
+    pub family: &'static str,
+    pub sock_type: &'static str,
+    pub state: &'static str,
+    pub local: Option<(String, u16)>,
+    pub remote: Option<(String, u16)>,
+    pub path: Option<String>,
+    pub uid: u32,
+    pub pid: Option<u32>,
+    pub process: Option<String>,
+    pub recv_q: u32,
+    pub send_q: u32,
+    pub counters: Option<Counters>,
+}
+
+/// What an interval wrote.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    pub opened: usize,
+    pub changed: usize,
+    pub closed: usize,
+    pub counters: usize,
+}
+
+/// The values last written for an open socket.
+#[derive(Debug, Clone)]
+struct Open {
+    id: i64,
+    state: &'static str,
+    recv_q: u32,
+    send_q: u32,
+    counters: Option<Counters>,
+}
+
+pub struct Store {
+    db: Connection,
+    path: PathBuf,
+    open: Map<Key, Open>,
+    /// The last sample written (Unix ms).
+    last: Option<i64>,
+}
+
+fn fail(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::History {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path`: never through a symbolic link, WAL mode,
+    /// the schema made or its version checked. Sockets a previous run left open are taken
+    /// up again: the next write closes those that are gone.
+    pub fn open(path: &Path) -> Result<Store, Error> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let db = Connection::open_with_flags(path, flags).map_err(|e| fail(path, e))?;
+        db.busy_timeout(Duration::from_secs(5))
+            .map_err(|e| fail(path, e))?;
+        let mode: String = db
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| fail(path, e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(fail(path, format!("cannot use WAL mode (got {mode})")));
+        }
+        // WAL with NORMAL: a crash loses at most the transaction being written, never
+        // the file's consistency.
+        db.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(|e| fail(path, e))?;
+        schema::prepare(&db).map_err(|e| fail(path, e))?;
+        let mut store = Store {
+            db,
+            path: path.to_path_buf(),
+            open: Map::default(),
+            last: None,
+        };
+        store.resume().map_err(|e| fail(path, e))?;
+        Ok(store)
+    }
+
+    /// Loads the sockets still open at the last sample, with their last values.
+    fn resume(&mut self) -> rusqlite::Result<()> {
+        self.last = self
+            .db
+            .query_row("SELECT max(at) FROM samples", [], |r| r.get(0))?;
+        let mut q = self.db.prepare(
+            "SELECT s.id, s.netns_inode, s.cookie, s.inode, c.state, c.recv_q, c.send_q
+             FROM sockets s JOIN changes c ON c.socket = s.id
+             WHERE s.closed_at IS NULL
+               AND c.at = (SELECT max(at) FROM changes WHERE socket = s.id)",
+        )?;
+        let rows = q.query_map([], |r| {
+            // Keyed as dumps key them: the inode counts only without a cookie.
+            let cookie = r.get::<_, i64>(2)? as u64;
+            let inode = r.get::<_, i64>(3)? as u32;
+            let key: Key = (
+                r.get::<_, i64>(1)? as u64,
+                cookie,
+                if cookie == 0 { inode } else { 0 },
+            );
+            let state: String = r.get(4)?;
+            Ok((
+                key,
+                Open {
+                    id: r.get(0)?,
+                    state: state_name(&state),
+                    recv_q: r.get(5)?,
+                    send_q: r.get(6)?,
+                    counters: None,
+                },
+            ))
+        })?;
+        for row in rows {
+            let (k, o) = row?;
+            self.open.insert(k, o);
+        }
+        Ok(())
+    }
+
+    /// Where the database is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Sockets open at the last write.
+    pub fn open_sockets(&self) -> usize {
+        self.open.len()
+    }
+
+    /// Writes one dump taken at `at` (Unix ms) as one transaction. On an error nothing of
+    /// it is kept, in the file or in memory: the next write starts from the last one that
+    /// succeeded.
+    pub fn write(&mut self, at: i64, seen: &[Seen]) -> Result<Written, Error> {
+        let path = self.path.clone();
+        let mut open = self.open.clone();
+        let w = self
+            .write_tx(at, seen, &mut open)
+            .map_err(|e| fail(&path, e))?;
+        self.open = open;
+        self.last = Some(at);
+        Ok(w)
+    }
+
+    fn write_tx(
+        &mut self,
+        at: i64,
+        seen: &[Seen],
+        open: &mut Map<Key, Open>,
+    ) -> rusqlite::Result<Written> {
+        let after = self.last;
+        let tx = self.db.transaction()?;
+        let mut w = Written::default();
+        tx.execute("INSERT OR IGNORE INTO samples (at) VALUES (?1)", [at])?;
+        {
+            let mut new_socket = tx.prepare_cached(
+                "INSERT INTO sockets (netns_inode, netns_name, container, cookie, inode, proto,
+                    family, type, local_addr, local_port, remote_addr, remote_port, path, uid,
+                    pid, process, opened_at, opened_after)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                    ?17, ?18)",
+            )?;
+            let mut change = tx.prepare_cached(
+                "INSERT OR REPLACE INTO changes (socket, at, state, recv_q, send_q)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            let mut counters = tx.prepare_cached(
+                "INSERT OR REPLACE INTO counters (socket, at, bytes_acked, bytes_received,
+                    total_retrans, rtt_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            let mut close = tx.prepare_cached(
+                "UPDATE sockets SET closed_at = ?2, closed_after = ?3 WHERE id = ?1",
+            )?;
+            let mut present: rnetstat_sys::hash::Set<Key> = Default::default();
+            for s in seen {
+                present.insert(s.key);
+                let o = match open.get_mut(&s.key) {
+                    Some(o) => o,
+                    None => {
+                        new_socket.execute(params![
+                            s.key.0 as i64,
+                            s.netns_name,
+                            s.container,
+                            s.cookie as i64,
+                            s.inode,
+                            s.proto,
+                            s.family,
+                            s.sock_type,
+                            s.local.as_ref().map(|l| l.0.as_str()),
+                            s.local.as_ref().map(|l| l.1),
+                            s.remote.as_ref().map(|r| r.0.as_str()),
+                            s.remote.as_ref().map(|r| r.1),
+                            s.path,
+                            s.uid,
+                            s.pid,
+                            s.process,
+                            at,
+                            after,
+                        ])?;
+                        let id = tx.last_insert_rowid();
+                        change.execute(params![id, at, s.state, s.recv_q, s.send_q])?;
+                        w.opened += 1;
+                        open.insert(
+                            s.key,
+                            Open {
+                                id,
+                                state: s.state,
+                                recv_q: s.recv_q,
+                                send_q: s.send_q,
+                                counters: None,
+                            },
+                        );
+                        open.get_mut(&s.key).expect("just inserted")
+                    }
+                };
+                if (o.state, o.recv_q, o.send_q) != (s.state, s.recv_q, s.send_q) {
+                    change.execute(params![o.id, at, s.state, s.recv_q, s.send_q])?;
+                    (o.state, o.recv_q, o.send_q) = (s.state, s.recv_q, s.send_q);
+                    w.changed += 1;
+                }
+                if let Some(c) = s.counters
+                    && o.counters != Some(c)
+                {
+                    counters.execute(params![
+                        o.id,
+                        at,
+                        c.bytes_acked as i64,
+                        c.bytes_received as i64,
+                        c.total_retrans,
+                        c.rtt_us
+                    ])?;
+                    o.counters = Some(c);
+                    w.counters += 1;
+                }
+            }
+            let gone: Vec<Key> = open
+                .keys()
+                .filter(|k| !present.contains(k))
+                .copied()
+                .collect();
+            for k in gone {
+                if let Some(o) = open.remove(&k) {
+                    close.execute(params![o.id, at, after])?;
+                    w.closed += 1;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(w)
+    }
+
+    /// Drops what closed before `before` (Unix ms), with its changes and counters, and the
+    /// samples before it; returns the sockets dropped.
+    pub fn prune(&mut self, before: i64) -> Result<usize, Error> {
+        let path = self.path.clone();
+        let mut run = || -> rusqlite::Result<usize> {
+            let tx = self.db.transaction()?;
+            tx.execute(
+                "DELETE FROM changes WHERE socket IN
+                   (SELECT id FROM sockets WHERE closed_at < ?1)",
+                [before],
+            )?;
+            tx.execute(
+                "DELETE FROM counters WHERE socket IN
+                   (SELECT id FROM sockets WHERE closed_at < ?1) OR at < ?1",
+                [before],
+            )?;
+            let n = tx.execute("DELETE FROM sockets WHERE closed_at < ?1", [before])?;
+            tx.execute("DELETE FROM samples WHERE at < ?1", [before])?;
+            tx.commit()?;
+            Ok(n)
+        };
+        run().map_err(|e| fail(&path, e))
+    }
+}
+
+/// The `&'static` name of a state read back from the file.
+fn state_name(s: &str) -> &'static str {
+    rnetstat_model::State::ALL
+        .iter()
+        .map(|st| st.name())
+        .chain(["UNCONN", "UNKNOWN"])
+        .find(|n| *n == s)
+        .unwrap_or("UNKNOWN")
+}
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;

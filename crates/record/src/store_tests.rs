@@ -1,0 +1,104 @@
+//! The store on a temporary file: lives, changes, counters, resuming, pruning, refusals.
+
+use super::*;
+
+fn seen(cookie: u64, state: &'static str, recv_q: u32) -> Seen {
+    Seen {
+        key: (7, cookie, 0),
+        netns_name: None,
+        container: None,
+        cookie,
+        inode: 100 + cookie as u32,
+        proto: "tcp",
+        family: "inet",
+        sock_type: "stream",
+        state,
+        local: Some(("127.0.0.1".into(), 5000)),
+        remote: Some(("127.0.0.1".into(), 40000 + cookie as u16)),
+        path: None,
+        uid: 0,
+        pid: Some(42),
+        process: Some("server".into()),
+        recv_q,
+        send_q: 0,
+        counters: None,
+    }
+}
+
+fn count(s: &Store, sql: &str) -> i64 {
+    s.db.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn lives_changes_and_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("h.db")).unwrap();
+    let w = s
+        .write(1000, &[seen(1, "ESTABLISHED", 0), seen(2, "LISTEN", 0)])
+        .unwrap();
+    assert_eq!((w.opened, w.changed, w.closed), (2, 0, 0));
+    // Unchanged: nothing written but the sample.
+    let w = s
+        .write(2000, &[seen(1, "ESTABLISHED", 0), seen(2, "LISTEN", 0)])
+        .unwrap();
+    assert_eq!(w, Written::default());
+    let w = s.write(3000, &[seen(1, "CLOSE_WAIT", 1)]).unwrap();
+    assert_eq!((w.opened, w.changed, w.closed), (0, 1, 1));
+    assert_eq!(count(&s, "SELECT count(*) FROM changes"), 3);
+    assert_eq!(
+        count(&s, "SELECT closed_at FROM sockets WHERE cookie = 2"),
+        3000
+    );
+    assert_eq!(
+        count(&s, "SELECT closed_after FROM sockets WHERE cookie = 2"),
+        2000
+    );
+    assert_eq!(count(&s, "SELECT count(*) FROM samples"), 3);
+    // A reopened store takes up the open socket with its last values.
+    drop(s);
+    let mut s = Store::open(&dir.path().join("h.db")).unwrap();
+    assert_eq!(s.open_sockets(), 1);
+    let w = s.write(4000, &[seen(1, "CLOSE_WAIT", 1)]).unwrap();
+    assert_eq!(w, Written::default());
+    let w = s.write(5000, &[]).unwrap();
+    assert_eq!(w.closed, 1);
+    assert_eq!(s.prune(5001).unwrap(), 2);
+    assert_eq!(count(&s, "SELECT count(*) FROM changes"), 0);
+}
+
+#[test]
+fn counters_only_when_they_move() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("h.db")).unwrap();
+    let mut a = seen(1, "ESTABLISHED", 0);
+    a.counters = Some(Counters {
+        bytes_acked: 10,
+        bytes_received: 0,
+        total_retrans: 0,
+        rtt_us: Some(50),
+    });
+    assert_eq!(s.write(1000, std::slice::from_ref(&a)).unwrap().counters, 1);
+    assert_eq!(s.write(2000, std::slice::from_ref(&a)).unwrap().counters, 0);
+    a.counters.as_mut().unwrap().bytes_acked = 20;
+    assert_eq!(s.write(3000, std::slice::from_ref(&a)).unwrap().counters, 1);
+}
+
+#[test]
+fn refuses_symlinks_and_foreign_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target.db");
+    std::fs::write(&target, b"").unwrap();
+    let link = dir.path().join("link.db");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    assert!(Store::open(&link).is_err(), "a symlink is not followed");
+    let other = dir.path().join("other.db");
+    {
+        let db = Connection::open(&other).unwrap();
+        db.execute_batch("CREATE TABLE t (x)").unwrap();
+    }
+    let e = Store::open(&other).err().unwrap().to_string();
+    assert!(e.contains("not a database rnetstat made"), "{e}");
+    let text = dir.path().join("text.db");
+    std::fs::write(&text, b"hello, this is not sqlite at all, not even close").unwrap();
+    assert!(Store::open(&text).is_err());
+}

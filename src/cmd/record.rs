@@ -1,0 +1,198 @@
+//! `rnetstat record`: every interval, the selected namespaces dumped (namespaces found
+//! afresh), each socket's process named, and the dump written to the store as one
+//! transaction. A write that fails (a full disk) is reported once and tried again at the
+//! next interval; SIGTERM, SIGINT and SIGHUP end it between two writes.
+
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::cli::RecordArgs;
+use crate::config::RecordConfig;
+use crate::error::Error;
+use crate::model::{Proto, Socket};
+use crate::record::{Counters, Seen, Store};
+use crate::source::buffer::Buffered;
+use crate::source::containers::RuntimeFiles;
+use crate::source::diff::key;
+use crate::source::netns;
+use crate::source::owners::Owners;
+use crate::source::procfs::ProcRoot;
+
+/// Retention is applied every this many intervals (and at the first).
+const PRUNE_EVERY: u64 = 60;
+
+pub fn run(a: &RecordArgs) -> Result<(), Error> {
+    let cfg = RecordConfig::from_args(a)?;
+    directory(&cfg.db, cfg.default_db)?;
+    let mut store = Store::open(&cfg.db)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register(sig, Arc::clone(&stop)).map_err(Error::Output)?;
+    }
+    eprintln!(
+        "rnetstat record: writing to {} every {:.1} s",
+        crate::output::sanitize::quoted(&cfg.db.to_string_lossy()),
+        cfg.interval.as_secs_f64()
+    );
+    let proc_root = ProcRoot::default();
+    let mut failing = false;
+    for round in 0u64.. {
+        let started = Instant::now();
+        let at = now_ms();
+        let seen = dump(&cfg, &proc_root)?;
+        match store.write(at, &seen) {
+            Ok(_) if failing => {
+                eprintln!("rnetstat record: writing again");
+                failing = false;
+            }
+            Ok(_) => {}
+            Err(e) if !failing => {
+                eprintln!("rnetstat record: {e}; still recording, writing when it can");
+                failing = true;
+            }
+            Err(_) => {}
+        }
+        if round % PRUNE_EVERY == 0 && !failing {
+            let before = at - cfg.retention.as_millis() as i64;
+            if let Err(e) = store.prune(before) {
+                eprintln!("rnetstat record: {e}");
+            }
+        }
+        // Sleep in short steps so a signal ends the wait at once.
+        while started.elapsed() < cfg.interval && !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(50).min(cfg.interval));
+        }
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The database's directory: made (0755 as root, else 0700) when it is the default place
+/// and missing; refused when it is not a real directory, or others may write to it (they
+/// could plant links where SQLite makes its `-wal` and `-shm` files).
+fn directory(db: &Path, make: bool) -> Result<(), Error> {
+    let dir = db
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let bad = |why: &str| Error::History {
+        path: db.display().to_string(),
+        reason: why.to_string(),
+    };
+    if make && std::fs::symlink_metadata(dir).is_err() {
+        let mode = if crate::sys::geteuid() == 0 {
+            0o755
+        } else {
+            0o700
+        };
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(mode)
+            .create(dir)
+            .map_err(|e| bad(&format!("cannot make its directory: {e}")))?;
+    }
+    let m = std::fs::symlink_metadata(dir).map_err(|e| bad(&format!("its directory: {e}")))?;
+    if !m.is_dir() {
+        return Err(bad(
+            "its directory is not a directory (a symbolic link is refused)",
+        ));
+    }
+    let me = crate::sys::geteuid();
+    if m.uid() != me && m.uid() != 0 {
+        return Err(bad("its directory belongs to another user"));
+    }
+    if m.mode() & 0o022 != 0 {
+        return Err(bad(
+            "others may write to its directory; use a directory only you can write to",
+        ));
+    }
+    Ok(())
+}
+
+/// One dump, every socket owned and named.
+fn dump(cfg: &RecordConfig, proc_root: &ProcRoot) -> Result<Vec<Seen>, Error> {
+    let spaces = netns::select(&cfg.netns, proc_root, &mut RuntimeFiles::new("/"), true)?;
+    let owners = Owners::scan(proc_root);
+    let mut buf = Buffered::new(&spaces);
+    crate::source::collect(
+        &cfg.selection,
+        proc_root,
+        &spaces,
+        &[],
+        crate::source::Pipeline::plain(&mut buf),
+    )?;
+    for w in &buf.warnings {
+        eprintln!("rnetstat record: warning: {w}");
+    }
+    let mut out = Vec::with_capacity(buf.len());
+    for i in 0..buf.len() {
+        let ns = buf.netns(i);
+        let mut s = buf.bare(i).clone();
+        s.path = buf.path(i);
+        out.push(seen(&s, ns, &owners));
+    }
+    Ok(out)
+}
+
+fn seen(s: &Socket<'_>, ns: Option<&crate::model::Netns>, owners: &Owners) -> Seen {
+    let inet = !matches!(s.proto, Proto::Unix | Proto::Packet | Proto::Netlink);
+    let holder = owners.holders(s.inode).first().map(|(_, h)| h.pid);
+    let tcp = s.proto == Proto::Tcp;
+    Seen {
+        key: key(ns.map_or(0, |n| n.inode), s),
+        netns_name: ns.and_then(|n| n.name.clone()),
+        container: ns
+            .and_then(|n| n.container.as_ref())
+            .map(|c| c.name.clone().unwrap_or_else(|| c.id.clone())),
+        cookie: s.cookie,
+        inode: s.inode,
+        proto: s.proto.name(),
+        family: s.family.name(),
+        sock_type: s.sock_type.name(),
+        state: state_name(s),
+        local: inet.then(|| (s.local.addr.to_string(), s.local.port)),
+        remote: inet.then(|| (s.remote.addr.to_string(), s.remote.port)),
+        path: s
+            .path
+            .map(|p| crate::output::sanitize::sanitized(&String::from_utf8_lossy(p))),
+        uid: s.uid,
+        pid: holder,
+        process: holder
+            .and_then(|p| owners.process(p))
+            .map(|p| p.comm.clone()),
+        recv_q: s.recv_q,
+        send_q: s.send_q,
+        counters: s.tcp_info.as_deref().filter(|_| tcp).map(|i| Counters {
+            bytes_acked: i.bytes_acked.unwrap_or(0),
+            bytes_received: i.bytes_received.unwrap_or(0),
+            total_retrans: i.total_retrans.unwrap_or(0),
+            rtt_us: i.rtt,
+        }),
+    }
+}
+
+/// The state as `ss` names it for the protocol: UDP and unix sockets that are not
+/// connected are `UNCONN`.
+fn state_name(s: &Socket<'_>) -> &'static str {
+    use crate::model::State;
+    match (s.proto, s.state) {
+        (Proto::Tcp, st) => st.name(),
+        (_, State::Close) => "UNCONN",
+        (_, st) => st.name(),
+    }
+}

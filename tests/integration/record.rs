@@ -1,0 +1,207 @@
+//! `rnetstat record` in the test's own namespace: every socket's life, its changes and its
+//! process in the database exactly; `kill -9` never corrupts it; SIGTERM ends it cleanly;
+//! unsafe places for the database are refused.
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::common::{BIN, eventually, in_netns, inode};
+
+struct Recorder(Child);
+
+impl Recorder {
+    fn start(db: &std::path::Path, interval: &str) -> Recorder {
+        let c = Command::new(BIN)
+            .args(["record", "--interval", interval, "--db"])
+            .arg(db)
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("rnetstat record");
+        Recorder(c)
+    }
+
+    /// SIGTERM, by pid; its exit status.
+    fn stop(mut self) -> std::process::ExitStatus {
+        let pid = rustix::process::Pid::from_raw(self.0.id() as i32).unwrap();
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+        let st = self.0.wait().unwrap();
+        std::mem::forget(self);
+        st
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn samples(db: &Connection) -> i64 {
+    db.query_row("SELECT count(*) FROM samples", [], |r| r.get(0))
+        .unwrap_or(0)
+}
+
+/// The states a socket (by inode) went through, in order.
+fn states(db: &Connection, ino: u32) -> Vec<(String, u32, u32)> {
+    let mut q = db
+        .prepare(
+            "SELECT c.state, c.recv_q, c.send_q FROM changes c JOIN sockets s ON s.id = c.socket
+             WHERE s.inode = ?1 ORDER BY c.at",
+        )
+        .unwrap();
+    q.query_map([ino], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn private_dir() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    d
+}
+
+#[test]
+fn record_keeps_every_life_exactly() {
+    in_netns("record_keeps_every_life_exactly", || {
+        let dir = private_dir();
+        let path = dir.path().join("history.db");
+        let rec = Recorder::start(&path, "0.2");
+        let wait_samples = |n: i64| {
+            let db = eventually("the database", 10, || Connection::open(&path).ok());
+            let start = samples(&db);
+            eventually("samples", 10, || (samples(&db) >= start + n).then_some(()));
+        };
+        wait_samples(1);
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (s, _) = l.accept().unwrap();
+        c.write_all(b"12345").unwrap();
+        let upath = dir.path().join("u.sock");
+        let ul = UnixListener::bind(&upath).unwrap();
+        let _uc = UnixStream::connect(&upath).unwrap();
+        let (li, ci, si, ui) = (inode(&l), inode(&c), inode(&s), inode(&ul));
+        wait_samples(2);
+        drop(c);
+        wait_samples(2);
+        drop(s);
+        drop(l);
+        wait_samples(2);
+        let status = rec.stop();
+        assert!(status.success(), "SIGTERM ends it cleanly: {status:?}");
+        let db = Connection::open(&path).unwrap();
+        let ok: String = db
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+        assert_eq!(states(&db, li), [("LISTEN".into(), 0, 128)]);
+        assert_eq!(
+            states(&db, si),
+            [("ESTABLISHED".into(), 5, 0), ("CLOSE_WAIT".into(), 6, 0)],
+            "the server end: 5 bytes unread, then the FIN"
+        );
+        assert_eq!(states(&db, ci)[0], ("ESTABLISHED".into(), 0, 0));
+        let pid = std::process::id();
+        for ino in [li, si, ui] {
+            let (p, proc_, closed): (Option<u32>, Option<String>, Option<i64>) = db
+                .query_row(
+                    "SELECT pid, process, closed_at FROM sockets WHERE inode = ?1",
+                    [ino],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .unwrap();
+            assert_eq!(p, Some(pid), "inode {ino}");
+            assert!(proc_.is_some());
+            if ino != ui {
+                assert!(closed.is_some(), "inode {ino} closed");
+            } else {
+                assert!(closed.is_none(), "the unix listener is still open");
+            }
+        }
+        let path_: String = db
+            .query_row("SELECT path FROM sockets WHERE inode = ?1", [ui], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(path_, upath.display().to_string());
+    });
+}
+
+#[test]
+fn kill_9_never_corrupts_and_a_restart_goes_on() {
+    in_netns("kill_9_never_corrupts_and_a_restart_goes_on", || {
+        let dir = private_dir();
+        let path = dir.path().join("history.db");
+        // Sockets enough that each interval writes for a while.
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut held = Vec::new();
+        for _ in 0..300 {
+            let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+            held.push((c, l.accept().unwrap().0));
+        }
+        for round in 0..3 {
+            let mut rec = Recorder::start(&path, "0.05");
+            std::thread::sleep(Duration::from_millis(400 + 37 * round));
+            rec.0.kill().unwrap();
+            rec.0.wait().unwrap();
+            let db = Connection::open(&path).unwrap();
+            let ok: String = db
+                .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(ok, "ok", "round {round}");
+            let n: i64 = db
+                .query_row(
+                    "SELECT count(*) FROM sockets WHERE closed_at IS NULL",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(n, 601, "each socket once, still open, across restarts");
+            assert!(samples(&db) > 0);
+        }
+    });
+}
+
+#[test]
+fn unsafe_places_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let out = Command::new(BIN)
+        .args(["record", "--interval", "1", "--db"])
+        .arg(dir.path().join("h.db"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("others may write"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let private = private_dir();
+    let target = private.path().join("elsewhere.db");
+    std::fs::write(&target, b"").unwrap();
+    let link = private.path().join("h.db");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = Command::new(BIN)
+        .args(["record", "--interval", "1", "--db"])
+        .arg(&link)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a symbolic link is not followed");
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        b"",
+        "nothing written through it"
+    );
+    for bad in [&["--interval", "0"][..], &["--retention", "1w"]] {
+        let out = Command::new(BIN).arg("record").args(bad).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+}
