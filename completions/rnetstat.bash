@@ -53,7 +53,7 @@ _rnetstat() {
 
     case "${cmd}" in
         rnetstat)
-            opts="-V -t -u -w -x -4 -6 -l -a -n -p -e -o -W -A -c -S -0 -m -N -i -g -r -s -K -F -h --version --tcp --udp --raw --unix --inet --inet6 --listening --all --numeric --numeric-hosts --numeric-ports --numeric-users --programs --extend --timers --wide --protocol --continuous --format --json --source --stack --sctp --mptcp --packet --netlink --peer --info --memory --why --interval --net --all-netns --container --interfaces --groups --route --statistics --delta --summary --kill --filter --userspace-filter --help stack compare lab metrics serve watch top explain record help"
+            opts="-V -t -u -w -x -4 -6 -l -a -n -p -e -o -W -A -c -S -0 -m -N -i -g -r -s -K -F -h --version --tcp --udp --raw --unix --inet --inet6 --listening --all --numeric --numeric-hosts --numeric-ports --numeric-users --programs --extend --timers --wide --protocol --continuous --format --json --source --stack --sctp --mptcp --packet --netlink --peer --info --memory --why --at --db --interval --net --all-netns --container --interfaces --groups --route --statistics --delta --summary --kill --filter --userspace-filter --help stack compare lab metrics serve watch top explain record help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -85,6 +85,14 @@ _rnetstat() {
                     ;;
                 --stack)
                     COMPREPLY=($(compgen -W "kernel user all" -- "${cur}"))
+                    return 0
+                    ;;
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --interval)

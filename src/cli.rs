@@ -174,6 +174,17 @@ pub struct Cli {
     #[arg(long = "why", conflicts_with_all = ["summary", "kill", "peer", "statistics", "interfaces", "groups", "route"])]
     pub why: bool,
 
+    /// List what the recorder (`rnetstat record`) saw at TIME instead of what is there now:
+    /// RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' (local time), or a time ago (-10m, '2h ago')
+    #[arg(long = "at", value_name = "TIME", allow_hyphen_values = true,
+          conflicts_with_all = ["continuous", "why", "kill", "peer", "statistics", "interfaces", "groups", "route", "summary"])]
+    pub at: Option<String>,
+
+    /// The recorder's database (default /var/lib/rnetstat/history.db as root, else
+    /// $XDG_STATE_HOME/rnetstat/history.db)
+    #[arg(long = "db", value_name = "PATH", requires = "at")]
+    pub db: Option<std::path::PathBuf>,
+
     /// With --why: take two samples SECS apart, for the verdicts that need a rate (0: one
     /// sample, as without it)
     #[arg(

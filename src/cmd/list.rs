@@ -21,6 +21,9 @@ use crate::sys;
 use super::World;
 
 pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
+    if let Some(at) = &cfg.at {
+        return super::at::run(cfg, at, world);
+    }
     let mut names = Names::new(cfg.numeric);
     // cgroup paths, only when -ee (text) or -e (JSON) will print them.
     let json = matches!(cfg.format, Format::Json | Format::Jsonl);
@@ -45,6 +48,7 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
                 owners.as_ref(),
                 cgroups.as_ref(),
                 color,
+                None,
             )?;
             let reach = match cfg.why {
                 None => {
@@ -73,7 +77,7 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
 
 /// A listing's sink: the text listing and the summary may take the pipeline's faster
 /// paths ([`Pipeline`]); the table and JSON take every record whole.
-enum Listing<'a> {
+pub(crate) enum Listing<'a> {
     Plain(Box<dyn Sink + 'a>),
     Fast(Box<dyn FastSink + 'a>),
 }
@@ -86,7 +90,7 @@ impl<'a> Listing<'a> {
         }
     }
 
-    fn sink(&mut self) -> &mut dyn Sink {
+    pub(crate) fn sink(&mut self) -> &mut dyn Sink {
         match self {
             Listing::Plain(s) => s.as_mut(),
             Listing::Fast(s) => s.as_mut(),
@@ -96,13 +100,14 @@ impl<'a> Listing<'a> {
 
 /// The sink the format asks for. `owners` fill PID/Program name with `-p` and name the
 /// peers with `--peer`.
-fn make_sink<'a, W: Write>(
+pub(crate) fn make_sink<'a, W: Write>(
     cfg: &Config,
     out: &'a mut W,
     names: &'a mut Names,
     owners: Option<&'a Owners>,
     cgroups: Option<&'a CgroupPaths>,
     color: bool,
+    recorded_at: Option<String>,
 ) -> Result<Listing<'a>, Error> {
     let where_column = super::shows_netns(cfg);
     let (programs, peers) = (owners.filter(|_| cfg.programs), owners.filter(|_| cfg.peer));
@@ -136,7 +141,8 @@ fn make_sink<'a, W: Write>(
         Format::Json | Format::Jsonl => {
             let j = Json::new(out, cfg.format == Format::Jsonl, programs)
                 .map_err(Error::Output)?
-                .with_peers(peers);
+                .with_peers(peers)
+                .with_recorded_at(recorded_at);
             Listing::Plain(Box::new(if cfg.text.extend {
                 j.with_extended(cgroups)
             } else {
@@ -220,6 +226,7 @@ fn with_peers<W: Write>(
         Some(&joined.owners),
         cgroups,
         color,
+        None,
     )?;
     joined
         .replay(&cfg.selection, spaces, &mut sink.pipeline())

@@ -4,6 +4,7 @@
 //! ([`list`]), `-i`/`-r`/`-g` ([`views`]), `-s` ([`statistics`]) or `-K` ([`kill`]). Each of
 //! them covers the namespaces `-N`/`--all-netns`/`--container` select (`spaces`).
 
+pub mod at;
 pub mod compare;
 pub mod explain;
 pub mod kill;

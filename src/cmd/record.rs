@@ -158,7 +158,11 @@ fn seen(s: &Socket<'_>, ns: Option<&crate::model::Netns>, owners: &Owners) -> Se
         netns_name: ns.and_then(|n| n.name.clone()),
         container: ns
             .and_then(|n| n.container.as_ref())
-            .map(|c| c.name.clone().unwrap_or_else(|| c.id.clone())),
+            .map(|c| crate::record::SeenContainer {
+                runtime: c.runtime.name(),
+                id: c.id.clone(),
+                name: c.name.clone(),
+            }),
         cookie: s.cookie,
         inode: s.inode,
         proto: s.proto.name(),

@@ -75,6 +75,16 @@ pub struct Config {
     pub peer: bool,
     /// `--why`: each TCP socket's verdicts; `Some(d)` with `--interval`, two samples `d` apart.
     pub why: Option<Option<Duration>>,
+    /// `--at`: list what the recorder saw then.
+    pub at: Option<At>,
+}
+
+/// `--at TIME [--db PATH]`, resolved.
+#[derive(Debug, Clone)]
+pub struct At {
+    /// Unix milliseconds.
+    pub ms: i64,
+    pub db: std::path::PathBuf,
 }
 
 impl Config {
@@ -189,10 +199,26 @@ impl Config {
                     .map_or(Ok(None), |v| explain::one_or_two("--interval", v))
             })
             .transpose()?;
+        let at = match &cli.at {
+            None => None,
+            Some(t) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as i64);
+                Some(At {
+                    ms: time::parse("--at", t, now)?,
+                    db: match &cli.db {
+                        Some(p) => p.clone(),
+                        None => record::default_db()?,
+                    },
+                })
+            }
+        };
         Ok(Config {
             netns,
             peer: cli.peer,
             why,
+            at,
             view,
             stats,
             summary: cli.summary,
@@ -249,6 +275,7 @@ impl Config {
 
 mod explain;
 mod record;
+mod time;
 pub use explain::ExplainConfig;
 pub use record::RecordConfig;
 

@@ -49,7 +49,7 @@ impl RecordConfig {
 
 /// `/var/lib/rnetstat/history.db` as root, else under `$XDG_STATE_HOME` (or
 /// `~/.local/state`).
-fn default_db() -> Result<PathBuf, Error> {
+pub(crate) fn default_db() -> Result<PathBuf, Error> {
     if crate::sys::geteuid() == 0 {
         return Ok(PathBuf::from("/var/lib/rnetstat/history.db"));
     }
@@ -62,7 +62,10 @@ fn default_db() -> Result<PathBuf, Error> {
         .or_else(|| var("HOME").map(|h| h.join(".local/state")))
         .map(|d| d.join("rnetstat/history.db"))
         .ok_or_else(|| {
-            Error::Usage("record: neither $XDG_STATE_HOME nor $HOME is set; give --db PATH".into())
+            Error::Usage(
+                "the recorder's database: neither $XDG_STATE_HOME nor $HOME is set; give --db PATH"
+                    .into(),
+            )
         })
 }
 

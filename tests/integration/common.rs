@@ -367,3 +367,8 @@ pub fn run_outside(args: &[&str], env: &[(&str, &std::path::Path)]) -> Output {
     drop(home);
     o
 }
+
+/// Now, as RFC 3339 with milliseconds (what `--at` takes).
+pub fn rfc3339_now() -> String {
+    rnetstat::output::events::rfc3339(std::time::SystemTime::now())
+}

@@ -205,3 +205,100 @@ fn unsafe_places_are_refused() {
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
     }
 }
+
+/// What a listing record is, field by field, for comparing live and `--at` listings.
+fn fields(v: &serde_json::Value) -> String {
+    format!(
+        "{} {} {} {} {} {} {} {} {}",
+        v["proto"],
+        v["family"],
+        v["state"],
+        v["recv_q"],
+        v["send_q"],
+        v["local"],
+        v["remote"],
+        v["inode"],
+        v["path"]
+    )
+}
+
+fn listing(args: &[&str]) -> std::collections::BTreeSet<String> {
+    let out = crate::common::run(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["sockets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(fields)
+        .collect()
+}
+
+#[test]
+fn at_lists_what_was_listed_live_then() {
+    in_netns("at_lists_what_was_listed_live_then", || {
+        let dir = private_dir();
+        let path = dir.path().join("history.db");
+        let db_arg = path.to_str().unwrap().to_string();
+        let _rec = Recorder::start(&path, "0.2");
+        let db = eventually("the database", 10, || Connection::open(&path).ok());
+        let wait_samples = |n: i64| {
+            let start = samples(&db);
+            eventually("samples", 10, || (samples(&db) >= start + n).then_some(()));
+        };
+        // Each phase: settle (two samples after the change), list live, note the time, let
+        // one more sample pass, then list --at that time.
+        let mut phases = Vec::new();
+        let phase = |phases: &mut Vec<_>| {
+            wait_samples(2);
+            let tan = listing(&["-tan", "--json"]);
+            let xa = listing(&["-xa", "--json"]);
+            let t = crate::common::rfc3339_now();
+            wait_samples(1);
+            phases.push((t, tan, xa));
+        };
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let upath = dir.path().join("u.sock");
+        let ul = UnixListener::bind(&upath).unwrap();
+        phase(&mut phases);
+        let mut c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (s, _) = l.accept().unwrap();
+        c.write_all(b"12345").unwrap();
+        let uc = UnixStream::connect(&upath).unwrap();
+        phase(&mut phases);
+        drop(c);
+        drop(uc);
+        phase(&mut phases);
+        for (i, (t, tan, xa)) in phases.iter().enumerate() {
+            let at_tan = listing(&["-tan", "--json", "--at", t, "--db", &db_arg]);
+            assert_eq!(&at_tan, tan, "phase {i} at {t}: -tan");
+            let at_xa = listing(&["-xa", "--json", "--at", t, "--db", &db_arg]);
+            assert_eq!(&at_xa, xa, "phase {i} at {t}: -xa");
+        }
+        // JSON records say when they were recorded; text lists them as netstat does.
+        let out = crate::common::run(&["-tan", "--json", "--at", &phases[1].0, "--db", &db_arg]);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            doc["sockets"][0]["recorded_at"]
+                .as_str()
+                .unwrap()
+                .ends_with('Z')
+        );
+        let text = crate::common::run(&["-tanp", "--at", "-0s", "--db", &db_arg]);
+        let text = String::from_utf8(text.stdout).unwrap();
+        assert!(text.starts_with("Active Internet connections (servers and established)"));
+        assert!(
+            text.contains(&format!("{}/", std::process::id())),
+            "the recorded process: {text}"
+        );
+        drop((l, s, ul));
+        // Before anything was recorded: a clear error.
+        let out = crate::common::run(&["-tan", "--at", "2001-01-01T00:00:00Z", "--db", &db_arg]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was recorded"));
+    });
+}

@@ -25,6 +25,8 @@ pub struct Json<'a, W: Write> {
     warnings: Vec<String>,
     /// Where a plain record is built before it is written.
     buf: String,
+    /// `--at`: when the recorder took what is listed (RFC 3339), on every record.
+    recorded_at: Option<String>,
 }
 
 impl<'a, W: Write> Json<'a, W> {
@@ -39,6 +41,7 @@ impl<'a, W: Write> Json<'a, W> {
             count: 0,
             warnings: Vec::new(),
             buf: String::with_capacity(512),
+            recorded_at: None,
         };
         if !lines {
             j.out.write_all(b"{\"sockets\":[")?;
@@ -49,6 +52,12 @@ impl<'a, W: Write> Json<'a, W> {
     /// Adds the `-e` fields to every record.
     pub fn with_extended(mut self, cgroups: Option<&'a CgroupPaths>) -> Self {
         self.extended = Some(cgroups);
+        self
+    }
+
+    /// `--at`: a `recorded_at` field on every record.
+    pub fn with_recorded_at(mut self, at: Option<String>) -> Self {
+        self.recorded_at = at;
         self
     }
 
@@ -69,7 +78,8 @@ impl<W: Write> Sink for Json<'_, W> {
     }
 
     fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
-        let rec = JsonSocket::full(s, self.owners, self.extended, self.peers);
+        let mut rec = JsonSocket::full(s, self.owners, self.extended, self.peers);
+        rec.recorded_at = self.recorded_at.as_deref();
         if !self.lines && self.count > 0 {
             self.out.write_all(b",")?;
         }

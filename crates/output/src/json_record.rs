@@ -81,6 +81,9 @@ pub struct JsonSocket<'a> {
     /// `--why`, `explain`: the socket's findings, worst first (docs/why.md).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     why: &'a [rnetstat_model::why::Finding],
+    /// `--at`: when the recorder took this record (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) recorded_at: Option<&'a str>,
 }
 
 /// Where a forwarding listener leads (docs/json.md).
@@ -269,6 +272,7 @@ impl<'a> JsonSocket<'a> {
                 .map(|n| n.container.as_ref().map(JsonContainer::new)),
             peer,
             why: s.why,
+            recorded_at: None,
             forwards_to: peers.filter(|_| !s.forwards.is_empty()).map(|o| {
                 s.forwards
                     .iter()
@@ -301,6 +305,7 @@ impl JsonSocket<'_> {
             && self.peer.is_none()
             && self.forwards_to.is_none()
             && self.why.is_empty()
+            && self.recorded_at.is_none()
     }
 }
 

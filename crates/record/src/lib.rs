@@ -4,11 +4,14 @@
 //! file (WAL, one transaction per interval, a versioned schema: docs/history.md).
 //!
 //! Public entry points: [`Store`] (open, [`Store::write`] one interval, [`Store::prune`]),
-//! [`Seen`] (what a dump saw of one socket), [`SCHEMA_VERSION`].
+//! [`Seen`] (what a dump saw of one socket), [`sockets_at`] (what was there at a moment,
+//! for `--at`), [`SCHEMA_VERSION`].
 #![deny(unsafe_code)]
 
+mod read;
 mod schema;
 mod store;
 
+pub use read::{open_read, sockets_at};
 pub use schema::SCHEMA_VERSION;
-pub use store::{Counters, Key, Seen, Store, Written};
+pub use store::{Counters, Key, Seen, SeenContainer, Store, Written};

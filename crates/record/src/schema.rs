@@ -13,7 +13,9 @@ CREATE TABLE sockets (
     id INTEGER PRIMARY KEY,
     netns_inode INTEGER NOT NULL,
     netns_name TEXT,
-    container TEXT,
+    container TEXT,                   -- its name (NULL: none, or not known)
+    container_id TEXT,
+    container_runtime TEXT,           -- podman, docker, containerd, cri-o, kubernetes
     cookie INTEGER NOT NULL,          -- the kernel's socket cookie (0 when read from /proc)
     inode INTEGER NOT NULL,
     proto TEXT NOT NULL,              -- tcp, udp, raw, unix, ...
@@ -38,6 +40,7 @@ CREATE TABLE changes (
     state TEXT NOT NULL,
     recv_q INTEGER NOT NULL,
     send_q INTEGER NOT NULL,
+    inode INTEGER NOT NULL,           -- 0 once no process holds it (an orphan, TIME_WAIT)
     PRIMARY KEY (socket, at)
 ) WITHOUT ROWID;
 CREATE INDEX changes_at ON changes (at);

@@ -28,12 +28,20 @@ pub struct Counters {
     pub rtt_us: Option<u32>,
 }
 
+/// A socket's container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenContainer {
+    pub runtime: &'static str,
+    pub id: String,
+    pub name: Option<String>,
+}
+
 /// What one dump saw of one socket, owned and ready to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seen {
     pub key: Key,
     pub netns_name: Option<String>,
-    pub container: Option<String>,
+    pub container: Option<SeenContainer>,
     pub cookie: u64,
     pub inode: u32,
     pub proto: &'static str,
@@ -67,6 +75,7 @@ struct Open {
     state: &'static str,
     recv_q: u32,
     send_q: u32,
+    inode: u32,
     counters: Option<Counters>,
 }
 
@@ -78,7 +87,7 @@ pub struct Store {
     last: Option<i64>,
 }
 
-fn fail(path: &Path, e: impl std::fmt::Display) -> Error {
+pub(crate) fn fail(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::History {
         path: path.display().to_string(),
         reason: e.to_string(),
@@ -124,7 +133,7 @@ impl Store {
             .db
             .query_row("SELECT max(at) FROM samples", [], |r| r.get(0))?;
         let mut q = self.db.prepare(
-            "SELECT s.id, s.netns_inode, s.cookie, s.inode, c.state, c.recv_q, c.send_q
+            "SELECT s.id, s.netns_inode, s.cookie, s.inode, c.state, c.recv_q, c.send_q, c.inode
              FROM sockets s JOIN changes c ON c.socket = s.id
              WHERE s.closed_at IS NULL
                AND c.at = (SELECT max(at) FROM changes WHERE socket = s.id)",
@@ -146,6 +155,7 @@ impl Store {
                     state: state_name(&state),
                     recv_q: r.get(5)?,
                     send_q: r.get(6)?,
+                    inode: r.get(7)?,
                     counters: None,
                 },
             ))
@@ -195,13 +205,13 @@ impl Store {
             let mut new_socket = tx.prepare_cached(
                 "INSERT INTO sockets (netns_inode, netns_name, container, cookie, inode, proto,
                     family, type, local_addr, local_port, remote_addr, remote_port, path, uid,
-                    pid, process, opened_at, opened_after)
+                    pid, process, opened_at, opened_after, container_id, container_runtime)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                    ?17, ?18)",
+                    ?17, ?18, ?19, ?20)",
             )?;
             let mut change = tx.prepare_cached(
-                "INSERT OR REPLACE INTO changes (socket, at, state, recv_q, send_q)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT OR REPLACE INTO changes (socket, at, state, recv_q, send_q, inode)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             let mut counters = tx.prepare_cached(
                 "INSERT OR REPLACE INTO counters (socket, at, bytes_acked, bytes_received,
@@ -219,7 +229,7 @@ impl Store {
                         new_socket.execute(params![
                             s.key.0 as i64,
                             s.netns_name,
-                            s.container,
+                            s.container.as_ref().and_then(|c| c.name.as_deref()),
                             s.cookie as i64,
                             s.inode,
                             s.proto,
@@ -235,9 +245,11 @@ impl Store {
                             s.process,
                             at,
                             after,
+                            s.container.as_ref().map(|c| c.id.as_str()),
+                            s.container.as_ref().map(|c| c.runtime),
                         ])?;
                         let id = tx.last_insert_rowid();
-                        change.execute(params![id, at, s.state, s.recv_q, s.send_q])?;
+                        change.execute(params![id, at, s.state, s.recv_q, s.send_q, s.inode])?;
                         w.opened += 1;
                         open.insert(
                             s.key,
@@ -246,15 +258,17 @@ impl Store {
                                 state: s.state,
                                 recv_q: s.recv_q,
                                 send_q: s.send_q,
+                                inode: s.inode,
                                 counters: None,
                             },
                         );
                         open.get_mut(&s.key).expect("just inserted")
                     }
                 };
-                if (o.state, o.recv_q, o.send_q) != (s.state, s.recv_q, s.send_q) {
-                    change.execute(params![o.id, at, s.state, s.recv_q, s.send_q])?;
-                    (o.state, o.recv_q, o.send_q) = (s.state, s.recv_q, s.send_q);
+                if (o.state, o.recv_q, o.send_q, o.inode) != (s.state, s.recv_q, s.send_q, s.inode)
+                {
+                    change.execute(params![o.id, at, s.state, s.recv_q, s.send_q, s.inode])?;
+                    (o.state, o.recv_q, o.send_q, o.inode) = (s.state, s.recv_q, s.send_q, s.inode);
                     w.changed += 1;
                 }
                 if let Some(c) = s.counters

@@ -134,6 +134,28 @@ pub fn geteuid() -> u32 {
     rustix::process::geteuid().as_raw()
 }
 
+/// Seconds since the Unix epoch of a wall-clock time in the local time zone (`mktime`,
+/// with the zone's daylight saving decided by the C library); `None` when it does not
+/// exist or is out of range.
+pub fn local_time_to_unix(year: i32, month: u32, day: u32, h: u32, m: u32, s: u32) -> Option<i64> {
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    // SAFETY: a zeroed `tm` is a valid value; mktime reads and normalises it in place.
+    let t = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        tm.tm_year = year - 1900;
+        tm.tm_mon = month as i32 - 1;
+        tm.tm_mday = day as i32;
+        tm.tm_hour = h as i32;
+        tm.tm_min = m as i32;
+        tm.tm_sec = s as i32;
+        tm.tm_isdst = -1;
+        libc::mktime(&mut tm)
+    };
+    (t != -1).then_some(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,6 +62,30 @@ impl Owners {
         self.procs.get(&pid)
     }
 
+    /// A table from what was recorded: each socket's inode with the pid and `comm` that
+    /// held it (`--at`). netstat's cell is `pid/comm`, cut as a walk cuts it.
+    pub fn from_records(records: impl IntoIterator<Item = (u32, u32, String)>) -> Owners {
+        let mut o = Owners::default();
+        for (inode, pid, comm) in records {
+            o.entries.push((inode, Holder { pid, fd: 0 }));
+            o.procs.entry(pid).or_insert_with(|| {
+                let mut cell = format!("{pid}/");
+                cell.extend(
+                    comm.chars()
+                        .map(|c| if c.is_ascii_graphic() { c } else { '?' }),
+                );
+                cell.truncate(cell.char_indices().nth(19).map_or(cell.len(), |(i, _)| i));
+                ProcInfo {
+                    comm,
+                    netstat_name: cell,
+                }
+            });
+        }
+        o.entries.sort_unstable_by_key(|&(i, h)| (i, h.pid, h.fd));
+        o.buckets = index::Buckets::new(o.entries.iter().map(|e| e.0));
+        o
+    }
+
     /// Walks `<root>/<pid>/fd` for every process, on every core (see `walk`).
     pub fn scan(root: &ProcRoot) -> Owners {
         walk::walk(root, walk::Plan::for_this_machine())

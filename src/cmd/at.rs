@@ -1,0 +1,161 @@
+//! `--at TIME`: the listing of what the recorder saw at the last sample at or before TIME,
+//! through the same sinks, selection and filter as a live listing, netstat's table order.
+
+use std::io::Write;
+use std::net::IpAddr;
+use std::time::{Duration, UNIX_EPOCH};
+
+use crate::config::{At, Config};
+use crate::error::Error;
+use crate::model::{Container, Endpoint, Family, Netns, Proto, Runtime, SockType, Socket, State};
+use crate::output::names::Names;
+use crate::record::Seen;
+use crate::source::owners::Owners;
+use crate::source::{Group, Pipeline};
+
+use super::World;
+
+pub fn run<W: Write>(cfg: &Config, at: &At, world: &mut World<W>) -> Result<(), Error> {
+    let Some((taken, seen)) = crate::record::sockets_at(&at.db, at.ms)? else {
+        return Err(Error::History {
+            path: at.db.display().to_string(),
+            reason: "nothing was recorded at or before that time".into(),
+        });
+    };
+    let when = crate::output::events::rfc3339(UNIX_EPOCH + Duration::from_millis(taken as u64));
+    if taken + 60_000 < at.ms {
+        eprintln!(
+            "rnetstat: the last sample at or before that time was taken at {when}; \
+             the recorder was not running after it"
+        );
+    }
+    // The namespaces first: the records borrow them.
+    let mut spaces: Vec<Netns> = Vec::new();
+    for s in &seen {
+        if !spaces.iter().any(|n| n.inode == s.key.0) {
+            spaces.push(netns_of(s));
+        }
+    }
+    let records: Vec<Socket<'_>> = seen
+        .iter()
+        .filter_map(|s| {
+            let ns = spaces.iter().find(|n| n.inode == s.key.0)?;
+            socket(s, ns)
+        })
+        .collect();
+    let owners = Owners::from_records(
+        seen.iter()
+            .filter_map(|s| Some((s.inode, s.pid?, s.process.clone().unwrap_or_default()))),
+    );
+    let mut names = Names::new(cfg.numeric);
+    let color = super::color(world);
+    let mut sink = super::list::make_sink(
+        cfg,
+        &mut world.out,
+        &mut names,
+        Some(&owners),
+        None,
+        color,
+        Some(when),
+    )?;
+    let sel = &cfg.selection;
+    let mut pipeline = Pipeline::plain(sink.sink());
+    let mut group = None;
+    for (proto, family) in sel.tables() {
+        let g = match proto {
+            Proto::Unix => Group::Unix,
+            Proto::Packet => Group::Packet,
+            Proto::Netlink => Group::Netlink,
+            _ => Group::Inet,
+        };
+        if group != Some(g) {
+            pipeline.sink().group(g).map_err(Error::Output)?;
+            group = Some(g);
+        }
+        for r in records
+            .iter()
+            .filter(|r| r.proto == proto && r.family == family && sel.accepts(r))
+        {
+            pipeline.sink().socket(r).map_err(Error::Output)?;
+        }
+    }
+    pipeline.sink().finish().map_err(Error::Output)?;
+    Ok(())
+}
+
+fn netns_of(s: &Seen) -> Netns {
+    Netns {
+        inode: s.key.0,
+        name: s.netns_name.clone(),
+        host: s.netns_name.is_none() && s.container.is_none(),
+        container: s.container.as_ref().map(|c| Container {
+            runtime: match c.runtime {
+                "docker" => Runtime::Docker,
+                "containerd" => Runtime::Containerd,
+                "cri-o" => Runtime::CriO,
+                "kubernetes" => Runtime::Kubernetes,
+                _ => Runtime::Podman,
+            },
+            id: c.id.clone(),
+            name: c.name.clone(),
+            pod: None,
+        }),
+    }
+}
+
+/// A recorded socket as a record the sinks print; `None` for words this build cannot
+/// place (a database written by a newer rnetstat).
+fn socket<'a>(s: &'a Seen, ns: &'a Netns) -> Option<Socket<'a>> {
+    let proto = match s.proto {
+        "tcp" => Proto::Tcp,
+        "udp" => Proto::Udp,
+        "raw" => Proto::Raw,
+        "unix" => Proto::Unix,
+        "sctp" => Proto::Sctp,
+        "mptcp" => Proto::Mptcp,
+        "packet" => Proto::Packet,
+        "netlink" => Proto::Netlink,
+        _ => return None,
+    };
+    let family = match s.family {
+        "inet" => Family::Inet,
+        "inet6" => Family::Inet6,
+        "unix" => Family::Unix,
+        "packet" => Family::Packet,
+        "netlink" => Family::Netlink,
+        _ => return None,
+    };
+    let sock_type = match s.sock_type {
+        "stream" => SockType::Stream,
+        "dgram" => SockType::Dgram,
+        "raw" => SockType::Raw,
+        "rdm" => SockType::Rdm,
+        "seqpacket" => SockType::Seqpacket,
+        _ => SockType::Other(0),
+    };
+    let state = match s.state {
+        "UNCONN" => State::Close,
+        st => State::from_name(st)?,
+    };
+    let ep = |e: &Option<(String, u16)>| -> Option<Endpoint> {
+        match e {
+            None => Some(Endpoint::UNSPECIFIED),
+            Some((a, p)) => Some(Endpoint {
+                addr: a.parse::<IpAddr>().ok()?,
+                port: *p,
+            }),
+        }
+    };
+    let mut r = Socket::blank(proto, family, sock_type);
+    r.state = state;
+    r.recv_q = s.recv_q;
+    r.send_q = s.send_q;
+    r.local = ep(&s.local)?;
+    r.remote = ep(&s.remote)?;
+    r.path = s.path.as_deref().map(str::as_bytes);
+    r.inode = s.inode;
+    r.uid = s.uid;
+    r.cookie = s.cookie;
+    r.netns = Some(ns);
+    Some(r)
+}
