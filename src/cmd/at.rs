@@ -5,7 +5,7 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::time::{Duration, UNIX_EPOCH};
 
-use crate::config::{At, Config};
+use crate::config::Config;
 use crate::error::Error;
 use crate::model::{Container, Endpoint, Family, Netns, Proto, Runtime, SockType, Socket, State};
 use crate::output::names::Names;
@@ -15,7 +15,10 @@ use crate::source::{Group, Pipeline};
 
 use super::World;
 
-pub fn run<W: Write>(cfg: &Config, at: &At, world: &mut World<W>) -> Result<(), Error> {
+pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
+    let Some(at) = &cfg.at else {
+        return Err(Error::Usage("--at: no time given".into()));
+    };
     let Some((taken, seen)) = crate::record::sockets_at(&at.db, at.ms)? else {
         return Err(Error::History {
             path: at.db.display().to_string(),

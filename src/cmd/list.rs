@@ -21,9 +21,6 @@ use crate::sys;
 use super::World;
 
 pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
-    if let Some(at) = &cfg.at {
-        return super::at::run(cfg, at, world);
-    }
     let mut names = Names::new(cfg.numeric);
     // cgroup paths, only when -ee (text) or -e (JSON) will print them.
     let json = matches!(cfg.format, Format::Json | Format::Jsonl);

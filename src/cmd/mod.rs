@@ -119,6 +119,7 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
         return kill::run(cfg, &world.proc_root, &mut world.out);
     }
     match cfg.view {
+        View::Sockets if cfg.at.is_some() => at::run(cfg, world),
         View::Sockets => list::run(cfg, world),
         View::Statistics => statistics::run(cfg, world),
         View::Interfaces | View::Groups | View::Routes => views::run(cfg, world),
