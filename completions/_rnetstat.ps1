@@ -104,6 +104,7 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'Throughput per connection, process, container or port, from the kernel''s own TCP counters (no packet capture), refreshed every interval')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Say what limits each connection and what troubles listeners, processes, namespaces and the host, with the evidence and the usual fix (docs/why.md)')
             [CompletionResult]::new('record', 'record', [CompletionResultType]::ParameterValue, 'Record every socket''s life into a SQLite database, every interval, until stopped (docs/history.md)')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'What the recorder saw happen: sockets opened, changing state, closed, in order')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print the help of rnetstat, or of one of its commands')
             break
         }
@@ -332,6 +333,27 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Only IPv6')
             [CompletionResult]::new('--inet6', '--inet6', [CompletionResultType]::ParameterName, 'Only IPv6')
             [CompletionResult]::new('--all-netns', '--all-netns', [CompletionResultType]::ParameterName, 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'rnetstat;history' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'From this time (default: the first recorded); as --at takes it')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Up to this time (default: now)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The recorder''s database (default as for record)')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Show TCP sockets')
+            [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Show TCP sockets')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Show UDP sockets')
+            [CompletionResult]::new('--udp', '--udp', [CompletionResultType]::ParameterName, 'Show UDP sockets')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Show RAW sockets')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Show RAW sockets')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Show UNIX domain sockets')
+            [CompletionResult]::new('--unix', '--unix', [CompletionResultType]::ParameterName, 'Show UNIX domain sockets')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Only IPv4')
+            [CompletionResult]::new('--inet', '--inet', [CompletionResultType]::ParameterName, 'Only IPv4')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Only IPv6')
+            [CompletionResult]::new('--inet6', '--inet6', [CompletionResultType]::ParameterName, 'Only IPv6')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'JSON lines, as watch --json writes them: {"time", "event", "previous_state", "socket"}')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

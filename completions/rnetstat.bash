@@ -25,6 +25,9 @@ _rnetstat() {
             rnetstat,help)
                 cmd="rnetstat__subcmd__help"
                 ;;
+            rnetstat,history)
+                cmd="rnetstat__subcmd__history"
+                ;;
             rnetstat,lab)
                 cmd="rnetstat__subcmd__lab"
                 ;;
@@ -53,7 +56,7 @@ _rnetstat() {
 
     case "${cmd}" in
         rnetstat)
-            opts="-V -t -u -w -x -4 -6 -l -a -n -p -e -o -W -A -c -S -0 -m -N -i -g -r -s -K -F -h --version --tcp --udp --raw --unix --inet --inet6 --listening --all --numeric --numeric-hosts --numeric-ports --numeric-users --programs --extend --timers --wide --protocol --continuous --format --json --source --stack --sctp --mptcp --packet --netlink --peer --info --memory --why --at --db --interval --net --all-netns --container --interfaces --groups --route --statistics --delta --summary --kill --filter --userspace-filter --help stack compare lab metrics serve watch top explain record help"
+            opts="-V -t -u -w -x -4 -6 -l -a -n -p -e -o -W -A -c -S -0 -m -N -i -g -r -s -K -F -h --version --tcp --udp --raw --unix --inet --inet6 --listening --all --numeric --numeric-hosts --numeric-ports --numeric-users --programs --extend --timers --wide --protocol --continuous --format --json --source --stack --sctp --mptcp --packet --netlink --peer --info --memory --why --at --db --interval --net --all-netns --container --interfaces --groups --route --statistics --delta --summary --kill --filter --userspace-filter --help stack compare lab metrics serve watch top explain record history help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -209,6 +212,32 @@ _rnetstat() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rnetstat__subcmd__history)
+            opts="-t -u -w -x -4 -6 -h --tcp --udp --raw --unix --inet --inet6 --since --until --json --db --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -101,6 +101,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand top 'Throughput per connection, process, container or port, from the kernel''s own TCP counters (no packet capture), refreshed every interval'
             cand explain 'Say what limits each connection and what troubles listeners, processes, namespaces and the host, with the evidence and the usual fix (docs/why.md)'
             cand record 'Record every socket''s life into a SQLite database, every interval, until stopped (docs/history.md)'
+            cand history 'What the recorder saw happen: sockets opened, changing state, closed, in order'
             cand help 'Print the help of rnetstat, or of one of its commands'
         }
         &'rnetstat;stack'= {
@@ -320,6 +321,26 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand -6 'Only IPv6'
             cand --inet6 'Only IPv6'
             cand --all-netns 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rnetstat;history'= {
+            cand --since 'From this time (default: the first recorded); as --at takes it'
+            cand --until 'Up to this time (default: now)'
+            cand --db 'The recorder''s database (default as for record)'
+            cand -t 'Show TCP sockets'
+            cand --tcp 'Show TCP sockets'
+            cand -u 'Show UDP sockets'
+            cand --udp 'Show UDP sockets'
+            cand -w 'Show RAW sockets'
+            cand --raw 'Show RAW sockets'
+            cand -x 'Show UNIX domain sockets'
+            cand --unix 'Show UNIX domain sockets'
+            cand -4 'Only IPv4'
+            cand --inet 'Only IPv4'
+            cand -6 'Only IPv6'
+            cand --inet6 'Only IPv6'
+            cand --json 'JSON lines, as watch --json writes them: {"time", "event", "previous_state", "socket"}'
             cand -h 'Print help'
             cand --help 'Print help'
         }

@@ -271,6 +271,8 @@ pub enum Command {
     /// Record every socket's life into a SQLite database, every interval, until stopped
     /// (docs/history.md)
     Record(RecordArgs),
+    /// What the recorder saw happen: sockets opened, changing state, closed, in order
+    History(HistoryArgs),
     /// Print the help of rnetstat, or of one of its commands
     Help(HelpArgs),
 }
@@ -348,6 +350,32 @@ pub struct TopArgs {
     pub rows: u64,
 
     /// A filter in ss's language, as for the listing
+    #[arg(value_name = "FILTER")]
+    pub filter: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub protocols: Protocols,
+
+    /// From this time (default: the first recorded); as --at takes it
+    #[arg(long = "since", value_name = "TIME", allow_hyphen_values = true)]
+    pub since: Option<String>,
+
+    /// Up to this time (default: now)
+    #[arg(long = "until", value_name = "TIME", allow_hyphen_values = true)]
+    pub until: Option<String>,
+
+    /// JSON lines, as watch --json writes them: {"time", "event", "previous_state", "socket"}
+    #[arg(long = "json")]
+    pub json: bool,
+
+    /// The recorder's database (default as for record)
+    #[arg(long = "db", value_name = "PATH")]
+    pub db: Option<std::path::PathBuf>,
+
+    /// A filter in ss's language (e.g. `dport = :5432`), as for the listing
     #[arg(value_name = "FILTER")]
     pub filter: Vec<String>,
 }

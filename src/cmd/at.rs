@@ -86,7 +86,7 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
     Ok(())
 }
 
-fn netns_of(s: &Seen) -> Netns {
+pub(crate) fn netns_of(s: &Seen) -> Netns {
     Netns {
         inode: s.key.0,
         name: s.netns_name.clone(),
@@ -108,7 +108,7 @@ fn netns_of(s: &Seen) -> Netns {
 
 /// A recorded socket as a record the sinks print; `None` for words this build cannot
 /// place (a database written by a newer rnetstat).
-fn socket<'a>(s: &'a Seen, ns: &'a Netns) -> Option<Socket<'a>> {
+pub(crate) fn socket<'a>(s: &'a Seen, ns: &'a Netns) -> Option<Socket<'a>> {
     let proto = match s.proto {
         "tcp" => Proto::Tcp,
         "udp" => Proto::Udp,

@@ -7,6 +7,7 @@
 pub mod at;
 pub mod compare;
 pub mod explain;
+pub mod history;
 pub mod kill;
 pub mod lab;
 pub mod list;
@@ -52,6 +53,7 @@ pub fn dispatch(mut cli: Cli) -> Result<(), Error> {
         Some(Command::Top(a)) => top::run(a),
         Some(Command::Explain(a)) => explain::run(a, &mut World::real()),
         Some(Command::Record(a)) => record::run(a),
+        Some(Command::History(a)) => history::run(a, &mut World::real()),
         Some(Command::Help(a)) => help(a.command.as_deref()),
     }
 }
@@ -73,7 +75,7 @@ fn outer_netns(cli: &mut Cli) -> Result<(), Error> {
         Some(Command::Watch(a)) => &mut a.netns,
         Some(Command::Metrics(a)) => &mut a.exporter.netns,
         Some(Command::Serve(a)) => &mut a.exporter.netns,
-        Some(Command::Stack(_) | Command::Lab(_) | Command::Help(_)) => {
+        Some(Command::Stack(_) | Command::Lab(_) | Command::Help(_) | Command::History(_)) => {
             return Err(Error::Usage(
                 "-N, --all-netns and --container choose whose sockets are shown; this command \
                  does not show sockets (run a stack in a namespace with `ip netns exec NS \

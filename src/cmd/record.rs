@@ -165,6 +165,7 @@ fn seen(s: &Socket<'_>, ns: Option<&crate::model::Netns>, owners: &Owners) -> Se
             }),
         cookie: s.cookie,
         inode: s.inode,
+        first_inode: s.inode,
         proto: s.proto.name(),
         family: s.family.name(),
         sock_type: s.sock_type.name(),

@@ -278,6 +278,7 @@ mod record;
 mod time;
 pub use explain::ExplainConfig;
 pub use record::RecordConfig;
+pub(crate) use time::parse as parse_time;
 
 /// The filter from the trailing words, or from `-F FILE` (both: the file's, then the words).
 fn filter_of(cli: &Cli) -> Result<Option<Filter>, Error> {

@@ -302,3 +302,94 @@ fn at_lists_what_was_listed_live_then() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was recorded"));
     });
 }
+
+#[test]
+fn history_for_one_port_is_its_events_with_pids() {
+    in_netns("history_for_one_port_is_its_events_with_pids", || {
+        let dir = private_dir();
+        let path = dir.path().join("history.db");
+        let db_arg = path.to_str().unwrap().to_string();
+        let rec = Recorder::start(&path, "0.2");
+        let db = eventually("the database", 10, || Connection::open(&path).ok());
+        let wait_samples = |n: i64| {
+            let start = samples(&db);
+            eventually("samples", 10, || (samples(&db) >= start + n).then_some(()));
+        };
+        wait_samples(1);
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let other = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (s, _) = l.accept().unwrap();
+        let _o = TcpStream::connect(other.local_addr().unwrap()).unwrap();
+        wait_samples(2);
+        drop(c);
+        wait_samples(2);
+        drop(s);
+        wait_samples(2);
+        rec.stop();
+        let out = crate::common::run(&[
+            "history",
+            "--json",
+            "--db",
+            &db_arg,
+            &format!("dport = :{port}"),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let seen: Vec<(String, String, String)> = events
+            .iter()
+            .map(|e| {
+                (
+                    e["event"].as_str().unwrap().to_string(),
+                    e["previous_state"].as_str().unwrap_or("").to_string(),
+                    e["socket"]["state"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        // The client: opened, FIN_WAIT2 after its close, then gone (TIME_WAIT or closed).
+        assert_eq!(
+            seen[0],
+            ("open".into(), "".into(), "ESTABLISHED".into()),
+            "{seen:?}"
+        );
+        assert_eq!(
+            seen[1],
+            ("state".into(), "ESTABLISHED".into(), "FIN_WAIT2".into()),
+            "{seen:?}"
+        );
+        assert!(seen.len() >= 3, "{seen:?}");
+        for e in &events {
+            assert_eq!(
+                e["socket"]["remote"]["port"], port,
+                "only dport = :{port}: {e}"
+            );
+            assert!(e["time"].as_str().unwrap().ends_with('Z'));
+        }
+        assert_eq!(
+            events[0]["socket"]["processes"][0]["pid"],
+            std::process::id(),
+            "{}",
+            events[0]
+        );
+        // Text, and bad times.
+        let text = crate::common::run(&["history", "--db", &db_arg, "--since", "-1h"]);
+        let text = String::from_utf8(text.stdout).unwrap();
+        assert!(
+            text.lines()
+                .any(|l| l.contains("open") && l.contains("LISTEN")),
+            "{text}"
+        );
+        let bad = crate::common::run(&["history", "--db", &db_arg, "--since", "yesterday"]);
+        assert_eq!(bad.status.code(), Some(2));
+        drop(l);
+    });
+}

@@ -51,50 +51,55 @@ pub fn sockets_at(path: &Path, at: i64) -> Result<Option<(i64, Vec<Seen>)>, Erro
                AND c.at = (SELECT max(at) FROM changes WHERE socket = s.id AND at <= ?1)
              ORDER BY s.id",
         )?;
-        let rows = q.query_map([t], |r| {
-            let ns: i64 = r.get(0)?;
-            let cookie = r.get::<_, i64>(3)? as u64;
-            // The key keeps the first inode (as dumps key it); the record shows the one then.
-            let first_inode: u32 = r.get(4)?;
-            let inode: u32 = r.get(21)?;
-            let addr = |a: usize, p: usize| -> rusqlite::Result<Option<(String, u16)>> {
-                let addr: Option<String> = r.get(a)?;
-                let port: Option<u16> = r.get(p)?;
-                Ok(addr.zip(port))
-            };
-            Ok(Seen {
-                key: (ns as u64, cookie, if cookie == 0 { first_inode } else { 0 }),
-                netns_name: r.get(1)?,
-                container: r.get::<_, Option<String>>(19)?.map(|id| SeenContainer {
-                    runtime: known(
-                        &r.get::<_, Option<String>>(20)
-                            .ok()
-                            .flatten()
-                            .unwrap_or_default(),
-                    ),
-                    id,
-                    name: r.get(2).ok().flatten(),
-                }),
-                cookie,
-                inode,
-                proto: known(&r.get::<_, String>(5)?),
-                family: known(&r.get::<_, String>(6)?),
-                sock_type: known(&r.get::<_, String>(7)?),
-                local: addr(8, 9)?,
-                remote: addr(10, 11)?,
-                path: r.get(12)?,
-                uid: r.get(13)?,
-                pid: r.get(14)?,
-                process: r.get(15)?,
-                state: known(&r.get::<_, String>(16)?),
-                recv_q: r.get(17)?,
-                send_q: r.get(18)?,
-                counters: None,
-            })
-        })?;
+        let rows = q.query_map([t], seen_row)?;
         Ok(Some((t, rows.collect::<rusqlite::Result<Vec<_>>>()?)))
     };
     run().map_err(|e| fail(path, e))
+}
+
+/// A row of `sockets` joined with one of its `changes`, in the column order the queries
+/// here select.
+fn seen_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Seen> {
+    let ns: i64 = r.get(0)?;
+    let cookie = r.get::<_, i64>(3)? as u64;
+    // The key keeps the first inode (as dumps key it); the record shows the one then.
+    let first_inode: u32 = r.get(4)?;
+    let inode: u32 = r.get(21)?;
+    let addr = |a: usize, p: usize| -> rusqlite::Result<Option<(String, u16)>> {
+        let addr: Option<String> = r.get(a)?;
+        let port: Option<u16> = r.get(p)?;
+        Ok(addr.zip(port))
+    };
+    Ok(Seen {
+        key: (ns as u64, cookie, if cookie == 0 { first_inode } else { 0 }),
+        netns_name: r.get(1)?,
+        container: r.get::<_, Option<String>>(19)?.map(|id| SeenContainer {
+            runtime: known(
+                &r.get::<_, Option<String>>(20)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
+            ),
+            id,
+            name: r.get(2).ok().flatten(),
+        }),
+        cookie,
+        inode,
+        first_inode,
+        proto: known(&r.get::<_, String>(5)?),
+        family: known(&r.get::<_, String>(6)?),
+        sock_type: known(&r.get::<_, String>(7)?),
+        local: addr(8, 9)?,
+        remote: addr(10, 11)?,
+        path: r.get(12)?,
+        uid: r.get(13)?,
+        pid: r.get(14)?,
+        process: r.get(15)?,
+        state: known(&r.get::<_, String>(16)?),
+        recv_q: r.get(17)?,
+        send_q: r.get(18)?,
+        counters: None,
+    })
 }
 
 /// The `&'static` name for a word read back (protocol, family, type, state); `unknown`
@@ -135,4 +140,65 @@ fn known(w: &str) -> &'static str {
         "kubernetes",
     ];
     WORDS.iter().copied().find(|k| *k == w).unwrap_or("unknown")
+}
+
+/// What happened to a socket, as `watch` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Happened {
+    Open,
+    /// From this state.
+    State(&'static str),
+    Close,
+}
+
+/// The events between `since` and `until` (Unix ms, inclusive), in order: each socket's
+/// open (when first seen), its state changes, its close; each with the socket as it was
+/// then.
+pub fn events(path: &Path, since: i64, until: i64) -> Result<Vec<(i64, Happened, Seen)>, Error> {
+    let db = open_read(path)?;
+    let run = || -> rusqlite::Result<Vec<(i64, Happened, Seen)>> {
+        let mut q = db.prepare(
+            "SELECT s.netns_inode, s.netns_name, s.container, s.cookie, s.inode, s.proto,
+                    s.family, s.type, s.local_addr, s.local_port, s.remote_addr, s.remote_port,
+                    s.path, s.uid, s.pid, s.process, c.state, c.recv_q, c.send_q,
+                    s.container_id, s.container_runtime, c.inode, c.at, s.opened_at,
+                    s.closed_at, s.id
+             FROM sockets s JOIN changes c ON c.socket = s.id
+             WHERE s.opened_at <= ?2 AND (s.closed_at IS NULL OR s.closed_at >= ?1)
+             ORDER BY s.id, c.at",
+        )?;
+        let mut rows = q.query([since, until])?;
+        let mut out = Vec::new();
+        // Per socket: its previous state, and its last record (for the close).
+        let mut last: Option<(i64, Seen, Option<i64>)> = None;
+        let close = |out: &mut Vec<(i64, Happened, Seen)>, l: Option<(i64, Seen, Option<i64>)>| {
+            if let Some((_, s, Some(closed))) = l
+                && (since..=until).contains(&closed)
+            {
+                out.push((closed, Happened::Close, s));
+            }
+        };
+        while let Some(r) = rows.next()? {
+            let seen = seen_row(r)?;
+            let (at, opened, closed, id): (i64, i64, Option<i64>, i64) =
+                (r.get(22)?, r.get(23)?, r.get(24)?, r.get(25)?);
+            let same = last.as_ref().is_some_and(|(lid, _, _)| *lid == id);
+            if !same {
+                close(&mut out, last.take());
+                if (since..=until).contains(&opened) {
+                    out.push((opened, Happened::Open, seen.clone()));
+                }
+            } else if let Some((_, prev, _)) = &last
+                && prev.state != seen.state
+                && (since..=until).contains(&at)
+            {
+                out.push((at, Happened::State(prev.state), seen.clone()));
+            }
+            last = Some((id, seen, closed));
+        }
+        close(&mut out, last.take());
+        out.sort_by_key(|e| e.0);
+        Ok(out)
+    };
+    run().map_err(|e| fail(path, e))
 }

@@ -44,6 +44,9 @@ pub struct Seen {
     pub container: Option<SeenContainer>,
     pub cookie: u64,
     pub inode: u32,
+    /// The inode when first seen (read back; a socket no process holds any more has 0 as
+    /// `inode`).
+    pub first_inode: u32,
     pub proto: &'static str,
     pub family: &'static str,
     pub sock_type: &'static str,

@@ -9,6 +9,7 @@ fn seen(cookie: u64, state: &'static str, recv_q: u32) -> Seen {
         container: None,
         cookie,
         inode: 100 + cookie as u32,
+        first_inode: 100 + cookie as u32,
         proto: "tcp",
         family: "inet",
         sock_type: "stream",

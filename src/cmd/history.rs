@@ -1,0 +1,82 @@
+//! `rnetstat history`: the recorder's events (open, state, close) between two times, in
+//! order, each with the socket as it was and the process that held it; text, or JSON lines
+//! as `watch --json` writes them.
+
+use std::io::Write;
+use std::time::{Duration, UNIX_EPOCH};
+
+use clap::Parser;
+
+use crate::cli::{Cli, HistoryArgs};
+use crate::config::Config;
+use crate::error::Error;
+use crate::model::{Netns, State};
+use crate::output::events::{Event, Events};
+use crate::record::Happened;
+use crate::source::owners::Owners;
+
+use super::World;
+
+pub fn run<W: Write>(a: &HistoryArgs, world: &mut World<W>) -> Result<(), Error> {
+    // The listing's resolution of the protocols and the filter: one set of meanings.
+    let mut cli =
+        Cli::try_parse_from(["rnetstat"]).map_err(|e| Error::Usage(format!("history: {e}")))?;
+    cli.protocols = a.protocols.clone();
+    cli.filter = a.filter.clone();
+    cli.all = true;
+    // `--at now` resolves the database and the clock as the listing does.
+    cli.at = Some("-0s".into());
+    cli.db = a.db.clone();
+    let cfg = Config::from_cli(&cli)?;
+    let Some(at) = &cfg.at else {
+        return Err(Error::Usage("history: no database".into()));
+    };
+    let now = at.ms;
+    let when = |flag: &str, t: &Option<String>, default: i64| -> Result<i64, Error> {
+        t.as_deref()
+            .map_or(Ok(default), |t| crate::config::parse_time(flag, t, now))
+    };
+    let (since, until) = (
+        when("--since", &a.since, 0)?,
+        when("--until", &a.until, now)?,
+    );
+    if since > until {
+        return Err(Error::Usage("history: --since is after --until".into()));
+    }
+    let events = crate::record::events(&at.db, since, until)?;
+    let mut spaces: Vec<Netns> = Vec::new();
+    for (_, _, s) in &events {
+        if !spaces.iter().any(|n| n.inode == s.key.0) {
+            spaces.push(super::at::netns_of(s));
+        }
+    }
+    // Name each socket's process by the inode it had when held.
+    let owners = Owners::from_records(events.iter().filter_map(|(_, _, s)| {
+        Some((s.first_inode, s.pid?, s.process.clone().unwrap_or_default()))
+    }));
+    let mut out = Events::new(&mut world.out, a.json, Some(&owners), spaces.len() > 1);
+    let sel = &cfg.selection;
+    let tables = sel.tables();
+    for (t, what, s) in &events {
+        let Some(ns) = spaces.iter().find(|n| n.inode == s.key.0) else {
+            continue;
+        };
+        let Some(mut r) = super::at::socket(s, ns) else {
+            continue;
+        };
+        if !tables.contains(&(r.proto, r.family)) || !sel.matches(&r) {
+            continue;
+        }
+        if r.inode == 0 {
+            r.inode = s.first_inode;
+        }
+        let e = match what {
+            Happened::Open => Event::Open,
+            Happened::State(p) => Event::State(State::from_name(p).unwrap_or(State::Close)),
+            Happened::Close => Event::Close,
+        };
+        let time = UNIX_EPOCH + Duration::from_millis(*t as u64);
+        out.event(time, e, &r).map_err(Error::Output)?;
+    }
+    Ok(())
+}
