@@ -102,6 +102,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand explain 'Say what limits each connection and what troubles listeners, processes, namespaces and the host, with the evidence and the usual fix (docs/why.md)'
             cand record 'Record every socket''s life into a SQLite database, every interval, until stopped (docs/history.md)'
             cand history 'What the recorder saw happen: sockets opened, changing state, closed, in order'
+            cand diff 'What changed between two moments (the second defaults to now, live): listeners added and removed, connections opened and closed, state changes'
             cand help 'Print the help of rnetstat, or of one of its commands'
         }
         &'rnetstat;stack'= {
@@ -341,6 +342,28 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand -6 'Only IPv6'
             cand --inet6 'Only IPv6'
             cand --json 'JSON lines, as watch --json writes them: {"time", "event", "previous_state", "socket"}'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rnetstat;diff'= {
+            cand -N 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it'
+            cand --net 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it'
+            cand --container 'Only the network namespace of container NAME or ID (a unique id prefix is enough)'
+            cand --db 'The recorder''s database (default as for record)'
+            cand -t 'Show TCP sockets'
+            cand --tcp 'Show TCP sockets'
+            cand -u 'Show UDP sockets'
+            cand --udp 'Show UDP sockets'
+            cand -w 'Show RAW sockets'
+            cand --raw 'Show RAW sockets'
+            cand -x 'Show UNIX domain sockets'
+            cand --unix 'Show UNIX domain sockets'
+            cand -4 'Only IPv4'
+            cand --inet 'Only IPv4'
+            cand -6 'Only IPv6'
+            cand --inet6 'Only IPv6'
+            cand --all-netns 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
+            cand --json 'One JSON document: {"from", "to", "listeners_added", "listeners_removed", "opened", "closed", "changed"}'
             cand -h 'Print help'
             cand --help 'Print help'
         }

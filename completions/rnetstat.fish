@@ -88,6 +88,7 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "top" -d 'Throughput 
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "explain" -d 'Say what limits each connection and what troubles listeners, processes, namespaces and the host, with the evidence and the usual fix (docs/why.md)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "record" -d 'Record every socket\'s life into a SQLite database, every interval, until stopped (docs/history.md)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "history" -d 'What the recorder saw happen: sockets opened, changing state, closed, in order'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "diff" -d 'What changed between two moments (the second defaults to now, live): listeners added and removed, connections opened and closed, state changes'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "help" -d 'Print the help of rnetstat, or of one of its commands'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l device -d 'TUN device name' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l addr4 -d 'The stack\'s IPv4 address and prefix; the kernel\'s side gets the first host address' -r
@@ -250,4 +251,16 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand history" -s 4 -l inet 
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand history" -s 6 -l inet6 -d 'Only IPv6'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand history" -l json -d 'JSON lines, as watch --json writes them: {"time", "event", "previous_state", "socket"}'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand history" -s h -l help -d 'Print help'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand diff" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand diff" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand diff" -l db -d 'The recorder\'s database (default as for record)' -r -F
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand diff" -s t -l tcp -d 'Show TCP sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand diff" -s u -l udp -d 'Show UDP sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand diff" -s w -l raw -d 'Show RAW sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand diff" -s x -l unix -d 'Show UNIX domain sockets'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand diff" -s 4 -l inet -d 'Only IPv4'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand diff" -s 6 -l inet6 -d 'Only IPv6'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand diff" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand diff" -l json -d 'One JSON document: {"from", "to", "listeners_added", "listeners_removed", "opened", "closed", "changed"}'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand diff" -s h -l help -d 'Print help'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand help" -s h -l help -d 'Print help'

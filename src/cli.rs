@@ -273,6 +273,9 @@ pub enum Command {
     Record(RecordArgs),
     /// What the recorder saw happen: sockets opened, changing state, closed, in order
     History(HistoryArgs),
+    /// What changed between two moments (the second defaults to now, live): listeners
+    /// added and removed, connections opened and closed, state changes
+    Diff(DiffArgs),
     /// Print the help of rnetstat, or of one of its commands
     Help(HelpArgs),
 }
@@ -352,6 +355,32 @@ pub struct TopArgs {
     /// A filter in ss's language, as for the listing
     #[arg(value_name = "FILTER")]
     pub filter: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub protocols: Protocols,
+
+    #[command(flatten)]
+    pub netns: NetnsArgs,
+
+    /// The first moment, as --at takes it
+    #[arg(value_name = "TIME", allow_hyphen_values = true)]
+    pub from: String,
+
+    /// The second moment (default: now, from a live dump of the selected namespaces)
+    #[arg(value_name = "TIME", allow_hyphen_values = true)]
+    pub to: Option<String>,
+
+    /// One JSON document: {"from", "to", "listeners_added", "listeners_removed", "opened",
+    /// "closed", "changed"}
+    #[arg(long = "json")]
+    pub json: bool,
+
+    /// The recorder's database (default as for record)
+    #[arg(long = "db", value_name = "PATH")]
+    pub db: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

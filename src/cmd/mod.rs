@@ -6,6 +6,7 @@
 
 pub mod at;
 pub mod compare;
+pub mod diff;
 pub mod explain;
 pub mod history;
 pub mod kill;
@@ -54,6 +55,7 @@ pub fn dispatch(mut cli: Cli) -> Result<(), Error> {
         Some(Command::Explain(a)) => explain::run(a, &mut World::real()),
         Some(Command::Record(a)) => record::run(a),
         Some(Command::History(a)) => history::run(a, &mut World::real()),
+        Some(Command::Diff(a)) => diff::run(a, &mut World::real()),
         Some(Command::Help(a)) => help(a.command.as_deref()),
     }
 }
@@ -72,6 +74,7 @@ fn outer_netns(cli: &mut Cli) -> Result<(), Error> {
         Some(Command::Top(a)) => &mut a.netns,
         Some(Command::Explain(a)) => &mut a.netns,
         Some(Command::Record(a)) => &mut a.netns,
+        Some(Command::Diff(a)) => &mut a.netns,
         Some(Command::Watch(a)) => &mut a.netns,
         Some(Command::Metrics(a)) => &mut a.exporter.netns,
         Some(Command::Serve(a)) => &mut a.exporter.netns,

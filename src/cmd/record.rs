@@ -46,7 +46,7 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
     for round in 0u64.. {
         let started = Instant::now();
         let at = now_ms();
-        let seen = dump(&cfg, &proc_root)?;
+        let seen = dump(&cfg.selection, &cfg.netns, &proc_root)?;
         match store.write(at, &seen) {
             Ok(_) if failing => {
                 eprintln!("rnetstat record: writing again");
@@ -124,13 +124,17 @@ fn directory(db: &Path, make: bool) -> Result<(), Error> {
     Ok(())
 }
 
-/// One dump, every socket owned and named.
-fn dump(cfg: &RecordConfig, proc_root: &ProcRoot) -> Result<Vec<Seen>, Error> {
-    let spaces = netns::select(&cfg.netns, proc_root, &mut RuntimeFiles::new("/"), true)?;
+/// One dump, every socket owned and named (also `diff`'s live side).
+pub(crate) fn dump(
+    sel: &crate::source::Selection,
+    target: &crate::source::netns::Target,
+    proc_root: &ProcRoot,
+) -> Result<Vec<Seen>, Error> {
+    let spaces = netns::select(target, proc_root, &mut RuntimeFiles::new("/"), true)?;
     let owners = Owners::scan(proc_root);
     let mut buf = Buffered::new(&spaces);
     crate::source::collect(
-        &cfg.selection,
+        sel,
         proc_root,
         &spaces,
         &[],

@@ -393,3 +393,92 @@ fn history_for_one_port_is_its_events_with_pids() {
         drop(l);
     });
 }
+
+#[test]
+fn diff_names_exactly_what_came_and_went() {
+    in_netns("diff_names_exactly_what_came_and_went", || {
+        let dir = private_dir();
+        let path = dir.path().join("history.db");
+        let db_arg = path.to_str().unwrap().to_string();
+        let _rec = Recorder::start(&path, "0.2");
+        let db = eventually("the database", 10, || Connection::open(&path).ok());
+        let wait_samples = |n: i64| {
+            let start = samples(&db);
+            eventually("samples", 10, || (samples(&db) >= start + n).then_some(()));
+        };
+        let old = TcpListener::bind("127.0.0.1:0").unwrap();
+        let keep = TcpListener::bind("127.0.0.1:0").unwrap();
+        let c1 = TcpStream::connect(keep.local_addr().unwrap()).unwrap();
+        let (s1, _) = keep.accept().unwrap();
+        wait_samples(2);
+        let t1 = crate::common::rfc3339_now();
+        wait_samples(1);
+        drop(old);
+        let new = TcpListener::bind("127.0.0.1:0").unwrap();
+        let c2 = TcpStream::connect(new.local_addr().unwrap()).unwrap();
+        let (s2, _) = new.accept().unwrap();
+        drop(c1); // s1 goes to CLOSE_WAIT; c1 to FIN_WAIT2 (orphaned)
+        wait_samples(2);
+        let t2 = crate::common::rfc3339_now();
+        let out = crate::common::run(&["diff", "--json", "--db", &db_arg, "-t", &t1, &t2]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let ports = |k: &str| -> Vec<(u64, u64)> {
+            let mut v: Vec<(u64, u64)> = d[k]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    (
+                        s["local"]["port"].as_u64().unwrap(),
+                        s["remote"]["port"].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let p = |a: std::net::SocketAddr| u64::from(a.port());
+        assert_eq!(
+            ports("listeners_added"),
+            [(p(new.local_addr().unwrap()), 0)]
+        );
+        assert_eq!(ports("listeners_removed").len(), 1);
+        let mut opened = vec![
+            (p(c2.local_addr().unwrap()), p(new.local_addr().unwrap())),
+            (p(s2.local_addr().unwrap()), p(c2.local_addr().unwrap())),
+        ];
+        opened.sort();
+        assert_eq!(ports("opened"), opened);
+        assert!(ports("closed").is_empty(), "{d}");
+        let changed: Vec<(String, String)> = d["changed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["previous_state"].as_str().unwrap().to_string(),
+                    c["socket"]["state"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(changed.len(), 2, "{d}");
+        assert!(changed.contains(&("ESTABLISHED".into(), "CLOSE_WAIT".into())));
+        assert!(changed.contains(&("ESTABLISHED".into(), "FIN_WAIT2".into())));
+        assert_eq!(
+            d["opened"][0]["processes"][0]["pid"],
+            std::process::id(),
+            "{d}"
+        );
+        // Against now (live): the same new listener is there, nothing else opened since t2.
+        let out = crate::common::run(&["diff", "--db", &db_arg, "-t", &t2]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("Listeners added (0)"), "{text}");
+        assert!(text.contains("Connections opened (0)"), "{text}");
+        drop((keep, s1, new, s2, c2));
+    });
+}

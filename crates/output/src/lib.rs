@@ -26,6 +26,7 @@ pub(crate) mod networks;
 pub mod peer;
 pub mod route;
 pub use rnetstat_sys::sanitize;
+pub mod changes;
 pub mod counters_text;
 pub(crate) mod counters_words;
 pub mod summary;
