@@ -321,6 +321,7 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database (default /var/lib/rnetstat/history.db as root, else $XDG_STATE_HOME/rnetstat/history.db); its directory must not be writable by others')
             [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Seconds between dumps (default 10)')
             [CompletionResult]::new('--retention', '--retention', [CompletionResultType]::ParameterName, 'How long closed sockets are kept: a number with s, m, h or d (default 7d)')
+            [CompletionResult]::new('--max-size', '--max-size', [CompletionResultType]::ParameterName, 'The most the data may take: a number with K, M or G (default 1G); the oldest goes first')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Show TCP sockets')
             [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Show TCP sockets')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Show UDP sockets')

@@ -399,7 +399,7 @@ _rnetstat() {
             return 0
             ;;
         rnetstat__subcmd__record)
-            opts="-t -u -w -x -4 -6 -N -h --tcp --udp --raw --unix --inet --inet6 --net --all-netns --container --db --interval --retention --help"
+            opts="-t -u -w -x -4 -6 -N -h --tcp --udp --raw --unix --inet --inet6 --net --all-netns --container --db --interval --retention --max-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -426,6 +426,10 @@ _rnetstat() {
                     return 0
                     ;;
                 --retention)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -309,6 +309,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand --db 'The database (default /var/lib/rnetstat/history.db as root, else $XDG_STATE_HOME/rnetstat/history.db); its directory must not be writable by others'
             cand --interval 'Seconds between dumps (default 10)'
             cand --retention 'How long closed sockets are kept: a number with s, m, h or d (default 7d)'
+            cand --max-size 'The most the data may take: a number with K, M or G (default 1G); the oldest goes first'
             cand -t 'Show TCP sockets'
             cand --tcp 'Show TCP sockets'
             cand -u 'Show UDP sockets'

@@ -232,6 +232,7 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -l container -
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -l db -d 'The database (default /var/lib/rnetstat/history.db as root, else $XDG_STATE_HOME/rnetstat/history.db); its directory must not be writable by others' -r -F
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -l interval -d 'Seconds between dumps (default 10)' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -l retention -d 'How long closed sockets are kept: a number with s, m, h or d (default 7d)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -l max-size -d 'The most the data may take: a number with K, M or G (default 1G); the oldest goes first' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -s t -l tcp -d 'Show TCP sockets'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -s u -l udp -d 'Show UDP sockets'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand record" -s w -l raw -d 'Show RAW sockets'

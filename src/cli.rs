@@ -430,6 +430,11 @@ pub struct RecordArgs {
     #[arg(long = "retention", value_name = "DURATION", default_value = "7d")]
     pub retention: String,
 
+    /// The most the data may take: a number with K, M or G (default 1G); the oldest goes
+    /// first
+    #[arg(long = "max-size", value_name = "SIZE", default_value = "1G")]
+    pub max_size: String,
+
     /// A filter in ss's language, as for the listing
     #[arg(value_name = "FILTER")]
     pub filter: Vec<String>,

@@ -65,6 +65,9 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
                 eprintln!("rnetstat record: {e}");
             }
         }
+        if !failing && let Err(e) = store.trim_to(cfg.max_size) {
+            eprintln!("rnetstat record: {e}");
+        }
         // Sleep in short steps so a signal ends the wait at once.
         while started.elapsed() < cfg.interval && !stop.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(50).min(cfg.interval));

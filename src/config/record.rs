@@ -19,12 +19,15 @@ pub struct RecordConfig {
     pub default_db: bool,
     pub interval: Duration,
     pub retention: Duration,
+    /// `--max-size`, in bytes.
+    pub max_size: u64,
 }
 
 impl RecordConfig {
     pub fn from_args(a: &RecordArgs) -> Result<RecordConfig, Error> {
         let interval = seconds("--interval", &a.interval)?;
         let retention = duration("--retention", &a.retention)?;
+        let max_size = size("--max-size", &a.max_size)?;
         let exporter = exporter_config(&ExporterArgs {
             protocols: a.protocols.clone(),
             netns: a.netns.clone(),
@@ -43,6 +46,7 @@ impl RecordConfig {
             default_db,
             interval,
             retention,
+            max_size,
         })
     }
 }
@@ -97,6 +101,28 @@ pub(crate) fn duration(flag: &str, s: &str) -> Result<Duration, Error> {
         })
 }
 
+/// `512K`, `100M`, `1G` (a bare number is bytes); at least 64 KiB.
+pub(crate) fn size(flag: &str, s: &str) -> Result<u64, Error> {
+    let t = s.trim();
+    let (num, mult) = match t.chars().last() {
+        Some('K' | 'k') => (&t[..t.len() - 1], 1u64 << 10),
+        Some('M' | 'm') => (&t[..t.len() - 1], 1 << 20),
+        Some('G' | 'g') => (&t[..t.len() - 1], 1 << 30),
+        Some('T' | 't') => (&t[..t.len() - 1], 1 << 40),
+        _ => (t, 1),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|n| *n >= 64 << 10)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "{flag}: '{}' is not a size of at least 64K (e.g. 500M, 1G)",
+                crate::output::sanitize::quoted(s)
+            ))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +137,11 @@ mod tests {
         assert_eq!(duration("-", "120").unwrap(), Duration::from_secs(120));
         for bad in ["", "d", "5s", "-1d", "1w", "NaNd", "1e99d"] {
             assert!(duration("-", bad).is_err(), "{bad}");
+        }
+        assert_eq!(size("-", "1G").unwrap(), 1 << 30);
+        assert_eq!(size("-", "500M").unwrap(), 500 << 20);
+        for bad in ["", "1", "63K", "-1G", "1.5G", "99999999999T"] {
+            assert!(size("-", bad).is_err(), "{bad}");
         }
     }
 }

@@ -482,3 +482,65 @@ fn diff_names_exactly_what_came_and_went() {
         drop((keep, s1, new, s2, c2));
     });
 }
+
+#[test]
+fn a_full_disk_is_reported_once_and_writing_resumes() {
+    in_netns("a_full_disk_is_reported_once_and_writing_resumes", || {
+        let out_dir = private_dir();
+        // A 1 MiB tmpfs in a mount namespace of the script's own: the recorder writes
+        // there, a filler takes the rest, then is removed. The database is copied out
+        // after the recorder stopped.
+        let script = format!(
+            r#"set -e
+d=$(mktemp -d)
+mount -t tmpfs -o size=1m,mode=0700 tmpfs "$d"
+"{bin}" record --interval 0.1 --db "$d/h.db" 2>"{out}/stderr" &
+r=$!
+python3 -c 'import socket,time
+ls=[socket.socket() for _ in range(200)]
+[s.bind(("127.0.0.1",0)) or s.listen(1) for s in ls]
+time.sleep(30)' &
+p=$!
+sleep 1
+dd if=/dev/zero of="$d/filler" bs=64k 2>/dev/null || true
+sleep 1.5
+before=$(ls -l "$d/h.db" | wc -l)
+rm "$d/filler"
+sleep 1.5
+kill -TERM $r; wait $r || echo "recorder status $?" >> "{out}/stderr"
+kill $p; wait $p 2>/dev/null || true
+cp "$d/h.db" "{out}/h.db"
+[ -e "$d/h.db-wal" ] && cp "$d/h.db-wal" "{out}/h.db-wal" || true
+umount "$d"; rmdir "$d"
+"#,
+            bin = BIN,
+            out = out_dir.path().display()
+        );
+        let st = Command::new("unshare")
+            .args(["-m", "--propagation", "private", "sh", "-c", &script])
+            .status()
+            .unwrap();
+        assert!(st.success(), "the script: {st:?}");
+        let err = std::fs::read_to_string(out_dir.path().join("stderr")).unwrap();
+        let errors = err.matches("still recording").count();
+        assert_eq!(errors, 1, "one report of the full disk: {err}");
+        assert_eq!(err.matches("writing again").count(), 1, "{err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("recorder status"),
+            "{err}"
+        );
+        let db = Connection::open(out_dir.path().join("h.db")).unwrap();
+        let ok: String = db
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+        let listeners: i64 = db
+            .query_row(
+                "SELECT count(*) FROM sockets WHERE proto = 'tcp'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(listeners, 200, "each listener once");
+    });
+}

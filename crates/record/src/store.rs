@@ -305,6 +305,41 @@ impl Store {
         Ok(w)
     }
 
+    /// Bytes the data takes in the file (pages in use; freed pages are reused, not
+    /// returned).
+    pub fn used_bytes(&self) -> Result<u64, Error> {
+        let q = |sql: &str| -> rusqlite::Result<i64> { self.db.query_row(sql, [], |r| r.get(0)) };
+        let run = || -> rusqlite::Result<u64> {
+            let used = q("PRAGMA page_count")? - q("PRAGMA freelist_count")?;
+            Ok((used.max(0) * q("PRAGMA page_size")?) as u64)
+        };
+        run().map_err(|e| fail(&self.path, e))
+    }
+
+    /// Drops the oldest data, a tenth of the recorded span at a time, until the data
+    /// takes at most `max` bytes or only the last sample is left; returns the sockets
+    /// dropped.
+    pub fn trim_to(&mut self, max: u64) -> Result<usize, Error> {
+        let mut dropped = 0;
+        while self.used_bytes()? > max {
+            let span: (Option<i64>, Option<i64>) = self
+                .db
+                .query_row("SELECT min(at), max(at) FROM samples", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .map_err(|e| fail(&self.path, e))?;
+            let (Some(first), Some(last)) = span else {
+                break;
+            };
+            if first >= last {
+                break;
+            }
+            let cut = first + ((last - first) / 10).max(1);
+            dropped += self.prune(cut)?;
+        }
+        Ok(dropped)
+    }
+
     /// Drops what closed before `before` (Unix ms), with its changes and counters, and the
     /// samples before it; returns the sockets dropped.
     pub fn prune(&mut self, before: i64) -> Result<usize, Error> {

@@ -15,7 +15,7 @@ fn seen(cookie: u64, state: &'static str, recv_q: u32) -> Seen {
         sock_type: "stream",
         state,
         local: Some(("127.0.0.1".into(), 5000)),
-        remote: Some(("127.0.0.1".into(), 40000 + cookie as u16)),
+        remote: Some(("127.0.0.1".into(), 40000u16.wrapping_add(cookie as u16))),
         path: None,
         uid: 0,
         pid: Some(42),
@@ -102,4 +102,33 @@ fn refuses_symlinks_and_foreign_files() {
     let text = dir.path().join("text.db");
     std::fs::write(&text, b"hello, this is not sqlite at all, not even close").unwrap();
     assert!(Store::open(&text).is_err());
+}
+
+#[test]
+fn the_size_bound_drops_the_oldest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("h.db")).unwrap();
+    // 50 intervals, each closing the 200 sockets of the one before.
+    for i in 0..50i64 {
+        let seen: Vec<Seen> = (0..200)
+            .map(|k| seen((i * 1000 + k) as u64 + 1, "ESTABLISHED", 0))
+            .collect();
+        s.write(i * 1000, &seen).unwrap();
+    }
+    let full = s.used_bytes().unwrap();
+    let dropped = s.trim_to(full / 2).unwrap();
+    assert!(dropped > 0);
+    assert!(
+        s.used_bytes().unwrap() <= full / 2,
+        "{} > {}",
+        s.used_bytes().unwrap(),
+        full / 2
+    );
+    // What is left is the newest: the last interval's sockets are all there.
+    assert_eq!(
+        count(&s, "SELECT count(*) FROM sockets WHERE closed_at IS NULL"),
+        200
+    );
+    let oldest: i64 = count(&s, "SELECT min(opened_at) FROM sockets");
+    assert!(oldest > 0, "the oldest went first");
 }
