@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_rnetstat_global_optspecs
-    string join \n V/version t/tcp u/udp w/raw x/unix 4/inet 6/inet6 l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide A/protocol= c/continuous= format= json source= stack= S/sctp mptcp 0/packet netlink peer info m/memory why at= db= interval= N/net= all-netns container= i/interfaces g/groups r/route s/statistics delta summary K/kill F/filter= userspace-filter h/help
+    string join \n V/version t/tcp u/udp w/raw x/unix 4/inet 6/inet6 l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide A/protocol= c/continuous= format= json source= stack= S/sctp mptcp 0/packet netlink peer info m/memory why at= db= age interval= N/net= all-netns container= i/interfaces g/groups r/route s/statistics delta summary K/kill F/filter= userspace-filter h/help
 end
 
 function __fish_rnetstat_needs_command
@@ -37,7 +37,7 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -l stack -d 'Which proto
 user\t'the userspace stacks\' sockets (`rnetstat stack`)'
 all\t'both, with a Stack column in text'"
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l at -d 'List what the recorder (`rnetstat record`) saw at TIME instead of what is there now: RFC 3339, \'YYYY-MM-DD HH:MM[:SS]\' (local time), or a time ago (-10m, \'2h ago\')' -r
-complete -c rnetstat -n "__fish_rnetstat_needs_command" -l db -d 'The recorder\'s database (default /var/lib/rnetstat/history.db as root, else $XDG_STATE_HOME/rnetstat/history.db)' -r -F
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l db -d 'The recorder\'s database, for --at and --age (default /var/lib/rnetstat/history.db as root, else $XDG_STATE_HOME/rnetstat/history.db)' -r -F
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l interval -d 'With --why: take two samples SECS apart, for the verdicts that need a rate (0: one sample, as without it)' -r
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
@@ -68,6 +68,7 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -l peer -d 'Show the soc
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l info -d 'Show TCP internals (tcp_info and congestion control), like ss -i'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s m -l memory -d 'Show socket memory (skmeminfo), like ss -m'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l why -d 'Add each TCP socket\'s verdicts (what limits or troubles it, docs/why.md): a Why column in text and table, a `why` array in JSON. One sample unless --interval'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l age -d 'An Age column: how long since the recorder first saw each socket (JSON: first_seen, first_seen_exact); needs the recorder\'s database'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s i -l interfaces -d 'Show the interface table (netstat -i): counters and flags; with -a also down ones'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s g -l groups -d 'Show IPv4 and IPv6 multicast group memberships (netstat -g)'

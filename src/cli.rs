@@ -180,10 +180,15 @@ pub struct Cli {
           conflicts_with_all = ["continuous", "why", "kill", "peer", "statistics", "interfaces", "groups", "route", "summary"])]
     pub at: Option<String>,
 
-    /// The recorder's database (default /var/lib/rnetstat/history.db as root, else
-    /// $XDG_STATE_HOME/rnetstat/history.db)
-    #[arg(long = "db", value_name = "PATH", requires = "at")]
+    /// The recorder's database, for --at and --age (default /var/lib/rnetstat/history.db
+    /// as root, else $XDG_STATE_HOME/rnetstat/history.db)
+    #[arg(long = "db", value_name = "PATH")]
     pub db: Option<std::path::PathBuf>,
+
+    /// An Age column: how long since the recorder first saw each socket (JSON:
+    /// first_seen, first_seen_exact); needs the recorder's database
+    #[arg(long = "age", conflicts_with_all = ["at", "why", "summary", "kill", "peer", "statistics", "interfaces", "groups", "route"])]
+    pub age: bool,
 
     /// With --why: take two samples SECS apart, for the verdicts that need a rate (0: one
     /// sample, as without it)

@@ -47,7 +47,25 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
                 color,
                 None,
             )?;
+            let ages = match &cfg.age {
+                Some(db) => Some(crate::record::first_seen(db)?),
+                None => None,
+            };
             let reach = match cfg.why {
+                None if ages.is_some() => {
+                    let user = userspace(cfg, &spaces, sink.sink());
+                    let mut aged = Aged {
+                        inner: sink.sink(),
+                        ages: ages.as_ref(),
+                    };
+                    source::collect(
+                        &cfg.selection,
+                        &world.proc_root,
+                        &spaces,
+                        &user,
+                        Pipeline::plain(&mut aged),
+                    )?
+                }
                 None => {
                     let user = userspace(cfg, &spaces, sink.sink());
                     source::collect(
@@ -133,7 +151,8 @@ pub(crate) fn make_sink<'a, W: Write>(
             .with_netns(where_column)
             .with_peers(peers)
             .with_timers(cfg.text.timers)
-            .with_why(cfg.why.is_some()),
+            .with_why(cfg.why.is_some())
+            .with_age(cfg.age.is_some()),
         )),
         Format::Json | Format::Jsonl => {
             let j = Json::new(out, cfg.format == Format::Jsonl, programs)
@@ -147,6 +166,38 @@ pub(crate) fn make_sink<'a, W: Write>(
             }))
         }
     })
+}
+
+/// `--age`: each record with when the recorder first saw it, on its way to `inner`.
+struct Aged<'a> {
+    inner: &'a mut dyn Sink,
+    ages: Option<&'a crate::hash::Map<crate::record::Key, (i64, bool)>>,
+}
+
+impl Sink for Aged<'_> {
+    fn group(&mut self, g: crate::source::Group) -> std::io::Result<()> {
+        self.inner.group(g)
+    }
+
+    fn socket(&mut self, s: &crate::model::Socket<'_>) -> std::io::Result<()> {
+        let key = crate::source::diff::key(s.netns.map_or(0, |n| n.inode), s);
+        match self.ages.and_then(|m| m.get(&key)) {
+            Some(&(at_ms, exact)) => {
+                let mut with = s.clone();
+                with.first_seen = Some(crate::model::FirstSeen { at_ms, exact });
+                self.inner.socket(&with)
+            }
+            None => self.inner.socket(s),
+        }
+    }
+
+    fn warning(&mut self, msg: &str) {
+        self.inner.warning(msg);
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.inner.finish()
+    }
 }
 
 /// `--why`: with an interval, a first sample and the wait; then the listing, each TCP

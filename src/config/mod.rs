@@ -77,6 +77,8 @@ pub struct Config {
     pub why: Option<Option<Duration>>,
     /// `--at`: list what the recorder saw then.
     pub at: Option<At>,
+    /// `--age`: the recorder's database to read each socket's first sighting from.
+    pub age: Option<std::path::PathBuf>,
 }
 
 /// `--at TIME [--db PATH]`, resolved.
@@ -214,11 +216,25 @@ impl Config {
                 })
             }
         };
+        if cli.db.is_some() && cli.at.is_none() && !cli.age {
+            return Err(Error::Usage(
+                "--db names the recorder's database for --at or --age; give one of them".into(),
+            ));
+        }
+        let age = if cli.age {
+            Some(match &cli.db {
+                Some(p) => p.clone(),
+                None => record::default_db()?,
+            })
+        } else {
+            None
+        };
         Ok(Config {
             netns,
             peer: cli.peer,
             why,
             at,
+            age,
             view,
             stats,
             summary: cli.summary,
@@ -267,6 +283,7 @@ impl Config {
                 netns_column,
                 peer: cli.peer,
                 why: cli.why,
+                age: cli.age,
             },
             continuous,
         })

@@ -372,3 +372,8 @@ pub fn run_outside(args: &[&str], env: &[(&str, &std::path::Path)]) -> Output {
 pub fn rfc3339_now() -> String {
     rnetstat::output::events::rfc3339(std::time::SystemTime::now())
 }
+
+/// `t` as RFC 3339 with milliseconds.
+pub fn rfc3339_of(t: std::time::SystemTime) -> String {
+    rnetstat::output::events::rfc3339(t)
+}

@@ -544,3 +544,66 @@ umount "$d"; rmdir "$d"
         assert_eq!(listeners, 200, "each listener once");
     });
 }
+
+#[test]
+fn age_says_when_the_recorder_first_saw_each_socket() {
+    in_netns("age_says_when_the_recorder_first_saw_each_socket", || {
+        let dir = private_dir();
+        let path = dir.path().join("history.db");
+        let db_arg = path.to_str().unwrap().to_string();
+        let _rec = Recorder::start(&path, "0.2");
+        let db = eventually("the database", 10, || Connection::open(&path).ok());
+        let wait_samples = |n: i64| {
+            let start = samples(&db);
+            eventually("samples", 10, || (samples(&db) >= start + n).then_some(()));
+        };
+        wait_samples(1);
+        let made = std::time::SystemTime::now();
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        wait_samples(2);
+        let unrecorded = TcpListener::bind("127.0.0.1:0").unwrap();
+        let out = crate::common::run(&["-tln", "--age", "--json", "--db", &db_arg]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let rec = |port: u16| {
+            doc["sockets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["local"]["port"] == port)
+                .unwrap()
+                .clone()
+        };
+        let r = rec(l.local_addr().unwrap().port());
+        assert_eq!(r["first_seen_exact"], false, "{r}");
+        let first = r["first_seen"].as_str().unwrap();
+        let made_s = crate::common::rfc3339_of(made);
+        let later = crate::common::rfc3339_of(made + Duration::from_millis(1500));
+        assert!(
+            first >= made_s.as_str() && first <= later.as_str(),
+            "{first} vs {made_s}"
+        );
+        let r2 = rec(unrecorded.local_addr().unwrap().port());
+        assert!(r2.get("first_seen").is_none(), "not yet recorded: {r2}");
+        let text = crate::common::run(&["-tln", "--age", "--db", &db_arg]);
+        let text = String::from_utf8(text.stdout).unwrap();
+        assert!(text.lines().nth(1).unwrap().ends_with(" Age"), "{text}");
+        let row = text
+            .lines()
+            .find(|x| x.contains(&l.local_addr().unwrap().to_string()))
+            .unwrap();
+        assert!(
+            row.split_whitespace().last().unwrap().starts_with('>'),
+            "{row}"
+        );
+        // --db alone means nothing: a usage error.
+        assert_eq!(
+            crate::common::run(&["-tan", "--db", &db_arg]).status.code(),
+            Some(2)
+        );
+    });
+}

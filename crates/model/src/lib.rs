@@ -281,6 +281,16 @@ pub struct Socket<'a> {
     pub forwards: &'a [Forwarded<'a>],
     /// `--why` and `explain`: what limits or troubles this socket (docs/why.md).
     pub why: &'a [why::Finding],
+    /// `--age`: when the recorder first saw it (docs/history.md).
+    pub first_seen: Option<FirstSeen>,
+}
+
+/// When the recorder first saw a socket: Unix milliseconds, and whether that is its real
+/// opening (a kernel announcement) or only a bound (the first dump that saw it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstSeen {
+    pub at_ms: i64,
+    pub exact: bool,
 }
 
 /// The address of a packet or netlink socket.
@@ -310,6 +320,7 @@ impl Socket<'_> {
             peer: None,
             forwards: &[],
             why: &[],
+            first_seen: self.first_seen,
             ..self.clone()
         }
     }
@@ -383,6 +394,7 @@ impl Socket<'_> {
             peer: None,
             forwards: &[],
             why: &[],
+            first_seen: None,
         }
     }
 }

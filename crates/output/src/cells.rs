@@ -44,3 +44,30 @@ pub(crate) fn push_why(l: &mut String, s: &Socket<'_>) {
         l.push_str(f.verdict.name());
     }
 }
+
+/// The Age cell: how long since the recorder first saw the socket (`>` when that is only a
+/// bound: it may be older), `-` when the recorder has not seen it.
+pub(crate) fn push_age(l: &mut String, s: &Socket<'_>) {
+    let Some(f) = s.first_seen else {
+        l.push('-');
+        return;
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    if !f.exact {
+        l.push('>');
+    }
+    let secs = ((now - f.at_ms).max(0) / 1000) as u64;
+    let (d, h, m, sec) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    let text = if d > 0 {
+        format!("{d}d{h}h")
+    } else if h > 0 {
+        format!("{h}h{m}m")
+    } else if m > 0 {
+        format!("{m}m{sec}s")
+    } else {
+        format!("{sec}s")
+    };
+    l.push_str(&text);
+}

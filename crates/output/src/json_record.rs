@@ -84,6 +84,12 @@ pub struct JsonSocket<'a> {
     /// `--at`: when the recorder took this record (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) recorded_at: Option<&'a str>,
+    /// `--age`: when the recorder first saw it (RFC 3339), and whether that is its real
+    /// opening or only a bound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_seen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_seen_exact: Option<bool>,
 }
 
 /// Where a forwarding listener leads (docs/json.md).
@@ -273,6 +279,12 @@ impl<'a> JsonSocket<'a> {
             peer,
             why: s.why,
             recorded_at: None,
+            first_seen: s.first_seen.map(|f| {
+                super::events::rfc3339(
+                    std::time::UNIX_EPOCH + std::time::Duration::from_millis(f.at_ms.max(0) as u64),
+                )
+            }),
+            first_seen_exact: s.first_seen.map(|f| f.exact),
             forwards_to: peers.filter(|_| !s.forwards.is_empty()).map(|o| {
                 s.forwards
                     .iter()
@@ -306,6 +318,7 @@ impl JsonSocket<'_> {
             && self.forwards_to.is_none()
             && self.why.is_empty()
             && self.recorded_at.is_none()
+            && self.first_seen.is_none()
     }
 }
 

@@ -41,8 +41,10 @@ pub struct TextOpts {
     pub netns_column: bool,
     /// `--peer`: a Peer column after PID/Program name.
     pub peer: bool,
-    /// `--why`: a Why column last: the socket's verdicts, worst first (docs/why.md).
+    /// `--why`: a Why column: the socket's verdicts, worst first (docs/why.md).
     pub why: bool,
+    /// `--age`: an Age column last (docs/history.md).
+    pub age: bool,
 }
 
 /// Width of the Stack column: "user/4194304" fits.
@@ -248,6 +250,10 @@ impl<'a, W: Write> NetstatText<'a, W> {
             self.line.push(' ');
             push_why(&mut self.line, s);
         }
+        if self.opts.age {
+            self.line.push(' ');
+            super::cells::push_age(&mut self.line, s);
+        }
     }
 
     /// A packet or netlink socket: `%-7s %6d %6d %-23s %-23s %-11s`.
@@ -405,6 +411,9 @@ impl<W: Write> Sink for NetstatText<'_, W> {
                 }
                 if self.opts.why {
                     self.line.push_str(" Why");
+                }
+                if self.opts.age {
+                    self.line.push_str(" Age");
                 }
             }
             Group::Packet | Group::Netlink => {

@@ -30,6 +30,8 @@ pub struct TableOut<'a, W: Write> {
     timers: bool,
     /// `--why`: a Why column in the Internet table.
     why: bool,
+    /// `--age`: an Age column in every table.
+    age: bool,
     /// The width to fit, instead of the terminal's (tests).
     width: Option<u16>,
 }
@@ -64,6 +66,7 @@ impl<'a, W: Write> TableOut<'a, W> {
             peers: None,
             timers: false,
             why: false,
+            age: false,
             width: None,
         }
     }
@@ -83,6 +86,12 @@ impl<'a, W: Write> TableOut<'a, W> {
     /// `-o`: a Timer column, as netstat prints it, for TCP sockets.
     pub fn with_timers(mut self, on: bool) -> Self {
         self.timers = on;
+        self
+    }
+
+    /// `--age`: an Age column (how long since the recorder first saw each socket).
+    pub fn with_age(mut self, on: bool) -> Self {
+        self.age = on;
         self
     }
 
@@ -146,6 +155,9 @@ impl<'a, W: Write> TableOut<'a, W> {
         }
         if self.why && group == Group::Inet {
             h.push("Why");
+        }
+        if self.age {
+            h.push("Age");
         }
         h
     }
@@ -263,6 +275,11 @@ impl<W: Write> Sink for TableOut<'_, W> {
         if self.why && !matches!(s.proto, Proto::Unix | Proto::Packet | Proto::Netlink) {
             text.clear();
             super::cells::push_why(&mut text, s);
+            cells.push(Cell::new(&text));
+        }
+        if self.age {
+            text.clear();
+            super::cells::push_age(&mut text, s);
             cells.push(Cell::new(&text));
         }
         if let Some((_, t)) = self.table.as_mut() {

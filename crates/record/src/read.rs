@@ -202,3 +202,29 @@ pub fn events(path: &Path, since: i64, until: i64) -> Result<Vec<(i64, Happened,
     };
     run().map_err(|e| fail(path, e))
 }
+
+/// When each socket still open at the last sample was first seen: (Unix ms, exact), by
+/// key (`--age`).
+pub fn first_seen(path: &Path) -> Result<rnetstat_sys::hash::Map<crate::Key, (i64, bool)>, Error> {
+    let db = open_read(path)?;
+    let run = || -> rusqlite::Result<rnetstat_sys::hash::Map<crate::Key, (i64, bool)>> {
+        let mut q = db.prepare(
+            "SELECT netns_inode, cookie, inode, opened_at FROM sockets WHERE closed_at IS NULL",
+        )?;
+        let rows = q.query_map([], |r| {
+            let cookie = r.get::<_, i64>(1)? as u64;
+            let inode: u32 = r.get(2)?;
+            Ok((
+                (
+                    r.get::<_, i64>(0)? as u64,
+                    cookie,
+                    if cookie == 0 { inode } else { 0 },
+                ),
+                // A dump bounds an opening; only a kernel announcement would make it exact.
+                (r.get::<_, i64>(3)?, false),
+            ))
+        })?;
+        rows.collect()
+    };
+    run().map_err(|e| fail(path, e))
+}
