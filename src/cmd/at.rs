@@ -32,11 +32,18 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
              the recorder was not running after it"
         );
     }
+    // The namespaces the options select, as a live listing selects them.
+    let keep = selected(cfg, &world.proc_root)?;
+    let seen: Vec<Seen> = seen
+        .into_iter()
+        .filter(|s| keep.as_ref().is_none_or(|k| k.contains(&s.key.0)))
+        .collect();
     // The namespaces first: the records borrow them.
+    let host = host_inode(&world.proc_root);
     let mut spaces: Vec<Netns> = Vec::new();
     for s in &seen {
         if !spaces.iter().any(|n| n.inode == s.key.0) {
-            spaces.push(netns_of(s));
+            spaces.push(netns_of(s, host));
         }
     }
     let records: Vec<Socket<'_>> = seen
@@ -86,11 +93,41 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
     Ok(())
 }
 
-pub(crate) fn netns_of(s: &Seen) -> Netns {
+/// The inodes of the namespaces `-N`, `--container` or none (rnetstat's own) select;
+/// `None` for `--all-netns` (every recorded one).
+pub(crate) fn selected(
+    cfg: &Config,
+    proc_root: &crate::source::procfs::ProcRoot,
+) -> Result<Option<Vec<u64>>, Error> {
+    use crate::source::netns::{self, Space, Target};
+    Ok(match &cfg.netns {
+        Target::All => None,
+        Target::Current => Some(vec![Space::here(proc_root).ns.inode]),
+        t => Some(
+            netns::select(
+                t,
+                proc_root,
+                &mut crate::source::containers::RuntimeFiles::new("/"),
+                false,
+            )?
+            .iter()
+            .map(|s| s.ns.inode)
+            .collect(),
+        ),
+    })
+}
+
+/// The host's network namespace (pid 1's), 0 when it cannot be seen.
+pub(crate) fn host_inode(proc_root: &crate::source::procfs::ProcRoot) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(proc_root.path("1/ns/net")).map_or(0, |m| m.ino())
+}
+
+pub(crate) fn netns_of(s: &Seen, host: u64) -> Netns {
     Netns {
         inode: s.key.0,
         name: s.netns_name.clone(),
-        host: s.netns_name.is_none() && s.container.is_none(),
+        host: s.key.0 == host && host != 0,
         container: s.container.as_ref().map(|c| Container {
             runtime: match c.runtime {
                 "docker" => Runtime::Docker,

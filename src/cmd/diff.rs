@@ -40,6 +40,15 @@ pub fn run<W: Write>(a: &DiffArgs, world: &mut World<W>) -> Result<(), Error> {
             reason: format!("nothing was recorded at or before {}", label(ms)),
         })
     };
+    let keep = super::at::selected(&cfg, &ProcRoot::default())?;
+    let recorded = |ms: i64| -> Result<(i64, Vec<Seen>), Error> {
+        let (t, v) = recorded(ms)?;
+        let v = v
+            .into_iter()
+            .filter(|s| keep.as_ref().is_none_or(|k| k.contains(&s.key.0)))
+            .collect();
+        Ok((t, v))
+    };
     let (t1, before) = recorded(at.ms)?;
     let (to_label, after) = match &a.to {
         Some(t) => {
@@ -52,10 +61,11 @@ pub fn run<W: Write>(a: &DiffArgs, world: &mut World<W>) -> Result<(), Error> {
             super::record::dump(&cfg.selection, &cfg.netns, &ProcRoot::default())?,
         ),
     };
+    let host = super::at::host_inode(&crate::source::procfs::ProcRoot::default());
     let mut spaces: Vec<Netns> = Vec::new();
     for s in before.iter().chain(&after) {
         if !spaces.iter().any(|n| n.inode == s.key.0) {
-            spaces.push(super::at::netns_of(s));
+            spaces.push(super::at::netns_of(s, host));
         }
     }
     let sel = &cfg.selection;

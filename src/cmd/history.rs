@@ -44,10 +44,11 @@ pub fn run<W: Write>(a: &HistoryArgs, world: &mut World<W>) -> Result<(), Error>
         return Err(Error::Usage("history: --since is after --until".into()));
     }
     let events = crate::record::events(&at.db, since, until)?;
+    let host = super::at::host_inode(&crate::source::procfs::ProcRoot::default());
     let mut spaces: Vec<Netns> = Vec::new();
     for (_, _, s) in &events {
         if !spaces.iter().any(|n| n.inode == s.key.0) {
-            spaces.push(super::at::netns_of(s));
+            spaces.push(super::at::netns_of(s, host));
         }
     }
     // Name each socket's process by the inode it had when held.

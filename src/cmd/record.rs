@@ -27,6 +27,10 @@ const PRUNE_EVERY: u64 = 60;
 pub fn run(a: &RecordArgs) -> Result<(), Error> {
     let cfg = RecordConfig::from_args(a)?;
     directory(&cfg.db, cfg.default_db)?;
+    // The database and its -wal and -shm files are the owner's alone: they name every
+    // process that held a socket, which other users may not see live.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+    let _lock = lock(&cfg.db)?;
     let mut store = Store::open(&cfg.db)?;
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [
@@ -36,11 +40,11 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
     ] {
         signal_hook::flag::register(sig, Arc::clone(&stop)).map_err(Error::Output)?;
     }
-    eprintln!(
-        "rnetstat record: writing to {} every {:.1} s",
+    log(&format!(
+        "writing to {} every {} s",
         crate::output::sanitize::quoted(&cfg.db.to_string_lossy()),
         cfg.interval.as_secs_f64()
-    );
+    ));
     let proc_root = ProcRoot::default();
     let mut failing = false;
     for round in 0u64.. {
@@ -49,12 +53,14 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
         let seen = dump(&cfg.selection, &cfg.netns, &proc_root)?;
         match store.write(at, &seen) {
             Ok(_) if failing => {
-                eprintln!("rnetstat record: writing again");
+                log("writing again");
                 failing = false;
             }
             Ok(_) => {}
+            // The first write failing is a database that cannot be written at all.
+            Err(e) if round == 0 => return Err(e),
             Err(e) if !failing => {
-                eprintln!("rnetstat record: {e}; still recording, writing when it can");
+                log(&format!("{e}; still recording, writing when it can"));
                 failing = true;
             }
             Err(_) => {}
@@ -62,11 +68,11 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
         if round % PRUNE_EVERY == 0 && !failing {
             let before = at - cfg.retention.as_millis() as i64;
             if let Err(e) = store.prune(before) {
-                eprintln!("rnetstat record: {e}");
+                log(&e.to_string());
             }
         }
         if !failing && let Err(e) = store.trim_to(cfg.max_size) {
-            eprintln!("rnetstat record: {e}");
+            log(&e.to_string());
         }
         // Sleep in short steps so a signal ends the wait at once.
         while started.elapsed() < cfg.interval && !stop.load(Ordering::Relaxed) {
@@ -77,6 +83,39 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// A line on standard error; one that is gone (a closed pipe, a lost terminal) does not
+/// end the recorder.
+fn log(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "rnetstat record: {line}");
+}
+
+/// One recorder per database: an exclusive `flock` on the file (made 0600, never through
+/// a link), held for the recorder's life. SQLite's own locks are `fcntl` locks, which
+/// `flock` does not touch.
+fn lock(db: &Path) -> Result<std::fs::File, Error> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let bad = |why: String| Error::History {
+        path: db.display().to_string(),
+        reason: why,
+    };
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(db)
+        .map_err(|e| bad(format!("cannot open it: {e}")))?;
+    if !f.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(bad("not a regular file".into()));
+    }
+    rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive).map_err(|_| {
+        bad("another recorder is writing to it; one database takes one recorder".into())
+    })?;
+    Ok(f)
 }
 
 fn now_ms() -> i64 {
@@ -144,7 +183,7 @@ pub(crate) fn dump(
         crate::source::Pipeline::plain(&mut buf),
     )?;
     for w in &buf.warnings {
-        eprintln!("rnetstat record: warning: {w}");
+        log(&format!("warning: {w}"));
     }
     let mut out = Vec::with_capacity(buf.len());
     for i in 0..buf.len() {

@@ -216,6 +216,11 @@ impl Config {
                 })
             }
         };
+        if cli.at.is_some() && cli.timers {
+            return Err(Error::Usage(
+                "-o: the recorder keeps no timers; --at lists without them".into(),
+            ));
+        }
         if cli.db.is_some() && cli.at.is_none() && !cli.age {
             return Err(Error::Usage(
                 "--db names the recorder's database for --at or --age; give one of them".into(),

@@ -607,3 +607,58 @@ fn age_says_when_the_recorder_first_saw_each_socket() {
         );
     });
 }
+
+#[test]
+fn one_recorder_per_database_and_only_its_owner_reads_it() {
+    in_netns(
+        "one_recorder_per_database_and_only_its_owner_reads_it",
+        || {
+            let dir = private_dir();
+            let path = dir.path().join("history.db");
+            let rec = Recorder::start(&path, "0.2");
+            // Read-only: the test must not be the one that creates the file.
+            let db = eventually("the database", 10, || {
+                Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()
+            });
+            eventually("a sample", 10, || (samples(&db) > 0).then_some(()));
+            let second = Command::new(BIN)
+                .args(["record", "--interval", "0.2", "--db"])
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert_eq!(second.status.code(), Some(1));
+            assert!(
+                String::from_utf8_lossy(&second.stderr).contains("another recorder"),
+                "{}",
+                String::from_utf8_lossy(&second.stderr)
+            );
+            for f in ["history.db", "history.db-wal", "history.db-shm"] {
+                let m = std::fs::metadata(dir.path().join(f)).unwrap();
+                assert_eq!(
+                    m.permissions().mode() & 0o077,
+                    0,
+                    "{f} is its owner's alone"
+                );
+            }
+            assert!(rec.stop().success());
+            // A SQLite file of another program is refused and left as it was.
+            let other = dir.path().join("other.db");
+            {
+                let o = Connection::open(&other).unwrap();
+                o.execute_batch("CREATE TABLE t (x)").unwrap();
+            }
+            let before = std::fs::read(&other).unwrap();
+            let out = Command::new(BIN)
+                .args(["record", "--interval", "1", "--db"])
+                .arg(&other)
+                .output()
+                .unwrap();
+            assert!(!out.status.success());
+            assert_eq!(
+                std::fs::read(&other).unwrap(),
+                before,
+                "not changed (no WAL mode)"
+            );
+        },
+    );
+}

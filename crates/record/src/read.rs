@@ -13,6 +13,13 @@ use crate::store::{Seen, SeenContainer, fail};
 /// A read-only connection: never through a symbolic link, never blocking the recorder
 /// (WAL readers see the last committed interval).
 pub fn open_read(path: &Path) -> Result<Connection, Error> {
+    crate::store::regular_or_missing(path)?;
+    if !path.exists() {
+        return Err(fail(
+            path,
+            "no such file (is `rnetstat record` running? --db names another)",
+        ));
+    }
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
         | OpenFlags::SQLITE_OPEN_NOFOLLOW
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;

@@ -106,9 +106,13 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NOFOLLOW
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        regular_or_missing(path)?;
         let db = Connection::open_with_flags(path, flags).map_err(|e| fail(path, e))?;
         db.busy_timeout(Duration::from_secs(5))
             .map_err(|e| fail(path, e))?;
+        // The schema first: a file that is not ours is refused before anything in it
+        // changes (WAL mode is written into the file's header).
+        schema::prepare(&db).map_err(|e| fail(path, e))?;
         let mode: String = db
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
             .map_err(|e| fail(path, e))?;
@@ -119,7 +123,6 @@ impl Store {
         // the file's consistency.
         db.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
             .map_err(|e| fail(path, e))?;
-        schema::prepare(&db).map_err(|e| fail(path, e))?;
         let mut store = Store {
             db,
             path: path.to_path_buf(),
@@ -356,12 +359,28 @@ impl Store {
                    (SELECT id FROM sockets WHERE closed_at < ?1) OR at < ?1",
                 [before],
             )?;
+            // A socket still open keeps only its last change from before the cut.
+            tx.execute(
+                "DELETE FROM changes WHERE at < ?1 AND at < (SELECT max(c2.at) FROM changes c2
+                   WHERE c2.socket = changes.socket AND c2.at < ?1)",
+                [before],
+            )?;
             let n = tx.execute("DELETE FROM sockets WHERE closed_at < ?1", [before])?;
             tx.execute("DELETE FROM samples WHERE at < ?1", [before])?;
             tx.commit()?;
             Ok(n)
         };
         run().map_err(|e| fail(&path, e))
+    }
+}
+
+/// Refuses a path that exists and is not a regular file (a FIFO would block the open, a
+/// directory or device is not a database); a symbolic link is refused by the open itself.
+pub(crate) fn regular_or_missing(path: &Path) -> Result<(), Error> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(fail(path, "a symbolic link is not followed")),
+        Ok(m) if !m.is_file() => Err(fail(path, "not a regular file")),
+        _ => Ok(()),
     }
 }
 
