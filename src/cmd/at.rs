@@ -72,12 +72,7 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
     let mut pipeline = Pipeline::plain(sink.sink());
     let mut group = None;
     for (proto, family) in sel.tables() {
-        let g = match proto {
-            Proto::Unix => Group::Unix,
-            Proto::Packet => Group::Packet,
-            Proto::Netlink => Group::Netlink,
-            _ => Group::Inet,
-        };
+        let g = Group::of(proto);
         if group != Some(g) {
             pipeline.sink().group(g).map_err(Error::Output)?;
             group = Some(g);

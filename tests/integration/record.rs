@@ -48,6 +48,12 @@ fn samples(db: &Connection) -> i64 {
         .unwrap_or(0)
 }
 
+/// Waits until the recorder has written `n` more samples.
+fn more_samples(db: &Connection, n: i64) {
+    let start = samples(db);
+    eventually("samples", 10, || (samples(db) >= start + n).then_some(()));
+}
+
 /// The states a socket (by inode) went through, in order.
 fn states(db: &Connection, ino: u32) -> Vec<(String, u32, u32)> {
     let mut q = db
@@ -76,8 +82,7 @@ fn record_keeps_every_life_exactly() {
         let rec = Recorder::start(&path, "0.2");
         let wait_samples = |n: i64| {
             let db = eventually("the database", 10, || Connection::open(&path).ok());
-            let start = samples(&db);
-            eventually("samples", 10, || (samples(&db) >= start + n).then_some(()));
+            more_samples(&db, n);
         };
         wait_samples(1);
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -246,10 +251,7 @@ fn at_lists_what_was_listed_live_then() {
         let db_arg = path.to_str().unwrap().to_string();
         let _rec = Recorder::start(&path, "0.2");
         let db = eventually("the database", 10, || Connection::open(&path).ok());
-        let wait_samples = |n: i64| {
-            let start = samples(&db);
-            eventually("samples", 10, || (samples(&db) >= start + n).then_some(()));
-        };
+        let wait_samples = |n: i64| more_samples(&db, n);
         // Each phase: settle (two samples after the change), list live, note the time, let
         // one more sample pass, then list --at that time.
         let mut phases = Vec::new();
@@ -311,10 +313,7 @@ fn history_for_one_port_is_its_events_with_pids() {
         let db_arg = path.to_str().unwrap().to_string();
         let rec = Recorder::start(&path, "0.2");
         let db = eventually("the database", 10, || Connection::open(&path).ok());
-        let wait_samples = |n: i64| {
-            let start = samples(&db);
-            eventually("samples", 10, || (samples(&db) >= start + n).then_some(()));
-        };
+        let wait_samples = |n: i64| more_samples(&db, n);
         wait_samples(1);
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let other = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -402,10 +401,7 @@ fn diff_names_exactly_what_came_and_went() {
         let db_arg = path.to_str().unwrap().to_string();
         let _rec = Recorder::start(&path, "0.2");
         let db = eventually("the database", 10, || Connection::open(&path).ok());
-        let wait_samples = |n: i64| {
-            let start = samples(&db);
-            eventually("samples", 10, || (samples(&db) >= start + n).then_some(()));
-        };
+        let wait_samples = |n: i64| more_samples(&db, n);
         let old = TcpListener::bind("127.0.0.1:0").unwrap();
         let keep = TcpListener::bind("127.0.0.1:0").unwrap();
         let c1 = TcpStream::connect(keep.local_addr().unwrap()).unwrap();
@@ -553,10 +549,7 @@ fn age_says_when_the_recorder_first_saw_each_socket() {
         let db_arg = path.to_str().unwrap().to_string();
         let _rec = Recorder::start(&path, "0.2");
         let db = eventually("the database", 10, || Connection::open(&path).ok());
-        let wait_samples = |n: i64| {
-            let start = samples(&db);
-            eventually("samples", 10, || (samples(&db) >= start + n).then_some(()));
-        };
+        let wait_samples = |n: i64| more_samples(&db, n);
         wait_samples(1);
         let made = std::time::SystemTime::now();
         let l = TcpListener::bind("127.0.0.1:0").unwrap();

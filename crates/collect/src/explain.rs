@@ -126,7 +126,7 @@ impl Sink for Judge<'_> {
     }
 
     fn socket(&mut self, s: &Socket<'_>) -> io::Result<()> {
-        if Conn::of(s).is_none() {
+        if s.proto != rnetstat_model::Proto::Tcp {
             return Ok(());
         }
         self.out.looked_at += 1;

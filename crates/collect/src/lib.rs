@@ -110,12 +110,7 @@ pub fn collect(
     }
     let mut group = None;
     for (k, &(proto, family)) in tables.iter().enumerate() {
-        let g = match proto {
-            Proto::Unix => Group::Unix,
-            Proto::Packet => Group::Packet,
-            Proto::Netlink => Group::Netlink,
-            _ => Group::Inet,
-        };
+        let g = Group::of(proto);
         if group != Some(g) {
             sink.group(g).map_err(Error::Output)?;
             group = Some(g);

@@ -73,3 +73,16 @@ pub enum Group {
     Packet,
     Netlink,
 }
+
+impl Group {
+    /// The group a protocol's table prints in.
+    pub fn of(proto: rnetstat_model::Proto) -> Group {
+        use rnetstat_model::Proto;
+        match proto {
+            Proto::Unix => Group::Unix,
+            Proto::Packet => Group::Packet,
+            Proto::Netlink => Group::Netlink,
+            _ => Group::Inet,
+        }
+    }
+}
