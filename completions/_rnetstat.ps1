@@ -28,7 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Where to read kernel sockets from')
             [CompletionResult]::new('--stack', '--stack', [CompletionResultType]::ParameterName, 'Which protocol stacks to list')
-            [CompletionResult]::new('--at', '--at', [CompletionResultType]::ParameterName, 'List what the recorder (`rnetstat record`) saw at TIME instead of what is there now: RFC 3339, ''YYYY-MM-DD HH:MM[:SS]'' (local time), or a time ago (-10m, ''2h ago'')')
+            [CompletionResult]::new('--at', '--at', [CompletionResultType]::ParameterName, 'List what the recorder (`rnetstat record`) saw at TIME instead of what is there now: RFC 3339, ''YYYY-MM-DD HH:MM[:SS]'' (local time), a time ago (-10m, ''2h ago''), or now')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The recorder''s database, for --at and --age (default /var/lib/rnetstat/history.db as root, else $XDG_STATE_HOME/rnetstat/history.db)')
             [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'With --why: take two samples SECS apart, for the verdicts that need a rate (0: one sample, as without it)')
             [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it')

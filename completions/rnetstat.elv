@@ -25,7 +25,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand --format 'Output format'
             cand --source 'Where to read kernel sockets from'
             cand --stack 'Which protocol stacks to list'
-            cand --at 'List what the recorder (`rnetstat record`) saw at TIME instead of what is there now: RFC 3339, ''YYYY-MM-DD HH:MM[:SS]'' (local time), or a time ago (-10m, ''2h ago'')'
+            cand --at 'List what the recorder (`rnetstat record`) saw at TIME instead of what is there now: RFC 3339, ''YYYY-MM-DD HH:MM[:SS]'' (local time), a time ago (-10m, ''2h ago''), or now'
             cand --db 'The recorder''s database, for --at and --age (default /var/lib/rnetstat/history.db as root, else $XDG_STATE_HOME/rnetstat/history.db)'
             cand --interval 'With --why: take two samples SECS apart, for the verdicts that need a rate (0: one sample, as without it)'
             cand -N 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it'

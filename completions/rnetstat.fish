@@ -36,7 +36,7 @@ proc\t'/proc/net only'"
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l stack -d 'Which protocol stacks to list' -r -f -a "kernel\t'the kernel\'s sockets'
 user\t'the userspace stacks\' sockets (`rnetstat stack`)'
 all\t'both, with a Stack column in text'"
-complete -c rnetstat -n "__fish_rnetstat_needs_command" -l at -d 'List what the recorder (`rnetstat record`) saw at TIME instead of what is there now: RFC 3339, \'YYYY-MM-DD HH:MM[:SS]\' (local time), or a time ago (-10m, \'2h ago\')' -r
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l at -d 'List what the recorder (`rnetstat record`) saw at TIME instead of what is there now: RFC 3339, \'YYYY-MM-DD HH:MM[:SS]\' (local time), a time ago (-10m, \'2h ago\'), or now' -r
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l db -d 'The recorder\'s database, for --at and --age (default /var/lib/rnetstat/history.db as root, else $XDG_STATE_HOME/rnetstat/history.db)' -r -F
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l interval -d 'With --why: take two samples SECS apart, for the verdicts that need a rate (0: one sample, as without it)' -r
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r

@@ -178,7 +178,7 @@ pub struct Cli {
     pub why: bool,
 
     /// List what the recorder (`rnetstat record`) saw at TIME instead of what is there now:
-    /// RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' (local time), or a time ago (-10m, '2h ago')
+    /// RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' (local time), a time ago (-10m, '2h ago'), or now
     #[arg(long = "at", value_name = "TIME", allow_hyphen_values = true,
           conflicts_with_all = ["continuous", "why", "kill", "peer", "statistics", "interfaces", "groups", "route", "summary"])]
     pub at: Option<String>,

@@ -19,14 +19,22 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
     let Some(at) = &cfg.at else {
         return Err(Error::Usage("--at: no time given".into()));
     };
-    let Some((taken, seen)) = crate::record::sockets_at(&at.db, at.ms)? else {
+    let Some(crate::record::Snapshot {
+        at: taken,
+        interval_ms,
+        sockets: seen,
+    }) = crate::record::sockets_at(&at.db, at.ms)?
+    else {
         return Err(Error::History {
             path: at.db.display().to_string(),
             reason: "nothing was recorded at or before that time".into(),
         });
     };
     let when = crate::output::events::rfc3339(UNIX_EPOCH + Duration::from_millis(taken as u64));
-    if taken + 60_000 < at.ms {
+    // Samples come every interval; one more than two intervals (and a second) before TIME
+    // means the recorder was not running then.
+    let late = interval_ms.map_or(60_000, |i| 2 * i + 1000);
+    if taken + late < at.ms {
         eprintln!(
             "rnetstat: the last sample at or before that time was taken at {when}; \
              the recorder was not running after it"
@@ -53,10 +61,14 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
             socket(s, ns)
         })
         .collect();
-    let owners = Owners::from_records(
-        seen.iter()
-            .filter_map(|s| Some((s.inode, s.pid?, s.process.clone().unwrap_or_default()))),
-    );
+    let owners = Owners::from_records(seen.iter().filter_map(|s| {
+        Some((
+            s.inode,
+            s.pid?,
+            s.process.clone().unwrap_or_default(),
+            s.program.clone(),
+        ))
+    }));
     let mut names = Names::new(cfg.numeric);
     let color = super::color(world);
     let mut sink = super::list::make_sink(

@@ -35,10 +35,12 @@ pub fn run<W: Write>(a: &DiffArgs, world: &mut World<W>) -> Result<(), Error> {
     let label =
         |ms: i64| crate::output::events::rfc3339(UNIX_EPOCH + Duration::from_millis(ms as u64));
     let recorded = |ms: i64| -> Result<(i64, Vec<Seen>), Error> {
-        crate::record::sockets_at(&at.db, ms)?.ok_or_else(|| Error::History {
-            path: at.db.display().to_string(),
-            reason: format!("nothing was recorded at or before {}", label(ms)),
-        })
+        crate::record::sockets_at(&at.db, ms)?
+            .map(|snap| (snap.at, snap.sockets))
+            .ok_or_else(|| Error::History {
+                path: at.db.display().to_string(),
+                reason: format!("nothing was recorded at or before {}", label(ms)),
+            })
     };
     let keep = super::at::selected(&cfg, &ProcRoot::default())?;
     let recorded = |ms: i64| -> Result<(i64, Vec<Seen>), Error> {
@@ -73,12 +75,14 @@ pub fn run<W: Write>(a: &DiffArgs, world: &mut World<W>) -> Result<(), Error> {
         records(&before, &spaces, sel),
         records(&after, &spaces, sel),
     );
-    let owners = Owners::from_records(
-        before
-            .iter()
-            .chain(&after)
-            .filter_map(|s| Some((s.first_inode, s.pid?, s.process.clone().unwrap_or_default()))),
-    );
+    let owners = Owners::from_records(before.iter().chain(&after).filter_map(|s| {
+        Some((
+            s.first_inode,
+            s.pid?,
+            s.process.clone().unwrap_or_default(),
+            s.program.clone(),
+        ))
+    }));
     let mut c = Changes::default();
     let mut keys: Vec<&Key> = n.keys().collect();
     keys.sort();

@@ -53,7 +53,12 @@ pub fn run<W: Write>(a: &HistoryArgs, world: &mut World<W>) -> Result<(), Error>
     }
     // Name each socket's process by the inode it had when held.
     let owners = Owners::from_records(events.iter().filter_map(|(_, _, s)| {
-        Some((s.first_inode, s.pid?, s.process.clone().unwrap_or_default()))
+        Some((
+            s.first_inode,
+            s.pid?,
+            s.process.clone().unwrap_or_default(),
+            s.program.clone(),
+        ))
     }));
     let mut out = Events::new(&mut world.out, a.json, Some(&owners), spaces.len() > 1);
     let sel = &cfg.selection;

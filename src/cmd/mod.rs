@@ -5,6 +5,7 @@
 //! them covers the namespaces `-N`/`--all-netns`/`--container` select (`spaces`).
 
 pub mod at;
+pub(crate) mod closes;
 pub mod compare;
 pub mod diff;
 pub mod explain;

@@ -1,7 +1,9 @@
 //! `rnetstat record`: every interval, the selected namespaces dumped (namespaces found
 //! afresh), each socket's process named, and the dump written to the store as one
-//! transaction. A write that fails (a full disk) is reported once and tried again at the
-//! next interval; SIGTERM, SIGINT and SIGHUP end it between two writes.
+//! transaction, with the TCP closes the kernel announced since the last one (their exact
+//! times and final counters, so connections shorter than an interval are kept too). A
+//! write that fails (a full disk) is reported once and tried again at the next interval;
+//! SIGTERM, SIGINT and SIGHUP end it between two writes.
 
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::Path;
@@ -9,11 +11,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::closes::{Closed, Closes};
 use crate::cli::RecordArgs;
 use crate::config::RecordConfig;
 use crate::error::Error;
 use crate::model::{Proto, Socket};
-use crate::record::{Counters, Seen, Store};
+use crate::record::{Counters, Gone, Run, Seen, Store};
 use crate::source::buffer::Buffered;
 use crate::source::containers::RuntimeFiles;
 use crate::source::diff::key;
@@ -24,6 +27,9 @@ use crate::source::procfs::ProcRoot;
 /// Retention is applied every this many intervals (and at the first).
 const PRUNE_EVERY: u64 = 60;
 
+/// The most announced closes kept while writes fail; the oldest go first.
+const MAX_UNWRITTEN: usize = 1 << 20;
+
 pub fn run(a: &RecordArgs) -> Result<(), Error> {
     let cfg = RecordConfig::from_args(a)?;
     directory(&cfg.db, cfg.default_db)?;
@@ -31,7 +37,17 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
     // process that held a socket, which other users may not see live.
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let _lock = lock(&cfg.db)?;
-    let mut store = Store::open(&cfg.db)?;
+    // What this run looks at: a restart that looks at something else does not call what
+    // it no longer sees closed.
+    let scope = format!("{:?} {:?} {:?}", a.protocols, a.netns, a.filter);
+    let mut store = Store::open(
+        &cfg.db,
+        &Run {
+            started: now_ms(),
+            scope: &scope,
+            interval_ms: cfg.interval.as_millis() as i64,
+        },
+    )?;
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [
         signal_hook::consts::SIGTERM,
@@ -46,12 +62,45 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
         cfg.interval.as_secs_f64()
     ));
     let proc_root = ProcRoot::default();
+    let mut spaces = netns::select(&cfg.netns, &proc_root, &mut RuntimeFiles::new("/"), true)?;
+    let mut closes = if cfg.selection.tcp {
+        Some(Closes::start(&spaces, &proc_root)?)
+    } else {
+        None
+    };
+    // Closes heard after a dump ended, for the next write.
+    let mut later: Vec<Closed> = Vec::new();
+    // Closes not yet written (a write failed), oldest first.
+    let mut unwritten: Vec<Gone> = Vec::new();
     let mut failing = false;
     for round in 0u64.. {
         let started = Instant::now();
         let at = now_ms();
-        let seen = dump(&cfg.selection, &cfg.netns, &proc_root)?;
-        match store.write(at, &seen) {
+        if round > 0 {
+            spaces = netns::select(&cfg.netns, &proc_root, &mut RuntimeFiles::new("/"), true)?;
+            if let Some(c) = &mut closes {
+                c.follow(&spaces, &proc_root);
+            }
+        }
+        let owners = Owners::scan(&proc_root);
+        let seen = dump_in(&cfg.selection, &spaces, &proc_root, &owners)?;
+        let ended = SystemTime::now();
+        if let Some(c) = &closes {
+            later.extend(c.heard.try_iter());
+        }
+        let (now, next): (Vec<Closed>, Vec<Closed>) =
+            later.drain(..).partition(|(_, t, _)| *t <= ended);
+        later = next;
+        unwritten.extend(announced(&cfg.selection, &spaces, &owners, now));
+        if unwritten.len() > MAX_UNWRITTEN {
+            let over = unwritten.len() - MAX_UNWRITTEN;
+            unwritten.drain(..over);
+        }
+        let written = store.write(at, &seen, &unwritten);
+        if written.is_ok() {
+            unwritten.clear();
+        }
+        match written {
             Ok(_) if failing => {
                 log("writing again");
                 failing = false;
@@ -173,12 +222,21 @@ pub(crate) fn dump(
     proc_root: &ProcRoot,
 ) -> Result<Vec<Seen>, Error> {
     let spaces = netns::select(target, proc_root, &mut RuntimeFiles::new("/"), true)?;
-    let owners = Owners::scan(proc_root);
-    let mut buf = Buffered::new(&spaces);
+    dump_in(sel, &spaces, proc_root, &Owners::scan(proc_root))
+}
+
+/// One dump of `spaces`, each socket named from `owners`.
+fn dump_in(
+    sel: &crate::source::Selection,
+    spaces: &[netns::Space],
+    proc_root: &ProcRoot,
+    owners: &Owners,
+) -> Result<Vec<Seen>, Error> {
+    let mut buf = Buffered::new(spaces);
     crate::source::collect(
         sel,
         proc_root,
-        &spaces,
+        spaces,
         &[],
         crate::source::Pipeline::plain(&mut buf),
     )?;
@@ -190,9 +248,41 @@ pub(crate) fn dump(
         let ns = buf.netns(i);
         let mut s = buf.bare(i).clone();
         s.path = buf.path(i);
-        out.push(seen(&s, ns, &owners));
+        out.push(seen(&s, ns, owners));
     }
     Ok(out)
+}
+
+/// The announced closes the selection takes, ready to store: when (Unix ms), and the
+/// socket's last record with its final counters.
+fn announced(
+    sel: &crate::source::Selection,
+    spaces: &[netns::Space],
+    owners: &Owners,
+    closed: Vec<Closed>,
+) -> Vec<Gone> {
+    let mut out = Vec::with_capacity(closed.len());
+    for (inode, t, mut s) in closed {
+        let ns = spaces.iter().map(|s| &s.ns).find(|n| n.inode == inode);
+        s.netns = ns;
+        let family = match s.family {
+            crate::model::Family::Inet => sel.inet4,
+            crate::model::Family::Inet6 => sel.inet6,
+            _ => true,
+        };
+        if !family || !sel.matches(&s) {
+            continue;
+        }
+        let at = t
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        out.push(Gone {
+            at,
+            seen: seen(&s, ns, owners),
+        });
+    }
+    out.sort_by_key(|g| g.at);
+    out
 }
 
 fn seen(s: &Socket<'_>, ns: Option<&crate::model::Netns>, owners: &Owners) -> Seen {
@@ -226,6 +316,13 @@ fn seen(s: &Socket<'_>, ns: Option<&crate::model::Netns>, owners: &Owners) -> Se
         process: holder
             .and_then(|p| owners.process(p))
             .map(|p| p.comm.clone()),
+        // netstat's cell is `pid/name`; the name is kept.
+        program: holder.and_then(|p| owners.process(p)).map(|p| {
+            let cell = &p.netstat_name;
+            cell.split_once('/')
+                .map_or(cell.as_str(), |(_, n)| n)
+                .to_string()
+        }),
         recv_q: s.recv_q,
         send_q: s.send_q,
         counters: s.tcp_info.as_deref().filter(|_| tcp).map(|i| Counters {

@@ -14,10 +14,10 @@
 //! subscription closed, which would otherwise keep it alive).
 
 use std::io::{self, Write};
-use std::os::unix::net::UnixStream;
 use std::sync::mpsc;
 use std::time::{Instant, SystemTime};
 
+use super::closes::Closes;
 use crate::cli::WatchArgs;
 use crate::config::WatchConfig;
 use crate::error::Error;
@@ -27,7 +27,6 @@ use crate::output::events::{Event, Events};
 use crate::source::buffer::Buffered;
 use crate::source::containers::RuntimeFiles;
 use crate::source::diff::{Change, Key, diff, key};
-use crate::source::netlink::destroy_events::Destroyed;
 use crate::source::netns::{self, Space, Target};
 use crate::source::owners::Owners;
 use crate::source::procfs::ProcRoot;
@@ -76,128 +75,12 @@ impl Dump {
     }
 }
 
-/// A TCP socket the kernel destroyed: its namespace's inode, when, and its last record.
-type Closed = (u64, SystemTime, Socket<'static>);
-
-/// What the listener is told when the namespaces change: subscriptions to add, and the
-/// namespaces to keep (the others' subscriptions are closed).
-struct Update {
-    add: Vec<(u64, Destroyed)>,
-    keep: Set<u64>,
-}
-
-/// Reads every subscription, forever, and sends what it hears; `wake` is readable when an
-/// update waits on `updates`.
-fn listen(
-    mut subs: Vec<(u64, Destroyed)>,
-    tx: mpsc::Sender<Closed>,
-    updates: mpsc::Receiver<Update>,
-    wake: UnixStream,
-) {
-    use rustix::event::{PollFd, PollFlags, poll};
-    use std::io::Read;
-    loop {
-        let (ready, woken): (Vec<usize>, bool) = {
-            let mut fds: Vec<PollFd<'_>> = subs
-                .iter()
-                .map(|(_, s)| PollFd::from_borrowed_fd(s.fd(), PollFlags::IN))
-                .collect();
-            fds.push(PollFd::new(&wake, PollFlags::IN));
-            if poll(&mut fds, None).is_err() {
-                continue;
-            }
-            let woken = fds.pop().is_some_and(|f| !f.revents().is_empty());
-            let ready = fds
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| !f.revents().is_empty())
-                .map(|(k, _)| k)
-                .collect();
-            (ready, woken)
-        };
-        for k in ready {
-            let (ns, sub) = &mut subs[k];
-            let now = SystemTime::now();
-            let mut gone = Vec::new();
-            if let Err(e) = sub.recv(|s| gone.push(s.detached()))
-                && e.raw_os_error() == Some(libc::ENOBUFS)
-            {
-                eprintln!(
-                    "rnetstat: warning: closes came faster than they were read; some were lost"
-                );
-            }
-            for s in gone {
-                if tx.send((*ns, now, s)).is_err() {
-                    return;
-                }
-            }
-        }
-        if woken {
-            let mut drain = [0u8; 64];
-            let _ = (&wake).read(&mut drain);
-            while let Ok(u) = updates.try_recv() {
-                subs.retain(|(ns, _)| u.keep.contains(ns));
-                subs.extend(u.add);
-            }
-        }
-    }
-}
-
 fn family_ok(sel: &Selection, s: &Socket<'_>) -> bool {
     match s.family {
         Family::Inet => sel.inet4,
         Family::Inet6 => sel.inet6,
         _ => true,
     }
-}
-
-/// Joins the destroy group in each of `spaces`; warns once if some cannot be joined.
-fn subscribe(spaces: &[Space], proc_root: &ProcRoot, warned: &mut bool) -> Vec<(u64, Destroyed)> {
-    let mut subs = Vec::new();
-    let mut why = None;
-    for (space, r) in spaces
-        .iter()
-        .zip(netns::each(spaces, proc_root, |_| Destroyed::subscribe()))
-    {
-        match r {
-            Ok(Ok(s)) => subs.push((space.ns.inode, s)),
-            Ok(Err(e)) => why = Some(e.to_string()),
-            Err(e) => why = Some(e.to_string()),
-        }
-    }
-    if let Some(why) = why
-        && !*warned
-    {
-        *warned = true;
-        eprintln!(
-            "rnetstat: warning: TCP sockets that open and close between two dumps are not \
-             seen in every namespace: joining sock_diag's destroy groups needs root \
-             (CAP_NET_ADMIN) ({why})"
-        );
-    }
-    subs
-}
-
-/// [`subscribe`] for the namespaces at `which` in `spaces` (one made since the last look),
-/// entered one after the other.
-fn subscribe_new(
-    spaces: &[Space],
-    which: &[usize],
-    proc_root: &ProcRoot,
-    warned: &mut bool,
-) -> Vec<(u64, Destroyed)> {
-    let mut subs = Vec::new();
-    for &i in which {
-        match spaces[i].run(proc_root, |_| Destroyed::subscribe()) {
-            Ok(Ok(s)) => subs.push((spaces[i].ns.inode, s)),
-            Ok(Err(e)) if !*warned => {
-                *warned = true;
-                eprintln!("rnetstat: warning: a new namespace's closes are not seen: {e}");
-            }
-            _ => {}
-        }
-    }
-    subs
 }
 
 /// Each namespace's record, by inode, for the events' Namespace column and JSON.
@@ -217,17 +100,12 @@ pub fn run(a: &WatchArgs) -> Result<(), Error> {
     let mut spaces = netns::select(&cfg.netns, &proc_root, &mut RuntimeFiles::new("/"), true)?;
     let mut nss = names(&spaces);
     let netns_column = cfg.netns != Target::Current;
-    let (tx, rx) = mpsc::channel::<Closed>();
-    let mut warned = false;
-    // How new namespaces' subscriptions reach the listener.
-    let mut listener: Option<(mpsc::Sender<Update>, UnixStream)> = None;
-    if cfg.selection.tcp {
-        let subs = subscribe(&spaces, &proc_root, &mut warned);
-        let (up_tx, up_rx) = mpsc::channel();
-        let (wake_rx, wake_tx) = UnixStream::pair().map_err(Error::Output)?;
-        std::thread::spawn(move || listen(subs, tx, up_rx, wake_rx));
-        listener = Some((up_tx, wake_tx));
-    }
+    // The kernel's close announcements, heard between dumps.
+    let mut closes = if cfg.selection.tcp {
+        Some(Closes::start(&spaces, &proc_root)?)
+    } else {
+        None
+    };
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let mut before = dump(&cfg, &proc_root, &spaces)?;
@@ -237,7 +115,11 @@ pub fn run(a: &WatchArgs) -> Result<(), Error> {
     let mut next = Instant::now() + cfg.interval;
     loop {
         let wait = next.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(wait) {
+        let heard = match &closes {
+            Some(c) => c.heard.recv_timeout(wait),
+            None => Err(mpsc::RecvTimeoutError::Disconnected),
+        };
+        match heard {
             Ok((inode, at, s)) => {
                 let mut shown: Socket<'_> = s;
                 shown.netns = nss.get(&inode);
@@ -259,17 +141,10 @@ pub fn run(a: &WatchArgs) -> Result<(), Error> {
         next += cfg.interval;
         if cfg.netns == Target::All {
             let now = netns::select(&cfg.netns, &proc_root, &mut RuntimeFiles::new("/"), true)?;
-            let new: Vec<usize> = (0..now.len())
-                .filter(|&i| !nss.contains_key(&now[i].ns.inode))
-                .collect();
-            let gone = spaces.len() + new.len() != now.len();
-            if !new.is_empty() || gone {
-                if let Some((up, wake)) = &listener {
-                    let add = subscribe_new(&now, &new, &proc_root, &mut warned);
-                    let keep = now.iter().map(|s| s.ns.inode).collect();
-                    if up.send(Update { add, keep }).is_ok() {
-                        let _ = (&*wake).write_all(&[1]);
-                    }
+            let new = now.iter().any(|s| !nss.contains_key(&s.ns.inode));
+            if new || spaces.len() != now.len() {
+                if let Some(c) = &mut closes {
+                    c.follow(&now, &proc_root);
                 }
                 // Namespaces no longer there keep their labels until their last
                 // records have been reported closed.

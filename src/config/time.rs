@@ -1,5 +1,5 @@
 //! The times `--at` takes: RFC 3339 (`2026-12-04T03:00:00Z`, `…+01:00`), a local
-//! `YYYY-MM-DD HH:MM[:SS]`, or relative to now (`-10m`, `2h ago`, `90s ago`).
+//! `YYYY-MM-DD HH:MM[:SS]`, relative to now (`-10m`, `2h ago`, `90s ago`), or `now`.
 
 use crate::error::Error;
 
@@ -9,10 +9,13 @@ pub(crate) fn parse(flag: &str, text: &str, now_ms: i64) -> Result<i64, Error> {
     let bad = || {
         Error::Usage(format!(
             "{flag}: '{}' is not a time: give RFC 3339 (2026-12-04T03:00:00Z), \
-             'YYYY-MM-DD HH:MM[:SS]' (local time) or a time ago (-10m, 2h ago)",
+             'YYYY-MM-DD HH:MM[:SS]' (local time), a time ago (-10m, 2h ago) or 'now'",
             crate::output::sanitize::quoted(text)
         ))
     };
+    if t.eq_ignore_ascii_case("now") {
+        return Ok(now_ms);
+    }
     if let Some(ago) = relative(t) {
         return ago.map(|ms| now_ms - ms).ok_or_else(bad);
     }
@@ -168,6 +171,7 @@ mod tests {
         );
         assert_eq!(parse("-", "-10m", now).unwrap(), now - 600_000);
         assert_eq!(parse("-", "2h ago", now).unwrap(), now - 7_200_000);
+        assert_eq!(parse("-", "now", now).unwrap(), now);
         assert_eq!(parse("-", "90 s ago", now).unwrap(), now - 90_000);
         assert_eq!(civil_to_unix(1970, 1, 1, 0, 0, 0), Some(0));
         assert_eq!(civil_to_unix(2000, 2, 29, 0, 0, 0), Some(951_782_400));

@@ -22,6 +22,7 @@ mod package;
 mod peers;
 mod procfs_fixture;
 mod record;
+mod record_lives;
 mod root_safety;
 mod routes;
 mod signals;

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use rnetstat_model::error::Error;
 
@@ -32,17 +32,30 @@ pub fn open_read(path: &Path) -> Result<Connection, Error> {
     if v != SCHEMA_VERSION {
         return Err(fail(
             path,
-            format!("schema version {v}; this rnetstat reads version {SCHEMA_VERSION}"),
+            format!(
+                "schema version {v}; this rnetstat reads version {SCHEMA_VERSION} \
+                 (the recorder brings an older file up to date when it starts)"
+            ),
         ));
     }
     Ok(db)
 }
 
+/// What was there at one sample.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// When the sample was taken (Unix ms).
+    pub at: i64,
+    /// How often the recorder that took it dumped (`None`: a version 1 file's run).
+    pub interval_ms: Option<i64>,
+    pub sockets: Vec<Seen>,
+}
+
 /// The sockets there at the last sample at or before `at` (Unix ms), each with its state
-/// and queues then, and that sample's time. `None` when nothing was recorded by then.
-pub fn sockets_at(path: &Path, at: i64) -> Result<Option<(i64, Vec<Seen>)>, Error> {
+/// and queues then. `None` when nothing was recorded by then.
+pub fn sockets_at(path: &Path, at: i64) -> Result<Option<Snapshot>, Error> {
     let db = open_read(path)?;
-    let run = || -> rusqlite::Result<Option<(i64, Vec<Seen>)>> {
+    let run = || -> rusqlite::Result<Option<Snapshot>> {
         let t: Option<i64> =
             db.query_row("SELECT max(at) FROM samples WHERE at <= ?1", [at], |r| {
                 r.get(0)
@@ -52,14 +65,26 @@ pub fn sockets_at(path: &Path, at: i64) -> Result<Option<(i64, Vec<Seen>)>, Erro
             "SELECT s.netns_inode, s.netns_name, s.container, s.cookie, s.inode, s.proto,
                     s.family, s.type, s.local_addr, s.local_port, s.remote_addr, s.remote_port,
                     s.path, s.uid, s.pid, s.process, c.state, c.recv_q, c.send_q,
-                    s.container_id, s.container_runtime, c.inode
+                    s.container_id, s.container_runtime, c.inode, s.program
              FROM sockets s JOIN changes c ON c.socket = s.id
              WHERE s.opened_at <= ?1 AND (s.closed_at IS NULL OR s.closed_at > ?1)
                AND c.at = (SELECT max(at) FROM changes WHERE socket = s.id AND at <= ?1)
              ORDER BY s.id",
         )?;
         let rows = q.query_map([t], seen_row)?;
-        Ok(Some((t, rows.collect::<rusqlite::Result<Vec<_>>>()?)))
+        let sockets = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        let interval_ms = db
+            .query_row(
+                "SELECT interval_ms FROM runs WHERE started <= ?1 ORDER BY started DESC LIMIT 1",
+                [t],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(Some(Snapshot {
+            at: t,
+            interval_ms,
+            sockets,
+        }))
     };
     run().map_err(|e| fail(path, e))
 }
@@ -102,6 +127,7 @@ fn seen_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Seen> {
         uid: r.get(13)?,
         pid: r.get(14)?,
         process: r.get(15)?,
+        program: r.get(22)?,
         state: known(&r.get::<_, String>(16)?),
         recv_q: r.get(17)?,
         send_q: r.get(18)?,
@@ -168,8 +194,8 @@ pub fn events(path: &Path, since: i64, until: i64) -> Result<Vec<(i64, Happened,
             "SELECT s.netns_inode, s.netns_name, s.container, s.cookie, s.inode, s.proto,
                     s.family, s.type, s.local_addr, s.local_port, s.remote_addr, s.remote_port,
                     s.path, s.uid, s.pid, s.process, c.state, c.recv_q, c.send_q,
-                    s.container_id, s.container_runtime, c.inode, c.at, s.opened_at,
-                    s.closed_at, s.id
+                    s.container_id, s.container_runtime, c.inode, s.program, c.at,
+                    s.opened_at, s.closed_at, s.id
              FROM sockets s JOIN changes c ON c.socket = s.id
              WHERE s.opened_at <= ?2 AND (s.closed_at IS NULL OR s.closed_at >= ?1)
              ORDER BY s.id, c.at",
@@ -188,7 +214,7 @@ pub fn events(path: &Path, since: i64, until: i64) -> Result<Vec<(i64, Happened,
         while let Some(r) = rows.next()? {
             let seen = seen_row(r)?;
             let (at, opened, closed, id): (i64, i64, Option<i64>, i64) =
-                (r.get(22)?, r.get(23)?, r.get(24)?, r.get(25)?);
+                (r.get(23)?, r.get(24)?, r.get(25)?, r.get(26)?);
             let same = last.as_ref().is_some_and(|(lid, _, _)| *lid == id);
             if !same {
                 close(&mut out, last.take());
@@ -216,7 +242,8 @@ pub fn first_seen(path: &Path) -> Result<rnetstat_sys::hash::Map<crate::Key, (i6
     let db = open_read(path)?;
     let run = || -> rusqlite::Result<rnetstat_sys::hash::Map<crate::Key, (i64, bool)>> {
         let mut q = db.prepare(
-            "SELECT netns_inode, cookie, inode, opened_at FROM sockets WHERE closed_at IS NULL",
+            "SELECT netns_inode, cookie, inode, opened_at, opened_exact FROM sockets
+             WHERE closed_at IS NULL",
         )?;
         let rows = q.query_map([], |r| {
             let cookie = r.get::<_, i64>(1)? as u64;
@@ -227,8 +254,8 @@ pub fn first_seen(path: &Path) -> Result<rnetstat_sys::hash::Map<crate::Key, (i6
                     cookie,
                     if cookie == 0 { inode } else { 0 },
                 ),
-                // A dump bounds an opening; only a kernel announcement would make it exact.
-                (r.get::<_, i64>(3)?, false),
+                // A dump bounds an opening; a kernel announcement makes it exact.
+                (r.get::<_, i64>(3)?, r.get::<_, i64>(4)? != 0),
             ))
         })?;
         rows.collect()

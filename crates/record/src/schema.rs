@@ -1,11 +1,12 @@
-//! The schema, version 1 (docs/history.md documents it for people writing SQL).
+//! The schema, version 2 (docs/history.md documents it for people writing SQL). A version 1
+//! file is brought to version 2 when the recorder opens it.
 
 use rusqlite::Connection;
 
 /// `PRAGMA user_version` of a database this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
-const V1: &str = "
+pub(crate) const V1: &str = "
 CREATE TABLE samples (
     at INTEGER PRIMARY KEY            -- when a dump was recorded, Unix milliseconds
 );
@@ -56,6 +57,20 @@ CREATE TABLE counters (
 PRAGMA user_version = 1;
 ";
 
+/// Version 1 → 2: netstat's program name beside `comm`, whether an opening is exact, how a
+/// socket's life ended, and the recorder's runs with what each looked at.
+const V2: &str = "
+ALTER TABLE sockets ADD COLUMN program TEXT;              -- netstat's name (argv[0])
+ALTER TABLE sockets ADD COLUMN opened_exact INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sockets ADD COLUMN closed_how TEXT;           -- announced, dump, unrecorded
+CREATE TABLE runs (
+    started INTEGER PRIMARY KEY,      -- when a recorder started (Unix ms)
+    scope TEXT NOT NULL,              -- what it looked at (its selection)
+    interval_ms INTEGER NOT NULL      -- how often it dumped
+);
+PRAGMA user_version = 2;
+";
+
 /// Creates the tables in an empty database, or checks an existing one's version.
 pub(crate) fn prepare(db: &Connection) -> Result<(), String> {
     let version: i64 = db
@@ -69,9 +84,12 @@ pub(crate) fn prepare(db: &Connection) -> Result<(), String> {
             if tables != 0 {
                 return Err("not a database rnetstat made (it has tables and no version)".into());
             }
-            db.execute_batch(&format!("BEGIN;{V1}COMMIT;"))
+            db.execute_batch(&format!("BEGIN;{V1}{V2}COMMIT;"))
                 .map_err(|e| e.to_string())
         }
+        1 => db
+            .execute_batch(&format!("BEGIN;{V2}COMMIT;"))
+            .map_err(|e| e.to_string()),
         SCHEMA_VERSION => Ok(()),
         v => Err(format!(
             "schema version {v}; this rnetstat reads version {SCHEMA_VERSION}"

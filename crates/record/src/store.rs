@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::{CachedStatement, Connection, OpenFlags, OptionalExtension, params};
 
 use rnetstat_model::error::Error;
 use rnetstat_sys::hash::Map;
@@ -56,10 +56,40 @@ pub struct Seen {
     pub path: Option<String>,
     pub uid: u32,
     pub pid: Option<u32>,
+    /// The process's `comm` (as `ss -p` names it).
     pub process: Option<String>,
+    /// The process as netstat names it (argv[0]'s base name, printable).
+    pub program: Option<String>,
     pub recv_q: u32,
     pub send_q: u32,
     pub counters: Option<Counters>,
+}
+
+/// A TCP socket the kernel announced destroyed: when (Unix ms), and its last record (its
+/// final counters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gone {
+    pub at: i64,
+    pub seen: Seen,
+}
+
+/// Whether a state is what a TCP connection leaves behind when its socket is destroyed: a
+/// time-wait socket, in TIME_WAIT or its FIN_WAIT2 substate.
+fn remnant(state: &str) -> bool {
+    matches!(state, "TIME_WAIT" | "FIN_WAIT2")
+}
+
+/// A connection's namespace and address pair (how a time-wait remnant is matched to the
+/// connection whose destroy was announced).
+type Pair = (u64, Option<(String, u16)>, Option<(String, u16)>);
+
+/// A recorder's run: when it started (Unix ms), what it looks at (its selection, as
+/// text), and how often it dumps.
+#[derive(Debug, Clone, Copy)]
+pub struct Run<'a> {
+    pub started: i64,
+    pub scope: &'a str,
+    pub interval_ms: i64,
 }
 
 /// What an interval wrote.
@@ -82,6 +112,85 @@ struct Open {
     counters: Option<Counters>,
 }
 
+impl Open {
+    /// A socket's row as first written: its values, no counters yet.
+    fn of(id: i64, s: &Seen) -> Open {
+        Open {
+            id,
+            state: s.state,
+            recv_q: s.recv_q,
+            send_q: s.send_q,
+            inode: s.inode,
+            counters: None,
+        }
+    }
+}
+
+/// The statements one interval's transaction runs.
+struct Statements<'t> {
+    socket: CachedStatement<'t>,
+    change: CachedStatement<'t>,
+    counters: CachedStatement<'t>,
+    close: CachedStatement<'t>,
+    reopen: CachedStatement<'t>,
+}
+
+impl Statements<'_> {
+    /// A new socket's row and its first `changes` row, at `at`; its row id.
+    fn insert(
+        &mut self,
+        tx: &rusqlite::Transaction<'_>,
+        s: &Seen,
+        at: i64,
+        after: Option<i64>,
+    ) -> rusqlite::Result<i64> {
+        self.socket.execute(params![
+            s.key.0 as i64,
+            s.netns_name,
+            s.container.as_ref().and_then(|c| c.name.as_deref()),
+            s.cookie as i64,
+            s.inode,
+            s.proto,
+            s.family,
+            s.sock_type,
+            s.local.as_ref().map(|l| l.0.as_str()),
+            s.local.as_ref().map(|l| l.1),
+            s.remote.as_ref().map(|r| r.0.as_str()),
+            s.remote.as_ref().map(|r| r.1),
+            s.path,
+            s.uid,
+            s.pid,
+            s.process,
+            at,
+            after,
+            s.container.as_ref().map(|c| c.id.as_str()),
+            s.container.as_ref().map(|c| c.runtime),
+            s.program,
+        ])?;
+        let id = tx.last_insert_rowid();
+        self.change
+            .execute(params![id, at, s.state, s.recv_q, s.send_q, s.inode])?;
+        Ok(id)
+    }
+
+    /// A `counters` row when a connection's counters moved; 1 if written.
+    fn counters(&mut self, o: &mut Open, at: i64, c: Option<Counters>) -> rusqlite::Result<usize> {
+        let Some(c) = c.filter(|c| o.counters != Some(*c)) else {
+            return Ok(0);
+        };
+        self.counters.execute(params![
+            o.id,
+            at,
+            c.bytes_acked as i64,
+            c.bytes_received as i64,
+            c.total_retrans,
+            c.rtt_us
+        ])?;
+        o.counters = Some(c);
+        Ok(1)
+    }
+}
+
 pub struct Store {
     db: Connection,
     path: PathBuf,
@@ -100,8 +209,12 @@ pub(crate) fn fail(path: &Path, e: impl std::fmt::Display) -> Error {
 impl Store {
     /// Opens (or creates) the database at `path`: never through a symbolic link, WAL mode,
     /// the schema made or its version checked. Sockets a previous run left open are taken
-    /// up again: the next write closes those that are gone.
-    pub fn open(path: &Path) -> Result<Store, Error> {
+    /// up again: the next write closes those that are gone. `scope` names what this
+    /// recorder looks at (its selection); when it differs from the previous run's, the
+    /// sockets that run left open end just after its last sample (`closed_how =
+    /// 'unrecorded'`): nobody looked at them since, and a narrower selection must not
+    /// call them closed.
+    pub fn open(path: &Path, run: &Run<'_>) -> Result<Store, Error> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NOFOLLOW
@@ -130,7 +243,38 @@ impl Store {
             last: None,
         };
         store.resume().map_err(|e| fail(path, e))?;
+        store.begin_run(run).map_err(|e| fail(path, e))?;
         Ok(store)
+    }
+
+    /// Notes this run and its scope; ends what a run with another scope left open.
+    fn begin_run(&mut self, run: &Run<'_>) -> rusqlite::Result<()> {
+        let previous: Option<String> = self
+            .db
+            .query_row(
+                "SELECT scope FROM runs ORDER BY started DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let tx = self.db.transaction()?;
+        let other = previous.is_some_and(|p| p != run.scope);
+        if other && let Some(last) = self.last {
+            tx.execute(
+                "UPDATE sockets SET closed_at = ?1 + 1, closed_how = 'unrecorded'
+                 WHERE closed_at IS NULL",
+                [last],
+            )?;
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO runs (started, scope, interval_ms) VALUES (?1, ?2, ?3)",
+            params![run.started, run.scope, run.interval_ms],
+        )?;
+        tx.commit()?;
+        if other {
+            self.open.clear();
+        }
+        Ok(())
     }
 
     /// Loads the sockets still open at the last sample, with their last values.
@@ -183,14 +327,14 @@ impl Store {
         self.open.len()
     }
 
-    /// Writes one dump taken at `at` (Unix ms) as one transaction. On an error nothing of
-    /// it is kept, in the file or in memory: the next write starts from the last one that
-    /// succeeded.
-    pub fn write(&mut self, at: i64, seen: &[Seen]) -> Result<Written, Error> {
+    /// Writes one dump taken at `at` (Unix ms), with the closes the kernel announced since
+    /// the last one (`gone`), as one transaction. On an error nothing of it is kept, in the
+    /// file or in memory: the next write starts from the last one that succeeded.
+    pub fn write(&mut self, at: i64, seen: &[Seen], gone: &[Gone]) -> Result<Written, Error> {
         let path = self.path.clone();
         let mut open = self.open.clone();
         let w = self
-            .write_tx(at, seen, &mut open)
+            .write_tx(at, seen, gone, &mut open)
             .map_err(|e| fail(&path, e))?;
         self.open = open;
         self.last = Some(at);
@@ -201,6 +345,7 @@ impl Store {
         &mut self,
         at: i64,
         seen: &[Seen],
+        gone: &[Gone],
         open: &mut Map<Key, Open>,
     ) -> rusqlite::Result<Written> {
         let after = self.last;
@@ -208,98 +353,119 @@ impl Store {
         let mut w = Written::default();
         tx.execute("INSERT OR IGNORE INTO samples (at) VALUES (?1)", [at])?;
         {
-            let mut new_socket = tx.prepare_cached(
-                "INSERT INTO sockets (netns_inode, netns_name, container, cookie, inode, proto,
-                    family, type, local_addr, local_port, remote_addr, remote_port, path, uid,
-                    pid, process, opened_at, opened_after, container_id, container_runtime)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                    ?17, ?18, ?19, ?20)",
-            )?;
-            let mut change = tx.prepare_cached(
-                "INSERT OR REPLACE INTO changes (socket, at, state, recv_q, send_q, inode)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            let mut counters = tx.prepare_cached(
-                "INSERT OR REPLACE INTO counters (socket, at, bytes_acked, bytes_received,
-                    total_retrans, rtt_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            let mut close = tx.prepare_cached(
-                "UPDATE sockets SET closed_at = ?2, closed_after = ?3 WHERE id = ?1",
-            )?;
+            let mut st = Statements {
+                socket: tx.prepare_cached(
+                    "INSERT INTO sockets (netns_inode, netns_name, container, cookie, inode,
+                        proto, family, type, local_addr, local_port, remote_addr, remote_port,
+                        path, uid, pid, process, opened_at, opened_after, container_id,
+                        container_runtime, program)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                        ?16, ?17, ?18, ?19, ?20, ?21)",
+                )?,
+                change: tx.prepare_cached(
+                    "INSERT OR REPLACE INTO changes (socket, at, state, recv_q, send_q, inode)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?,
+                counters: tx.prepare_cached(
+                    "INSERT OR REPLACE INTO counters (socket, at, bytes_acked, bytes_received,
+                        total_retrans, rtt_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?,
+                close: tx.prepare_cached(
+                    "UPDATE sockets SET closed_at = ?2, closed_after = ?3, closed_how = ?4
+                     WHERE id = ?1",
+                )?,
+                reopen: tx.prepare_cached(
+                    "UPDATE sockets SET closed_at = NULL, closed_after = NULL, closed_how = NULL
+                     WHERE id = ?1",
+                )?,
+            };
+            // The announced closes first: each socket's final counters, and when it died.
+            let mut destroyed: Map<Key, i64> = Map::default();
+            // A connection's row by address pair, for its time-wait remnant: (row, when,
+            // the key it is open under, if it is).
+            let mut pairs: Map<Pair, (i64, i64, Option<Key>)> = Map::default();
+            // Rows made for sockets born and gone since the last dump.
+            let mut announced: rnetstat_sys::hash::Set<Key> = Default::default();
+            for g in gone {
+                let s = &g.seen;
+                let pair = (s.key.0, s.local.clone(), s.remote.clone());
+                if let Some(o) = open.get_mut(&s.key) {
+                    w.counters += st.counters(o, g.at, s.counters)?;
+                    destroyed.insert(s.key, g.at);
+                    pairs.insert(pair, (o.id, g.at, Some(s.key)));
+                } else if announced.insert(s.key) {
+                    let id = st.insert(&tx, s, g.at, after)?;
+                    let mut o = Open::of(id, s);
+                    w.counters += st.counters(&mut o, g.at, s.counters)?;
+                    st.close
+                        .execute(params![id, g.at, None::<i64>, "announced"])?;
+                    w.opened += 1;
+                    w.closed += 1;
+                    pairs.insert(pair, (id, g.at, None));
+                }
+            }
             let mut present: rnetstat_sys::hash::Set<Key> = Default::default();
             for s in seen {
                 present.insert(s.key);
-                let o = match open.get_mut(&s.key) {
-                    Some(o) => o,
-                    None => {
-                        new_socket.execute(params![
-                            s.key.0 as i64,
-                            s.netns_name,
-                            s.container.as_ref().and_then(|c| c.name.as_deref()),
-                            s.cookie as i64,
-                            s.inode,
-                            s.proto,
-                            s.family,
-                            s.sock_type,
-                            s.local.as_ref().map(|l| l.0.as_str()),
-                            s.local.as_ref().map(|l| l.1),
-                            s.remote.as_ref().map(|r| r.0.as_str()),
-                            s.remote.as_ref().map(|r| r.1),
-                            s.path,
-                            s.uid,
-                            s.pid,
-                            s.process,
-                            at,
-                            after,
-                            s.container.as_ref().map(|c| c.id.as_str()),
-                            s.container.as_ref().map(|c| c.runtime),
-                        ])?;
-                        let id = tx.last_insert_rowid();
-                        change.execute(params![id, at, s.state, s.recv_q, s.send_q, s.inode])?;
-                        w.opened += 1;
-                        open.insert(
-                            s.key,
-                            Open {
-                                id,
-                                state: s.state,
-                                recv_q: s.recv_q,
-                                send_q: s.send_q,
-                                inode: s.inode,
-                                counters: None,
-                            },
-                        );
-                        open.get_mut(&s.key).expect("just inserted")
+                if !open.contains_key(&s.key) {
+                    let pair = (s.key.0, s.local.clone(), s.remote.clone());
+                    match pairs.get(&pair).filter(|_| remnant(s.state)) {
+                        // A time-wait remnant continues its connection's row.
+                        Some(&(id, when, was)) => {
+                            match was {
+                                Some(k) => {
+                                    open.remove(&k);
+                                }
+                                None => {
+                                    st.reopen.execute([id])?;
+                                    w.closed -= 1;
+                                }
+                            }
+                            st.change
+                                .execute(params![id, when, s.state, s.recv_q, s.send_q, s.inode])?;
+                            open.insert(s.key, Open::of(id, s));
+                            continue;
+                        }
+                        // Seen alive by this dump, its close already written.
+                        None if announced.contains(&s.key) => continue,
+                        None => {
+                            let id = st.insert(&tx, s, at, after)?;
+                            open.insert(s.key, Open::of(id, s));
+                            w.opened += 1;
+                        }
                     }
-                };
+                }
+                let o = open.get_mut(&s.key).expect("inserted above");
                 if (o.state, o.recv_q, o.send_q, o.inode) != (s.state, s.recv_q, s.send_q, s.inode)
                 {
-                    change.execute(params![o.id, at, s.state, s.recv_q, s.send_q, s.inode])?;
+                    // A remnant's state is as old as the announced close.
+                    let when = destroyed
+                        .get(&s.key)
+                        .filter(|_| remnant(s.state))
+                        .copied()
+                        .unwrap_or(at);
+                    st.change
+                        .execute(params![o.id, when, s.state, s.recv_q, s.send_q, s.inode])?;
                     (o.state, o.recv_q, o.send_q, o.inode) = (s.state, s.recv_q, s.send_q, s.inode);
                     w.changed += 1;
                 }
-                if let Some(c) = s.counters
-                    && o.counters != Some(c)
-                {
-                    counters.execute(params![
-                        o.id,
-                        at,
-                        c.bytes_acked as i64,
-                        c.bytes_received as i64,
-                        c.total_retrans,
-                        c.rtt_us
-                    ])?;
-                    o.counters = Some(c);
-                    w.counters += 1;
-                }
+                w.counters += st.counters(o, at, s.counters)?;
             }
-            let gone: Vec<Key> = open
-                .keys()
-                .filter(|k| !present.contains(k))
-                .copied()
+            // Gone from the dump, or announced destroyed and not a remnant (the dump saw it
+            // alive just before it died).
+            let ended: Vec<Key> = open
+                .iter()
+                .filter(|(k, o)| {
+                    !present.contains(k) || (destroyed.contains_key(k) && !remnant(o.state))
+                })
+                .map(|(k, _)| *k)
                 .collect();
-            for k in gone {
+            for k in ended {
                 if let Some(o) = open.remove(&k) {
-                    close.execute(params![o.id, at, after])?;
+                    match destroyed.get(&k) {
+                        Some(&t) => st.close.execute(params![o.id, t, None::<i64>, "announced"]),
+                        None => st.close.execute(params![o.id, at, after, "dump"]),
+                    }?;
                     w.closed += 1;
                 }
             }

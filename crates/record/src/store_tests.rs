@@ -1,4 +1,5 @@
-//! The store on a temporary file: lives, changes, counters, resuming, pruning, refusals.
+//! The store on a temporary file: lives, changes, counters, announced closes, resuming,
+//! another scope, pruning, refusals.
 
 use super::*;
 
@@ -20,6 +21,7 @@ fn seen(cookie: u64, state: &'static str, recv_q: u32) -> Seen {
         uid: 0,
         pid: Some(42),
         process: Some("server".into()),
+        program: Some("server".into()),
         recv_q,
         send_q: 0,
         counters: None,
@@ -33,17 +35,33 @@ fn count(s: &Store, sql: &str) -> i64 {
 #[test]
 fn lives_changes_and_closes() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open(&dir.path().join("h.db")).unwrap();
+    let mut s = Store::open(
+        &dir.path().join("h.db"),
+        &Run {
+            started: 0,
+            scope: "all",
+            interval_ms: 1000,
+        },
+    )
+    .unwrap();
     let w = s
-        .write(1000, &[seen(1, "ESTABLISHED", 0), seen(2, "LISTEN", 0)])
+        .write(
+            1000,
+            &[seen(1, "ESTABLISHED", 0), seen(2, "LISTEN", 0)],
+            &[],
+        )
         .unwrap();
     assert_eq!((w.opened, w.changed, w.closed), (2, 0, 0));
     // Unchanged: nothing written but the sample.
     let w = s
-        .write(2000, &[seen(1, "ESTABLISHED", 0), seen(2, "LISTEN", 0)])
+        .write(
+            2000,
+            &[seen(1, "ESTABLISHED", 0), seen(2, "LISTEN", 0)],
+            &[],
+        )
         .unwrap();
     assert_eq!(w, Written::default());
-    let w = s.write(3000, &[seen(1, "CLOSE_WAIT", 1)]).unwrap();
+    let w = s.write(3000, &[seen(1, "CLOSE_WAIT", 1)], &[]).unwrap();
     assert_eq!((w.opened, w.changed, w.closed), (0, 1, 1));
     assert_eq!(count(&s, "SELECT count(*) FROM changes"), 3);
     assert_eq!(
@@ -57,11 +75,19 @@ fn lives_changes_and_closes() {
     assert_eq!(count(&s, "SELECT count(*) FROM samples"), 3);
     // A reopened store takes up the open socket with its last values.
     drop(s);
-    let mut s = Store::open(&dir.path().join("h.db")).unwrap();
+    let mut s = Store::open(
+        &dir.path().join("h.db"),
+        &Run {
+            started: 0,
+            scope: "all",
+            interval_ms: 1000,
+        },
+    )
+    .unwrap();
     assert_eq!(s.open_sockets(), 1);
-    let w = s.write(4000, &[seen(1, "CLOSE_WAIT", 1)]).unwrap();
+    let w = s.write(4000, &[seen(1, "CLOSE_WAIT", 1)], &[]).unwrap();
     assert_eq!(w, Written::default());
-    let w = s.write(5000, &[]).unwrap();
+    let w = s.write(5000, &[], &[]).unwrap();
     assert_eq!(w.closed, 1);
     assert_eq!(s.prune(5001).unwrap(), 2);
     assert_eq!(count(&s, "SELECT count(*) FROM changes"), 0);
@@ -70,7 +96,15 @@ fn lives_changes_and_closes() {
 #[test]
 fn counters_only_when_they_move() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open(&dir.path().join("h.db")).unwrap();
+    let mut s = Store::open(
+        &dir.path().join("h.db"),
+        &Run {
+            started: 0,
+            scope: "all",
+            interval_ms: 1000,
+        },
+    )
+    .unwrap();
     let mut a = seen(1, "ESTABLISHED", 0);
     a.counters = Some(Counters {
         bytes_acked: 10,
@@ -78,10 +112,25 @@ fn counters_only_when_they_move() {
         total_retrans: 0,
         rtt_us: Some(50),
     });
-    assert_eq!(s.write(1000, std::slice::from_ref(&a)).unwrap().counters, 1);
-    assert_eq!(s.write(2000, std::slice::from_ref(&a)).unwrap().counters, 0);
+    assert_eq!(
+        s.write(1000, std::slice::from_ref(&a), &[])
+            .unwrap()
+            .counters,
+        1
+    );
+    assert_eq!(
+        s.write(2000, std::slice::from_ref(&a), &[])
+            .unwrap()
+            .counters,
+        0
+    );
     a.counters.as_mut().unwrap().bytes_acked = 20;
-    assert_eq!(s.write(3000, std::slice::from_ref(&a)).unwrap().counters, 1);
+    assert_eq!(
+        s.write(3000, std::slice::from_ref(&a), &[])
+            .unwrap()
+            .counters,
+        1
+    );
 }
 
 #[test]
@@ -91,29 +140,68 @@ fn refuses_symlinks_and_foreign_files() {
     std::fs::write(&target, b"").unwrap();
     let link = dir.path().join("link.db");
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    assert!(Store::open(&link).is_err(), "a symlink is not followed");
+    assert!(
+        Store::open(
+            &link,
+            &Run {
+                started: 0,
+                scope: "all",
+                interval_ms: 1000
+            }
+        )
+        .is_err(),
+        "a symlink is not followed"
+    );
     let other = dir.path().join("other.db");
     {
         let db = Connection::open(&other).unwrap();
         db.execute_batch("CREATE TABLE t (x)").unwrap();
     }
-    let e = Store::open(&other).err().unwrap().to_string();
+    let e = Store::open(
+        &other,
+        &Run {
+            started: 0,
+            scope: "all",
+            interval_ms: 1000,
+        },
+    )
+    .err()
+    .unwrap()
+    .to_string();
     assert!(e.contains("not a database rnetstat made"), "{e}");
     let text = dir.path().join("text.db");
     std::fs::write(&text, b"hello, this is not sqlite at all, not even close").unwrap();
-    assert!(Store::open(&text).is_err());
+    assert!(
+        Store::open(
+            &text,
+            &Run {
+                started: 0,
+                scope: "all",
+                interval_ms: 1000
+            }
+        )
+        .is_err()
+    );
 }
 
 #[test]
 fn the_size_bound_drops_the_oldest_first() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open(&dir.path().join("h.db")).unwrap();
+    let mut s = Store::open(
+        &dir.path().join("h.db"),
+        &Run {
+            started: 0,
+            scope: "all",
+            interval_ms: 1000,
+        },
+    )
+    .unwrap();
     // 50 intervals, each closing the 200 sockets of the one before.
     for i in 0..50i64 {
         let seen: Vec<Seen> = (0..200)
             .map(|k| seen((i * 1000 + k) as u64 + 1, "ESTABLISHED", 0))
             .collect();
-        s.write(i * 1000, &seen).unwrap();
+        s.write(i * 1000, &seen, &[]).unwrap();
     }
     let full = s.used_bytes().unwrap();
     let dropped = s.trim_to(full / 2).unwrap();
@@ -131,4 +219,190 @@ fn the_size_bound_drops_the_oldest_first() {
     );
     let oldest: i64 = count(&s, "SELECT min(opened_at) FROM sockets");
     assert!(oldest > 0, "the oldest went first");
+}
+
+fn gone(at: i64, s: Seen, bytes: u64) -> Gone {
+    let mut s = s;
+    s.state = "CLOSE";
+    s.counters = Some(Counters {
+        bytes_acked: bytes,
+        bytes_received: bytes,
+        total_retrans: 0,
+        rtt_us: Some(40),
+    });
+    Gone { at, seen: s }
+}
+
+#[test]
+fn announced_closes_are_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(
+        &dir.path().join("h.db"),
+        &Run {
+            started: 0,
+            scope: "all",
+            interval_ms: 1000,
+        },
+    )
+    .unwrap();
+    s.write(
+        1000,
+        &[seen(1, "ESTABLISHED", 0), seen(2, "ESTABLISHED", 0)],
+        &[],
+    )
+    .unwrap();
+    // 1 closed at 1400 (no remnant); 3 was born and gone between the dumps; 2 left a
+    // time-wait remnant (same cookie) at 1700.
+    let w = s
+        .write(
+            2000,
+            &[seen(2, "TIME_WAIT", 0)],
+            &[
+                gone(1400, seen(1, "ESTABLISHED", 0), 11),
+                gone(1500, seen(3, "ESTABLISHED", 0), 33),
+                gone(1700, seen(2, "ESTABLISHED", 0), 22),
+            ],
+        )
+        .unwrap();
+    assert_eq!((w.opened, w.closed), (1, 2), "{w:?}");
+    let q = |sql: &str| count(&s, sql);
+    assert_eq!(q("SELECT closed_at FROM sockets WHERE cookie = 1"), 1400);
+    assert_eq!(
+        q(
+            "SELECT count(*) FROM sockets WHERE cookie = 1 AND closed_after IS NULL AND closed_how = 'announced'"
+        ),
+        1
+    );
+    assert_eq!(q("SELECT closed_at FROM sockets WHERE cookie = 3"), 1500);
+    assert_eq!(q("SELECT opened_after FROM sockets WHERE cookie = 3"), 1000);
+    assert_eq!(
+        q("SELECT bytes_acked FROM counters JOIN sockets ON id = socket WHERE cookie = 3"),
+        33
+    );
+    assert_eq!(
+        q("SELECT bytes_acked FROM counters JOIN sockets ON id = socket WHERE cookie = 1"),
+        11
+    );
+    // The remnant continues its row, TIME_WAIT from the announced moment.
+    assert_eq!(
+        q("SELECT count(*) FROM sockets WHERE cookie = 2 AND closed_at IS NULL"),
+        1
+    );
+    assert_eq!(
+        q(
+            "SELECT at FROM changes JOIN sockets ON id = socket WHERE cookie = 2 AND state = 'TIME_WAIT'"
+        ),
+        1700
+    );
+}
+
+#[test]
+fn a_remnant_with_a_cookie_of_its_own_continues_the_announced_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(
+        &dir.path().join("h.db"),
+        &Run {
+            started: 0,
+            scope: "all",
+            interval_ms: 1000,
+        },
+    )
+    .unwrap();
+    s.write(1000, &[], &[]).unwrap();
+    // Never dumped: its time-wait socket got a cookie of its own (9), same addresses.
+    let mut tw = seen(9, "TIME_WAIT", 0);
+    tw.remote = seen(4, "ESTABLISHED", 0).remote;
+    let w = s
+        .write(2000, &[tw], &[gone(1600, seen(4, "ESTABLISHED", 0), 5)])
+        .unwrap();
+    assert_eq!((w.opened, w.closed), (1, 0), "{w:?}");
+    assert_eq!(count(&s, "SELECT count(*) FROM sockets"), 1);
+    assert_eq!(
+        count(&s, "SELECT count(*) FROM sockets WHERE closed_at IS NULL"),
+        1
+    );
+    // The remnant goes at the next dump without it.
+    assert_eq!(s.write(3000, &[], &[]).unwrap().closed, 1);
+}
+
+#[test]
+fn another_scope_does_not_call_unseen_sockets_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    let mut s = Store::open(
+        &path,
+        &Run {
+            started: 0,
+            scope: "tcp and udp",
+            interval_ms: 1000,
+        },
+    )
+    .unwrap();
+    s.write(1000, &[seen(1, "ESTABLISHED", 0)], &[]).unwrap();
+    drop(s);
+    // The same scope takes the socket up again.
+    let s = Store::open(
+        &path,
+        &Run {
+            started: 1500,
+            scope: "tcp and udp",
+            interval_ms: 1000,
+        },
+    )
+    .unwrap();
+    assert_eq!(s.open_sockets(), 1);
+    drop(s);
+    let mut s = Store::open(
+        &path,
+        &Run {
+            started: 2000,
+            scope: "udp only",
+            interval_ms: 1000,
+        },
+    )
+    .unwrap();
+    assert_eq!(s.open_sockets(), 0);
+    assert_eq!(s.write(3000, &[], &[]).unwrap().closed, 0);
+    assert_eq!(count(&s, "SELECT closed_at FROM sockets"), 1001);
+    assert_eq!(
+        count(
+            &s,
+            "SELECT count(*) FROM sockets WHERE closed_how = 'unrecorded'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_version_1_file_is_brought_up_to_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    {
+        let db = Connection::open(&path).unwrap();
+        db.execute_batch(&format!("BEGIN;{}COMMIT;", schema::V1))
+            .unwrap();
+        db.execute(
+            "INSERT INTO sockets (netns_inode, cookie, inode, proto, family, type, uid,
+                opened_at) VALUES (7, 1, 101, 'tcp', 'inet', 'stream', 0, 500)",
+            [],
+        )
+        .unwrap();
+    }
+    let s = Store::open(
+        &path,
+        &Run {
+            started: 1000,
+            scope: "all",
+            interval_ms: 1000,
+        },
+    )
+    .unwrap();
+    assert_eq!(count(&s, "PRAGMA user_version"), 2);
+    assert_eq!(
+        count(
+            &s,
+            "SELECT count(*) FROM sockets WHERE program IS NULL AND opened_exact = 0"
+        ),
+        1
+    );
 }

@@ -62,18 +62,25 @@ impl Owners {
         self.procs.get(&pid)
     }
 
-    /// A table from what was recorded: each socket's inode with the pid and `comm` that
-    /// held it (`--at`). netstat's cell is `pid/comm`, cut as a walk cuts it.
-    pub fn from_records(records: impl IntoIterator<Item = (u32, u32, String)>) -> Owners {
+    /// A table from what was recorded: each socket's inode with the pid, `comm` and
+    /// netstat's program name that held it (`--at`). netstat's cell is `pid/program`
+    /// (`pid/comm` when no program was recorded), cut as a walk cuts it.
+    pub fn from_records(
+        records: impl IntoIterator<Item = (u32, u32, String, Option<String>)>,
+    ) -> Owners {
         let mut o = Owners::default();
-        for (inode, pid, comm) in records {
+        for (inode, pid, comm, program) in records {
             o.entries.push((inode, Holder { pid, fd: 0 }));
             o.procs.entry(pid).or_insert_with(|| {
+                // netstat's cell from the name recorded as netstat made it, else from comm.
                 let mut cell = format!("{pid}/");
-                cell.extend(
-                    comm.chars()
-                        .map(|c| if c.is_ascii_graphic() { c } else { '?' }),
-                );
+                cell.extend(program.as_deref().unwrap_or(&comm).chars().map(|c| {
+                    if c.is_ascii_graphic() || c == ' ' {
+                        c
+                    } else {
+                        '?'
+                    }
+                }));
                 cell.truncate(cell.char_indices().nth(19).map_or(cell.len(), |(i, _)| i));
                 ProcInfo {
                     comm,

@@ -1,0 +1,202 @@
+//! The recorder and connections shorter than its interval: their closes as the kernel
+//! announced them (exact time, final bytes), their time-wait remnants continuing the same
+//! row; and readers that query while it writes.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rusqlite::Connection;
+
+use crate::common::{BIN, eventually, in_netns};
+use crate::record::{Recorder, more_samples, private_dir, samples};
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// One short connection: the client's port, the bytes each way, and when it began and
+/// ended (Unix ms, as the test saw them).
+struct Life {
+    port: u16,
+    sent: usize,
+    answered: usize,
+    began: i64,
+    ended: i64,
+}
+
+/// A connection that sends `sent` bytes, gets `answered` back, is closed by the server
+/// first (its side keeps a time-wait socket) and then by the client.
+fn short_connection(l: &TcpListener, sent: usize, answered: usize) -> Life {
+    let began = now_ms();
+    let mut c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let (mut s, _) = l.accept().unwrap();
+    c.write_all(&vec![b'x'; sent]).unwrap();
+    let mut got = vec![0u8; sent];
+    s.read_exact(&mut got).unwrap();
+    s.write_all(&vec![b'y'; answered]).unwrap();
+    let mut back = vec![0u8; answered];
+    c.read_exact(&mut back).unwrap();
+    let port = c.local_addr().unwrap().port();
+    drop(s);
+    assert_eq!(c.read(&mut [0u8; 1]).unwrap(), 0, "the server's FIN");
+    drop(c);
+    Life {
+        port,
+        sent,
+        answered,
+        began,
+        ended: now_ms(),
+    }
+}
+
+#[test]
+fn short_connections_close_exactly_with_their_final_bytes() {
+    in_netns(
+        "short_connections_close_exactly_with_their_final_bytes",
+        || {
+            let dir = private_dir();
+            let path = dir.path().join("history.db");
+            let rec = Recorder::start(&path, "4");
+            let db = eventually("the database", 10, || Connection::open(&path).ok());
+            more_samples(&db, 1);
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            let lport = l.local_addr().unwrap().port();
+            let before = samples(&db);
+            let lives: Vec<Life> = (0..200)
+                .map(|i| short_connection(&l, 100 + i, 1 + i % 7))
+                .collect();
+            let inside_one_interval = samples(&db) == before;
+            more_samples(&db, 1);
+            let status = rec.stop();
+            assert!(status.success(), "{status:?}");
+            assert!(
+                inside_one_interval,
+                "the 200 connections took longer than the interval; nothing was tested"
+            );
+            for life in &lives {
+                // The client: closed last (LAST_ACK), so destroyed as the last ACK came.
+                let (closed, how, after, acked, received): (i64, String, Option<i64>, i64, i64) =
+                    db.query_row(
+                        "SELECT s.closed_at, s.closed_how, s.closed_after, c.bytes_acked,
+                            c.bytes_received
+                     FROM sockets s JOIN counters c ON c.socket = s.id
+                     WHERE s.local_port = ?1 AND s.remote_port = ?2
+                     ORDER BY c.at DESC LIMIT 1",
+                        [life.port, lport],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                    )
+                    .unwrap_or_else(|e| panic!("client port {}: {e}", life.port));
+                assert_eq!(how, "announced", "port {}", life.port);
+                assert_eq!(after, None, "an announced close is exact");
+                assert!(
+                    (life.began..=life.ended + 50).contains(&closed),
+                    "port {}: closed at {closed}, the connection lived {}..{}",
+                    life.port,
+                    life.began,
+                    life.ended
+                );
+                // The kernel counts in sequence space: the client's acked is the data, its SYN
+                // and its FIN; received is the data and the peer's FIN (a passive opener's
+                // SYN-ACK is not counted).
+                assert_eq!(acked as usize, life.sent + 2, "port {}", life.port);
+                assert_eq!(received as usize, life.answered + 1, "port {}", life.port);
+                // The server's end: a time-wait remnant continuing its row, TIME_WAIT from the
+                // announced moment, its final bytes the mirror of the client's.
+                let (tw_at, open, s_acked, s_received): (i64, Option<i64>, i64, i64) = db
+                    .query_row(
+                        "SELECT ch.at, s.closed_at,
+                            (SELECT bytes_acked FROM counters WHERE socket = s.id
+                             ORDER BY at DESC LIMIT 1),
+                            (SELECT bytes_received FROM counters WHERE socket = s.id
+                             ORDER BY at DESC LIMIT 1)
+                     FROM sockets s JOIN changes ch ON ch.socket = s.id
+                     WHERE s.local_port = ?2 AND s.remote_port = ?1 AND ch.state = 'TIME_WAIT'",
+                        [life.port, lport],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    )
+                    .unwrap_or_else(|e| panic!("server side of {}: {e}", life.port));
+                assert_eq!(open, None, "the time-wait socket is still there");
+                assert!((life.began..=life.ended + 50).contains(&tw_at));
+                assert_eq!(s_acked as usize, life.answered + 1);
+                assert_eq!(s_received as usize, life.sent + 1);
+            }
+            let rows: i64 = db
+                .query_row(
+                    "SELECT count(*) FROM sockets WHERE remote_port = ?1 OR local_port = ?1",
+                    [lport],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(
+                rows, 401,
+                "the listener and one row per end of each connection"
+            );
+        },
+    );
+}
+
+#[test]
+fn readers_in_a_loop_neither_fail_nor_stall_the_recorder() {
+    in_netns(
+        "readers_in_a_loop_neither_fail_nor_stall_the_recorder",
+        || {
+            let dir = private_dir();
+            let path = dir.path().join("history.db");
+            let rec = Recorder::start(&path, "0.1");
+            let db = eventually("the database", 10, || Connection::open(&path).ok());
+            more_samples(&db, 1);
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            let mut open = Vec::new();
+            let start = samples(&db);
+            let began = Instant::now();
+            let mut queries = 0;
+            // A reader holding a read transaction for a second does not stop the writer.
+            let long = Connection::open(&path).unwrap();
+            long.execute_batch("BEGIN").unwrap();
+            let held: i64 = long
+                .query_row("SELECT count(*) FROM sockets", [], |r| r.get(0))
+                .unwrap();
+            while began.elapsed() < Duration::from_secs(3) {
+                if open.len() < 100 {
+                    open.push(TcpStream::connect(l.local_addr().unwrap()).unwrap());
+                }
+                let out = std::process::Command::new(BIN)
+                    .args(["-tan", "--json", "--at", "now", "--db"])
+                    .arg(&path)
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let n: i64 = db
+                    .query_row(
+                        "SELECT count(*) FROM sockets s JOIN changes c ON c.socket = s.id",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                assert!(n >= 1);
+                queries += 1;
+            }
+            let still: i64 = long
+                .query_row("SELECT count(*) FROM sockets", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(held, still, "the long reader sees one snapshot");
+            long.execute_batch("COMMIT").unwrap();
+            let written = samples(&db) - start;
+            rec.stop();
+            // 3 s at 0.1 s: about 30 samples; a stalled writer would have written few.
+            assert!(
+                written >= 15,
+                "{written} samples in 3 s with {queries} queries"
+            );
+            assert!(queries >= 10, "{queries}");
+        },
+    );
+}
