@@ -107,6 +107,7 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('record', 'record', [CompletionResultType]::ParameterValue, 'Record every socket''s life into a SQLite database, every interval, until stopped (docs/history.md)')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'What the recorder saw happen: sockets opened, changing state, closed, in order')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What changed between two moments (the second defaults to now, live): listeners added and removed, connections opened and closed, state changes')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Print what happens to TCP sockets as the kernel''s tracepoints tell it: retransmits, resets sent and received, drops with their reasons, state changes (root; docs/trace.md)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print the help of rnetstat, or of one of its commands')
             break
         }
@@ -380,6 +381,22 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('--inet6', '--inet6', [CompletionResultType]::ParameterName, 'Only IPv6')
             [CompletionResult]::new('--all-netns', '--all-netns', [CompletionResultType]::ParameterName, 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document: {"from", "to", "listeners_added", "listeners_removed", "opened", "closed", "changed"}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'rnetstat;trace' {
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it')
+            [CompletionResult]::new('--net', '--net', [CompletionResultType]::ParameterName, 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Only the network namespace of container NAME or ID (a unique id prefix is enough)')
+            [CompletionResult]::new('--events', '--events', [CompletionResultType]::ParameterName, 'The events to print, comma-separated: retransmit, reset-sent, reset-received, drop, state (default: all)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Stop after this many seconds (default: until SIGTERM, SIGINT or SIGHUP)')
+            [CompletionResult]::new('--all-netns', '--all-netns', [CompletionResultType]::ParameterName, 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Only IPv4')
+            [CompletionResult]::new('--ipv4', '--ipv4', [CompletionResultType]::ParameterName, 'Only IPv4')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Only IPv6')
+            [CompletionResult]::new('--ipv6', '--ipv6', [CompletionResultType]::ParameterName, 'Only IPv6')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'JSON lines, as watch --json: {"time", "event", "previous_state"?, "kind"?, "reason"?, "socket"}')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

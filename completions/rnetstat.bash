@@ -49,6 +49,9 @@ _rnetstat() {
             rnetstat,top)
                 cmd="rnetstat__subcmd__top"
                 ;;
+            rnetstat,trace)
+                cmd="rnetstat__subcmd__trace"
+                ;;
             rnetstat,watch)
                 cmd="rnetstat__subcmd__watch"
                 ;;
@@ -59,7 +62,7 @@ _rnetstat() {
 
     case "${cmd}" in
         rnetstat)
-            opts="-V -t -u -w -x -4 -6 -l -a -n -p -e -o -W -A -c -S -0 -m -N -i -g -r -s -K -F -h --version --tcp --udp --raw --unix --inet --inet6 --listening --all --numeric --numeric-hosts --numeric-ports --numeric-users --programs --extend --timers --wide --protocol --continuous --format --json --source --stack --sctp --mptcp --packet --netlink --peer --info --memory --why --at --db --age --interval --net --all-netns --container --interfaces --groups --route --statistics --delta --summary --kill --filter --userspace-filter --help stack compare lab metrics serve watch top explain record history diff help"
+            opts="-V -t -u -w -x -4 -6 -l -a -n -p -e -o -W -A -c -S -0 -m -N -i -g -r -s -K -F -h --version --tcp --udp --raw --unix --inet --inet6 --listening --all --numeric --numeric-hosts --numeric-ports --numeric-users --programs --extend --timers --wide --protocol --continuous --format --json --source --stack --sctp --mptcp --packet --netlink --peer --info --memory --why --at --db --age --interval --net --all-netns --container --interfaces --groups --route --statistics --delta --summary --kill --filter --userspace-filter --help stack compare lab metrics serve watch top explain record history diff trace help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -624,6 +627,40 @@ _rnetstat() {
                     return 0
                     ;;
                 --rows)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rnetstat__subcmd__trace)
+            opts="-N -4 -6 -h --net --all-netns --container --ipv4 --ipv6 --events --json --duration --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --net)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --events)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

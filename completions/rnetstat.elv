@@ -104,6 +104,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand record 'Record every socket''s life into a SQLite database, every interval, until stopped (docs/history.md)'
             cand history 'What the recorder saw happen: sockets opened, changing state, closed, in order'
             cand diff 'What changed between two moments (the second defaults to now, live): listeners added and removed, connections opened and closed, state changes'
+            cand trace 'Print what happens to TCP sockets as the kernel''s tracepoints tell it: retransmits, resets sent and received, drops with their reasons, state changes (root; docs/trace.md)'
             cand help 'Print the help of rnetstat, or of one of its commands'
         }
         &'rnetstat;stack'= {
@@ -366,6 +367,21 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand --inet6 'Only IPv6'
             cand --all-netns 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
             cand --json 'One JSON document: {"from", "to", "listeners_added", "listeners_removed", "opened", "closed", "changed"}'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rnetstat;trace'= {
+            cand -N 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it'
+            cand --net 'Network namespace NS instead of rnetstat''s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it'
+            cand --container 'Only the network namespace of container NAME or ID (a unique id prefix is enough)'
+            cand --events 'The events to print, comma-separated: retransmit, reset-sent, reset-received, drop, state (default: all)'
+            cand --duration 'Stop after this many seconds (default: until SIGTERM, SIGINT or SIGHUP)'
+            cand --all-netns 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
+            cand -4 'Only IPv4'
+            cand --ipv4 'Only IPv4'
+            cand -6 'Only IPv6'
+            cand --ipv6 'Only IPv6'
+            cand --json 'JSON lines, as watch --json: {"time", "event", "previous_state"?, "kind"?, "reason"?, "socket"}'
             cand -h 'Print help'
             cand --help 'Print help'
         }

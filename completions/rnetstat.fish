@@ -90,6 +90,7 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "explain" -d 'Say wha
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "record" -d 'Record every socket\'s life into a SQLite database, every interval, until stopped (docs/history.md)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "history" -d 'What the recorder saw happen: sockets opened, changing state, closed, in order'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "diff" -d 'What changed between two moments (the second defaults to now, live): listeners added and removed, connections opened and closed, state changes'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "trace" -d 'Print what happens to TCP sockets as the kernel\'s tracepoints tell it: retransmits, resets sent and received, drops with their reasons, state changes (root; docs/trace.md)'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -a "help" -d 'Print the help of rnetstat, or of one of its commands'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l device -d 'TUN device name' -r
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand stack" -l addr4 -d 'The stack\'s IPv4 address and prefix; the kernel\'s side gets the first host address' -r
@@ -265,4 +266,13 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand diff" -s 6 -l inet6 -d
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand diff" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand diff" -l json -d 'One JSON document: {"from", "to", "listeners_added", "listeners_removed", "opened", "closed", "changed"}'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand trace" -s N -l net -d 'Network namespace NS instead of rnetstat\'s own (ss -N): a name under /run/netns, a path to a namespace file (/proc/PID/ns/net, a bind mount), pid:PID, or net:[INODE] as rnetstat prints it' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand trace" -l container -d 'Only the network namespace of container NAME or ID (a unique id prefix is enough)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand trace" -l events -d 'The events to print, comma-separated: retransmit, reset-sent, reset-received, drop, state (default: all)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand trace" -l duration -d 'Stop after this many seconds (default: until SIGTERM, SIGINT or SIGHUP)' -r
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand trace" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand trace" -s 4 -l ipv4 -d 'Only IPv4'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand trace" -s 6 -l ipv6 -d 'Only IPv6'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand trace" -l json -d 'JSON lines, as watch --json: {"time", "event", "previous_state"?, "kind"?, "reason"?, "socket"}'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand trace" -s h -l help -d 'Print help'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand help" -s h -l help -d 'Print help'

@@ -8,7 +8,9 @@
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 mod record;
+mod trace;
 pub use record::{DiffArgs, HistoryArgs, RecordArgs};
+pub use trace::TraceArgs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
@@ -284,6 +286,9 @@ pub enum Command {
     /// What changed between two moments (the second defaults to now, live): listeners
     /// added and removed, connections opened and closed, state changes
     Diff(DiffArgs),
+    /// Print what happens to TCP sockets as the kernel's tracepoints tell it: retransmits,
+    /// resets sent and received, drops with their reasons, state changes (root; docs/trace.md)
+    Trace(TraceArgs),
     /// Print the help of rnetstat, or of one of its commands
     Help(HelpArgs),
 }

@@ -22,6 +22,7 @@ pub use rnetstat_record as record;
 pub use rnetstat_stack as stack;
 pub use rnetstat_sys as sys;
 pub use rnetstat_sys::{cleanup, hash, rng, safe_file};
+pub use rnetstat_trace as trace;
 pub use rnetstat_why as why;
 pub mod cli;
 pub mod cmd;

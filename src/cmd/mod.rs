@@ -21,6 +21,7 @@ pub mod statistics;
 pub mod top;
 pub mod top_sample;
 pub(crate) mod top_terminal;
+pub mod trace;
 pub mod version;
 pub mod views;
 pub mod watch;
@@ -57,6 +58,7 @@ pub fn dispatch(mut cli: Cli) -> Result<(), Error> {
         Some(Command::Record(a)) => record::run(a),
         Some(Command::History(a)) => history::run(a, &mut World::real()),
         Some(Command::Diff(a)) => diff::run(a, &mut World::real()),
+        Some(Command::Trace(a)) => trace::run(a),
         Some(Command::Help(a)) => help(a.command.as_deref()),
     }
 }
@@ -77,6 +79,7 @@ fn outer_netns(cli: &mut Cli) -> Result<(), Error> {
         Some(Command::Record(a)) => &mut a.netns,
         Some(Command::Diff(a)) => &mut a.netns,
         Some(Command::Watch(a)) => &mut a.netns,
+        Some(Command::Trace(a)) => &mut a.netns,
         Some(Command::Metrics(a)) => &mut a.exporter.netns,
         Some(Command::Serve(a)) => &mut a.exporter.netns,
         Some(Command::Stack(_) | Command::Lab(_) | Command::Help(_) | Command::History(_)) => {

@@ -298,9 +298,11 @@ impl Config {
 mod explain;
 mod record;
 mod time;
+mod trace;
 pub use explain::ExplainConfig;
 pub use record::RecordConfig;
 pub(crate) use time::parse as parse_time;
+pub use trace::TraceConfig;
 
 /// The filter from the trailing words, or from `-F FILE` (both: the file's, then the words).
 fn filter_of(cli: &Cli) -> Result<Option<Filter>, Error> {

@@ -42,7 +42,7 @@ pub fn in_netns<F: FnOnce() + Send + 'static>(test: &str, f: F) -> bool {
 }
 
 /// `ip link set lo up`, with SIOCGIFFLAGS/SIOCSIFFLAGS.
-fn lo_up() {
+pub(crate) fn lo_up() {
     // SAFETY: plain socket and ioctl calls on a zeroed, correctly sized ifreq.
     unsafe {
         let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);

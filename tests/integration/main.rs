@@ -33,6 +33,7 @@ mod stack_timers;
 mod stats;
 mod top;
 mod top_ends;
+mod trace;
 mod two_cores;
 mod views;
 mod watch;

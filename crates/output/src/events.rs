@@ -1,5 +1,5 @@
-//! `watch`'s events, one per line: text for people, JSON lines for scripts
-//! (`{"time", "event", "previous_state"?, "socket"}`, docs/json.md).
+//! `watch`'s and `trace`'s events, one per line: text for people, JSON lines for scripts
+//! (`{"time", "event", "previous_state"?, "kind"?, "reason"?, "socket"}`, docs/json.md).
 
 use std::io::{self, Write};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -17,19 +17,39 @@ const NETNS_WIDTH: usize = 16;
 
 /// What happened to a socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
+pub enum Event<'a> {
     Open,
     /// Its state changed from this one.
     State(State),
     Close,
+    /// The kernel retransmitted; of this kind (timeout, fast, tail-loss-probe).
+    Retransmit(&'a str),
+    /// The kernel sent a reset, for this reason (its `sk_rst_reason` name).
+    ResetSent(&'a str),
+    ResetReceived,
+    /// The kernel dropped a packet, for this reason (its `skb_drop_reason` name).
+    Drop(&'a str),
 }
 
-impl Event {
+impl Event<'_> {
     fn name(self) -> &'static str {
         match self {
             Event::Open => "open",
             Event::State(_) => "state",
             Event::Close => "close",
+            Event::Retransmit(_) => "retransmit",
+            Event::ResetSent(_) => "reset-sent",
+            Event::ResetReceived => "reset-received",
+            Event::Drop(_) => "drop",
+        }
+    }
+
+    /// (`kind`, `reason`): what JSON and text add for a kernel event.
+    fn detail(self) -> (Option<&'static str>, Option<String>) {
+        match self {
+            Event::Retransmit(k) => (Some("kind"), Some(k.to_string())),
+            Event::ResetSent(r) | Event::Drop(r) => (Some("reason"), Some(r.to_string())),
+            _ => (None, None),
         }
     }
 }
@@ -40,6 +60,10 @@ pub struct Events<'a, W: Write> {
     owners: Option<&'a Owners>,
     /// Text starts with the socket's namespace (`-N`, `--all-netns`, `--container`).
     netns_column: bool,
+    /// `trace`: an identity of the socket across its events (not its address).
+    socket_id: Option<u64>,
+    /// `trace`: the segments a retransmit sent again.
+    segments: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -48,6 +72,14 @@ struct JsonEvent<'a> {
     event: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     previous_state: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    segments: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    socket_id: Option<u64>,
     socket: JsonSocket<'a>,
 }
 
@@ -58,19 +90,38 @@ impl<'a, W: Write> Events<'a, W> {
             json,
             owners,
             netns_column,
+            socket_id: None,
+            segments: None,
         }
     }
 
-    pub fn event(&mut self, at: SystemTime, e: Event, s: &Socket<'_>) -> io::Result<()> {
+    /// A retransmit's segments (JSON `segments`, text `segments=N`).
+    pub fn segments(mut self, n: Option<u32>) -> Self {
+        self.segments = n;
+        self
+    }
+
+    /// Events of one socket share this number in JSON (`socket_id`).
+    pub fn socket_id(mut self, id: Option<u64>) -> Self {
+        self.socket_id = id;
+        self
+    }
+
+    pub fn event(&mut self, at: SystemTime, e: Event<'_>, s: &Socket<'_>) -> io::Result<()> {
         let previous = match e {
             Event::State(p) => Some(p),
             _ => None,
         };
+        let (detail_key, detail) = e.detail();
         if self.json {
             let rec = JsonEvent {
                 time: rfc3339(at),
                 event: e.name(),
                 previous_state: previous.map(State::name),
+                kind: detail.as_deref().filter(|_| detail_key == Some("kind")),
+                reason: detail.as_deref().filter(|_| detail_key == Some("reason")),
+                segments: self.segments,
+                socket_id: self.socket_id,
                 socket: JsonSocket::new(s, self.owners),
             };
             // One write per event: a reader of a pipe never sees half a line.
@@ -109,6 +160,13 @@ impl<'a, W: Write> Events<'a, W> {
         match previous {
             Some(p) => l.push_str(&format!("{}→{}", p.name(), s.state.name())),
             None => l.push_str(s.state.name()),
+        }
+        if let (Some(k), Some(d)) = (detail_key, &detail) {
+            l.push_str(&format!(" {k}="));
+            push_sanitized(&mut l, d.as_bytes());
+        }
+        if let Some(n) = self.segments {
+            l.push_str(&format!(" segments={n}"));
         }
         if let Some(o) = self.owners
             && let Some(p) = o.holders(s.inode).first().and_then(|h| o.process(h.1.pid))

@@ -130,6 +130,21 @@ fn passwd(uid: u32, field: fn(&libc::passwd) -> *mut libc::c_char) -> Option<Str
 }
 
 /// The effective user id.
+/// Waits up to `timeout` for `fd` to be readable (a descriptor a library hands out only
+/// as a raw number, such as aya's ring buffer); false on a timeout or an error. A bad
+/// number is an error from `poll` (POLLNVAL), never undefined behaviour.
+pub fn readable(fd: std::os::fd::RawFd, timeout: std::time::Duration) -> bool {
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+    // SAFETY: one pollfd on the stack, its count 1; poll only reads and writes it.
+    let n = unsafe { libc::poll(&mut p, 1, ms) };
+    n > 0 && p.revents & libc::POLLIN != 0
+}
+
 pub fn geteuid() -> u32 {
     rustix::process::geteuid().as_raw()
 }
