@@ -43,7 +43,17 @@ pub fn run<W: Write>(a: &HistoryArgs, world: &mut World<W>) -> Result<(), Error>
     if since > until {
         return Err(Error::Usage("history: --since is after --until".into()));
     }
-    let events = crate::record::events(&at.db, since, until)?;
+    // The filter's remote end, when it names one, narrows what is read (by index).
+    let remote = cfg
+        .selection
+        .filter
+        .as_ref()
+        .map(|f| {
+            let (addrs, port) = f.remote_hint();
+            crate::record::Remote { addrs, port }
+        })
+        .unwrap_or_default();
+    let events = crate::record::events(&at.db, since, until, &remote)?;
     let host = super::at::host_inode(&crate::source::procfs::ProcRoot::default());
     let mut spaces: Vec<Netns> = Vec::new();
     for (_, _, s) in &events {

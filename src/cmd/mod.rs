@@ -14,6 +14,7 @@ pub mod kill;
 pub mod lab;
 pub mod list;
 pub mod metrics;
+pub(crate) mod openings;
 pub mod record;
 pub mod serve;
 pub mod stack;

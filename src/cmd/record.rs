@@ -12,11 +12,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::closes::{Closed, Closes};
+use super::openings::Opening;
 use crate::cli::RecordArgs;
 use crate::config::RecordConfig;
 use crate::error::Error;
 use crate::model::{Proto, Socket};
-use crate::record::{Counters, Gone, Run, Seen, Store};
+use crate::record::{Counters, Gone, Opened, Run, Seen, Store};
 use crate::source::buffer::Buffered;
 use crate::source::containers::RuntimeFiles;
 use crate::source::diff::key;
@@ -27,7 +28,8 @@ use crate::source::procfs::ProcRoot;
 /// Retention is applied every this many intervals (and at the first).
 const PRUNE_EVERY: u64 = 60;
 
-/// The most announced closes kept while writes fail; the oldest go first.
+/// The most announced closes (and, apart, openings) kept while writes fail; the oldest go
+/// first.
 const MAX_UNWRITTEN: usize = 1 << 20;
 
 pub fn run(a: &RecordArgs) -> Result<(), Error> {
@@ -68,6 +70,22 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
     } else {
         None
     };
+    // Openings, exact when the kernel's tracepoint can be read (root, BPF).
+    let openings = if cfg.selection.tcp {
+        match super::openings::start() {
+            Ok(rx) => Some(rx),
+            Err(e) => {
+                log(&format!(
+                    "TCP openings are bounded by the interval, not exact: {e}"
+                ));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let mut later_opened: Vec<Opening> = Vec::new();
+    let mut unwritten_opened: Vec<Opened> = Vec::new();
     // Closes heard after a dump ended, for the next write.
     let mut later: Vec<Closed> = Vec::new();
     // Closes not yet written (a write failed), oldest first.
@@ -96,9 +114,35 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
             let over = unwritten.len() - MAX_UNWRITTEN;
             unwritten.drain(..over);
         }
-        let written = store.write(at, &seen, &unwritten);
+        if let Some(rx) = &openings {
+            later_opened.extend(rx.try_iter());
+        }
+        let ended_ms = ended
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let (now, next): (Vec<Opening>, Vec<Opening>) =
+            later_opened.drain(..).partition(|o| o.1 <= ended_ms);
+        later_opened = next;
+        unwritten_opened.extend(
+            now.into_iter()
+                .filter(|o| spaces.iter().any(|s| s.ns.inode == o.0))
+                .map(|(ns, at, l, r)| Opened {
+                    at,
+                    pair: (
+                        ns,
+                        Some((l.0.to_string(), l.1)),
+                        Some((r.0.to_string(), r.1)),
+                    ),
+                }),
+        );
+        if unwritten_opened.len() > MAX_UNWRITTEN {
+            let over = unwritten_opened.len() - MAX_UNWRITTEN;
+            unwritten_opened.drain(..over);
+        }
+        let written = store.write(at, &seen, &unwritten, &unwritten_opened);
         if written.is_ok() {
             unwritten.clear();
+            unwritten_opened.clear();
         }
         match written {
             Ok(_) if failing => {

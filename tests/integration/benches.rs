@@ -182,3 +182,20 @@ fn write_block_keeps_the_rest() {
     let leftovers = std::fs::read_dir(d.path()).unwrap().count();
     assert_eq!(leftovers, 2, "no temporary file left behind");
 }
+
+#[test]
+fn record_runs_small() {
+    if !need_root("record_runs_small") {
+        return;
+    }
+    let t = bench("record", &["--small"], Duration::from_secs(300));
+    // 300 pairs, a quarter over ::1, a listener per worker: 602 steady sockets.
+    assert!(t.contains(": 602 steady TCP sockets"), "{t}");
+    for row in [
+        "| recorder CPU, share of one core |",
+        "| data growth (pages in use), MB per hour |",
+        "| `history 'dst 127.0.0.2'` (one steady remote), s |",
+    ] {
+        assert!(t.contains(row), "{t}");
+    }
+}

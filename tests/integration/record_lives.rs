@@ -1,6 +1,7 @@
-//! The recorder and connections shorter than its interval: their closes as the kernel
-//! announced them (exact time, final bytes), their time-wait remnants continuing the same
-//! row; and readers that query while it writes.
+//! The recorder and connections shorter than its interval: their openings as the kernel's
+//! tracepoint saw them and their closes as the kernel announced them (exact times, so an
+//! exact age; final bytes), their time-wait remnants continuing the same row; and readers
+//! that query while it writes.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

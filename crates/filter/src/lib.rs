@@ -89,6 +89,36 @@ impl Filter {
         self.states.is_none() && self.expr.is_none()
     }
 
+    /// What every socket the expression accepts has at its remote end, when a condition
+    /// joined by `and` at the top says so: the addresses (full-length `dst` prefixes; empty:
+    /// any) and the port (`dport = N`). A store can look these up by index; the filter
+    /// itself still decides.
+    pub fn remote_hint(&self) -> (Vec<std::net::IpAddr>, Option<u16>) {
+        fn walk(e: &Expr, addrs: &mut Vec<std::net::IpAddr>, port: &mut Option<u16>) {
+            match e {
+                Expr::And(a, b) => {
+                    walk(a, addrs, port);
+                    walk(b, addrs, port);
+                }
+                Expr::Pred(Pred::Host(cond::Side::Remote, c)) => {
+                    let full = |p: &cond::Prefix| p.len == if p.addr.is_ipv4() { 32 } else { 128 };
+                    if addrs.is_empty() && !c.prefixes.is_empty() && c.prefixes.iter().all(full) {
+                        addrs.extend(c.prefixes.iter().map(|p| p.addr));
+                    }
+                    if port.is_none() {
+                        *port = c.port;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (mut addrs, mut port) = (Vec::new(), None);
+        if let Some(e) = &self.expr {
+            walk(e, &mut addrs, &mut port);
+        }
+        (addrs, port)
+    }
+
     /// True when the expression (not the state set) accepts `s`.
     pub fn matches(&self, s: &Socket<'_>) -> bool {
         self.expr.as_ref().is_none_or(|e| self.eval(e, s))

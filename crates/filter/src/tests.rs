@@ -167,3 +167,19 @@ fn folding_by_family() {
     let f = parse("src unix:/tmp/* or dport = :1");
     assert!(matches!(f.for_family(Family::Inet), Some(Expr::Pred(_))));
 }
+
+#[test]
+fn remote_hints() {
+    let h = |w: &str| {
+        Filter::parse(&w.split(' ').collect::<Vec<_>>())
+            .unwrap()
+            .remote_hint()
+    };
+    let a: std::net::IpAddr = "10.0.0.5".parse().unwrap();
+    assert_eq!(h("dst 10.0.0.5 and dport = :5432"), (vec![a], Some(5432)));
+    assert_eq!(h("dport = :22"), (vec![], Some(22)));
+    assert_eq!(h("dst 10.0.0.0/8"), (vec![], None));
+    assert_eq!(h("dst 10.0.0.5 or dport = :22"), (vec![], None));
+    assert_eq!(h("not dst 10.0.0.5"), (vec![], None));
+    assert_eq!(h("src 10.0.0.5"), (vec![], None));
+}

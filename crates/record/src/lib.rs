@@ -12,6 +12,6 @@ mod read;
 mod schema;
 mod store;
 
-pub use read::{Happened, Snapshot, events, first_seen, open_read, sockets_at};
+pub use read::{Happened, Remote, Snapshot, events, first_seen, open_read, sockets_at};
 pub use schema::SCHEMA_VERSION;
-pub use store::{Counters, Gone, Key, Run, Seen, SeenContainer, Store, Written};
+pub use store::{Counters, Gone, Key, Opened, Pair, Run, Seen, SeenContainer, Store, Written};

@@ -184,23 +184,56 @@ pub enum Happened {
     Close,
 }
 
+/// Which sockets `events` reads: those whose remote address is one of `addrs` (empty:
+/// any) and whose remote port is `port` (`None`: any). The remote index answers these.
+#[derive(Debug, Clone, Default)]
+pub struct Remote {
+    pub addrs: Vec<std::net::IpAddr>,
+    pub port: Option<u16>,
+}
+
 /// The events between `since` and `until` (Unix ms, inclusive), in order: each socket's
 /// open (when first seen), its state changes, its close; each with the socket as it was
-/// then.
-pub fn events(path: &Path, since: i64, until: i64) -> Result<Vec<(i64, Happened, Seen)>, Error> {
+/// then. Only sockets `remote` takes are read.
+pub fn events(
+    path: &Path,
+    since: i64,
+    until: i64,
+    remote: &Remote,
+) -> Result<Vec<(i64, Happened, Seen)>, Error> {
     let db = open_read(path)?;
+    // Each address as written: IPv4 also in its IPv4-mapped form (an inet6 socket's).
+    let mut addrs: Vec<String> = Vec::new();
+    for a in &remote.addrs {
+        addrs.push(a.to_string());
+        if let std::net::IpAddr::V4(v4) = a {
+            addrs.push(v4.to_ipv6_mapped().to_string());
+        }
+    }
+    let mut narrow = String::new();
+    if !addrs.is_empty() {
+        narrow.push_str(" AND s.remote_addr IN (");
+        narrow.push_str(&vec!["?"; addrs.len()].join(", "));
+        narrow.push(')');
+    }
+    if remote.port.is_some() {
+        narrow.push_str(" AND s.remote_port = ?");
+    }
     let run = || -> rusqlite::Result<Vec<(i64, Happened, Seen)>> {
-        let mut q = db.prepare(
+        let mut values: Vec<rusqlite::types::Value> = vec![since.into(), until.into()];
+        values.extend(addrs.iter().map(|a| a.clone().into()));
+        values.extend(remote.port.map(|p| i64::from(p).into()));
+        let mut q = db.prepare(&format!(
             "SELECT s.netns_inode, s.netns_name, s.container, s.cookie, s.inode, s.proto,
                     s.family, s.type, s.local_addr, s.local_port, s.remote_addr, s.remote_port,
                     s.path, s.uid, s.pid, s.process, c.state, c.recv_q, c.send_q,
                     s.container_id, s.container_runtime, c.inode, s.program, c.at,
                     s.opened_at, s.closed_at, s.id
              FROM sockets s JOIN changes c ON c.socket = s.id
-             WHERE s.opened_at <= ?2 AND (s.closed_at IS NULL OR s.closed_at >= ?1)
-             ORDER BY s.id, c.at",
-        )?;
-        let mut rows = q.query([since, until])?;
+             WHERE s.opened_at <= ?2 AND (s.closed_at IS NULL OR s.closed_at >= ?1){narrow}
+             ORDER BY s.id, c.at"
+        ))?;
+        let mut rows = q.query(rusqlite::params_from_iter(values))?;
         let mut out = Vec::new();
         // Per socket: its previous state, and its last record (for the close).
         let mut last: Option<(i64, Seen, Option<i64>)> = None;

@@ -80,8 +80,16 @@ fn remnant(state: &str) -> bool {
 }
 
 /// A connection's namespace and address pair (how a time-wait remnant is matched to the
-/// connection whose destroy was announced).
-type Pair = (u64, Option<(String, u16)>, Option<(String, u16)>);
+/// connection whose destroy was announced, and an opening to its socket).
+pub type Pair = (u64, Option<(String, u16)>, Option<(String, u16)>);
+
+/// A TCP socket's opening as a tracer saw it (`inet_sock_set_state`): when (Unix ms), and
+/// the socket by namespace and address pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    pub at: i64,
+    pub pair: Pair,
+}
 
 /// A recorder's run: when it started (Unix ms), what it looks at (its selection, as
 /// text), and how often it dumps.
@@ -136,13 +144,16 @@ struct Statements<'t> {
 }
 
 impl Statements<'_> {
-    /// A new socket's row and its first `changes` row, at `at`; its row id.
+    /// A new socket's row and its first `changes` row, at `at`; its row id. `opened` is
+    /// the moment it opened when the kernel announced it (exact), else the row says it
+    /// opened after `after`.
     fn insert(
         &mut self,
         tx: &rusqlite::Transaction<'_>,
         s: &Seen,
         at: i64,
         after: Option<i64>,
+        opened: Option<i64>,
     ) -> rusqlite::Result<i64> {
         self.socket.execute(params![
             s.key.0 as i64,
@@ -161,11 +172,12 @@ impl Statements<'_> {
             s.uid,
             s.pid,
             s.process,
-            at,
-            after,
+            opened.unwrap_or(at),
+            if opened.is_some() { None } else { after },
             s.container.as_ref().map(|c| c.id.as_str()),
             s.container.as_ref().map(|c| c.runtime),
             s.program,
+            opened.is_some(),
         ])?;
         let id = tx.last_insert_rowid();
         self.change
@@ -328,13 +340,19 @@ impl Store {
     }
 
     /// Writes one dump taken at `at` (Unix ms), with the closes the kernel announced since
-    /// the last one (`gone`), as one transaction. On an error nothing of it is kept, in the
+    /// the last one (`gone`) and the openings a tracer saw (`opened`), as one transaction. On an error nothing of it is kept, in the
     /// file or in memory: the next write starts from the last one that succeeded.
-    pub fn write(&mut self, at: i64, seen: &[Seen], gone: &[Gone]) -> Result<Written, Error> {
+    pub fn write(
+        &mut self,
+        at: i64,
+        seen: &[Seen],
+        gone: &[Gone],
+        opened: &[Opened],
+    ) -> Result<Written, Error> {
         let path = self.path.clone();
         let mut open = self.open.clone();
         let w = self
-            .write_tx(at, seen, gone, &mut open)
+            .write_tx(at, seen, gone, opened, &mut open)
             .map_err(|e| fail(&path, e))?;
         self.open = open;
         self.last = Some(at);
@@ -346,9 +364,12 @@ impl Store {
         at: i64,
         seen: &[Seen],
         gone: &[Gone],
+        opened: &[Opened],
         open: &mut Map<Key, Open>,
     ) -> rusqlite::Result<Written> {
         let after = self.last;
+        // Exact openings by address pair; each used by at most one new row.
+        let mut exact: Map<Pair, i64> = opened.iter().map(|o| (o.pair.clone(), o.at)).collect();
         let tx = self.db.transaction()?;
         let mut w = Written::default();
         tx.execute("INSERT OR IGNORE INTO samples (at) VALUES (?1)", [at])?;
@@ -358,9 +379,9 @@ impl Store {
                     "INSERT INTO sockets (netns_inode, netns_name, container, cookie, inode,
                         proto, family, type, local_addr, local_port, remote_addr, remote_port,
                         path, uid, pid, process, opened_at, opened_after, container_id,
-                        container_runtime, program)
+                        container_runtime, program, opened_exact)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                        ?16, ?17, ?18, ?19, ?20, ?21)",
+                        ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
                 )?,
                 change: tx.prepare_cached(
                     "INSERT OR REPLACE INTO changes (socket, at, state, recv_q, send_q, inode)
@@ -394,7 +415,8 @@ impl Store {
                     destroyed.insert(s.key, g.at);
                     pairs.insert(pair, (o.id, g.at, Some(s.key)));
                 } else if announced.insert(s.key) {
-                    let id = st.insert(&tx, s, g.at, after)?;
+                    let pair = (s.key.0, s.local.clone(), s.remote.clone());
+                    let id = st.insert(&tx, s, g.at, after, exact.remove(&pair))?;
                     let mut o = Open::of(id, s);
                     w.counters += st.counters(&mut o, g.at, s.counters)?;
                     st.close
@@ -429,7 +451,7 @@ impl Store {
                         // Seen alive by this dump, its close already written.
                         None if announced.contains(&s.key) => continue,
                         None => {
-                            let id = st.insert(&tx, s, at, after)?;
+                            let id = st.insert(&tx, s, at, after, exact.remove(&pair))?;
                             open.insert(s.key, Open::of(id, s));
                             w.opened += 1;
                         }
@@ -468,6 +490,25 @@ impl Store {
                     }?;
                     w.closed += 1;
                 }
+            }
+        }
+        // Openings seen after the dump that first listed them: that row's opening is exact.
+        {
+            let mut late = tx.prepare_cached(
+                "UPDATE sockets SET opened_at = ?6, opened_after = NULL, opened_exact = 1
+                 WHERE netns_inode = ?1 AND local_addr IS ?2 AND local_port IS ?3
+                   AND remote_addr IS ?4 AND remote_port IS ?5 AND opened_exact = 0
+                   AND closed_at IS NULL AND (opened_after IS NULL OR opened_after < ?6)",
+            )?;
+            for ((ns, local, remote), t) in exact {
+                late.execute(params![
+                    ns as i64,
+                    local.as_ref().map(|l| l.0.as_str()),
+                    local.as_ref().map(|l| l.1),
+                    remote.as_ref().map(|r| r.0.as_str()),
+                    remote.as_ref().map(|r| r.1),
+                    t
+                ])?;
             }
         }
         tx.commit()?;

@@ -49,6 +49,7 @@ fn lives_changes_and_closes() {
             1000,
             &[seen(1, "ESTABLISHED", 0), seen(2, "LISTEN", 0)],
             &[],
+            &[],
         )
         .unwrap();
     assert_eq!((w.opened, w.changed, w.closed), (2, 0, 0));
@@ -58,10 +59,13 @@ fn lives_changes_and_closes() {
             2000,
             &[seen(1, "ESTABLISHED", 0), seen(2, "LISTEN", 0)],
             &[],
+            &[],
         )
         .unwrap();
     assert_eq!(w, Written::default());
-    let w = s.write(3000, &[seen(1, "CLOSE_WAIT", 1)], &[]).unwrap();
+    let w = s
+        .write(3000, &[seen(1, "CLOSE_WAIT", 1)], &[], &[])
+        .unwrap();
     assert_eq!((w.opened, w.changed, w.closed), (0, 1, 1));
     assert_eq!(count(&s, "SELECT count(*) FROM changes"), 3);
     assert_eq!(
@@ -85,9 +89,11 @@ fn lives_changes_and_closes() {
     )
     .unwrap();
     assert_eq!(s.open_sockets(), 1);
-    let w = s.write(4000, &[seen(1, "CLOSE_WAIT", 1)], &[]).unwrap();
+    let w = s
+        .write(4000, &[seen(1, "CLOSE_WAIT", 1)], &[], &[])
+        .unwrap();
     assert_eq!(w, Written::default());
-    let w = s.write(5000, &[], &[]).unwrap();
+    let w = s.write(5000, &[], &[], &[]).unwrap();
     assert_eq!(w.closed, 1);
     assert_eq!(s.prune(5001).unwrap(), 2);
     assert_eq!(count(&s, "SELECT count(*) FROM changes"), 0);
@@ -113,20 +119,20 @@ fn counters_only_when_they_move() {
         rtt_us: Some(50),
     });
     assert_eq!(
-        s.write(1000, std::slice::from_ref(&a), &[])
+        s.write(1000, std::slice::from_ref(&a), &[], &[])
             .unwrap()
             .counters,
         1
     );
     assert_eq!(
-        s.write(2000, std::slice::from_ref(&a), &[])
+        s.write(2000, std::slice::from_ref(&a), &[], &[])
             .unwrap()
             .counters,
         0
     );
     a.counters.as_mut().unwrap().bytes_acked = 20;
     assert_eq!(
-        s.write(3000, std::slice::from_ref(&a), &[])
+        s.write(3000, std::slice::from_ref(&a), &[], &[])
             .unwrap()
             .counters,
         1
@@ -201,7 +207,7 @@ fn the_size_bound_drops_the_oldest_first() {
         let seen: Vec<Seen> = (0..200)
             .map(|k| seen((i * 1000 + k) as u64 + 1, "ESTABLISHED", 0))
             .collect();
-        s.write(i * 1000, &seen, &[]).unwrap();
+        s.write(i * 1000, &seen, &[], &[]).unwrap();
     }
     let full = s.used_bytes().unwrap();
     let dropped = s.trim_to(full / 2).unwrap();
@@ -249,6 +255,7 @@ fn announced_closes_are_exact() {
         1000,
         &[seen(1, "ESTABLISHED", 0), seen(2, "ESTABLISHED", 0)],
         &[],
+        &[],
     )
     .unwrap();
     // 1 closed at 1400 (no remnant); 3 was born and gone between the dumps; 2 left a
@@ -262,6 +269,7 @@ fn announced_closes_are_exact() {
                 gone(1500, seen(3, "ESTABLISHED", 0), 33),
                 gone(1700, seen(2, "ESTABLISHED", 0), 22),
             ],
+            &[],
         )
         .unwrap();
     assert_eq!((w.opened, w.closed), (1, 2), "{w:?}");
@@ -308,12 +316,17 @@ fn a_remnant_with_a_cookie_of_its_own_continues_the_announced_row() {
         },
     )
     .unwrap();
-    s.write(1000, &[], &[]).unwrap();
+    s.write(1000, &[], &[], &[]).unwrap();
     // Never dumped: its time-wait socket got a cookie of its own (9), same addresses.
     let mut tw = seen(9, "TIME_WAIT", 0);
     tw.remote = seen(4, "ESTABLISHED", 0).remote;
     let w = s
-        .write(2000, &[tw], &[gone(1600, seen(4, "ESTABLISHED", 0), 5)])
+        .write(
+            2000,
+            &[tw],
+            &[gone(1600, seen(4, "ESTABLISHED", 0), 5)],
+            &[],
+        )
         .unwrap();
     assert_eq!((w.opened, w.closed), (1, 0), "{w:?}");
     assert_eq!(count(&s, "SELECT count(*) FROM sockets"), 1);
@@ -322,7 +335,7 @@ fn a_remnant_with_a_cookie_of_its_own_continues_the_announced_row() {
         1
     );
     // The remnant goes at the next dump without it.
-    assert_eq!(s.write(3000, &[], &[]).unwrap().closed, 1);
+    assert_eq!(s.write(3000, &[], &[], &[]).unwrap().closed, 1);
 }
 
 #[test]
@@ -338,7 +351,8 @@ fn another_scope_does_not_call_unseen_sockets_closed() {
         },
     )
     .unwrap();
-    s.write(1000, &[seen(1, "ESTABLISHED", 0)], &[]).unwrap();
+    s.write(1000, &[seen(1, "ESTABLISHED", 0)], &[], &[])
+        .unwrap();
     drop(s);
     // The same scope takes the socket up again.
     let s = Store::open(
@@ -362,7 +376,7 @@ fn another_scope_does_not_call_unseen_sockets_closed() {
     )
     .unwrap();
     assert_eq!(s.open_sockets(), 0);
-    assert_eq!(s.write(3000, &[], &[]).unwrap().closed, 0);
+    assert_eq!(s.write(3000, &[], &[], &[]).unwrap().closed, 0);
     assert_eq!(count(&s, "SELECT closed_at FROM sockets"), 1001);
     assert_eq!(
         count(
@@ -404,5 +418,84 @@ fn a_version_1_file_is_brought_up_to_date() {
             "SELECT count(*) FROM sockets WHERE program IS NULL AND opened_exact = 0"
         ),
         1
+    );
+}
+
+#[test]
+fn openings_a_tracer_saw_are_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(
+        &dir.path().join("h.db"),
+        &Run {
+            started: 0,
+            scope: "all",
+            interval_ms: 1000,
+        },
+    )
+    .unwrap();
+    s.write(1000, &[], &[], &[]).unwrap();
+    let pair = |c: u64| {
+        let x = seen(c, "ESTABLISHED", 0);
+        (x.key.0, x.local, x.remote)
+    };
+    // 5 opened at 1200 and is in the dump; 6 opened at 1300 and was gone before it.
+    s.write(
+        2000,
+        &[seen(5, "ESTABLISHED", 0)],
+        &[gone(1800, seen(6, "ESTABLISHED", 0), 9)],
+        &[
+            Opened {
+                at: 1200,
+                pair: pair(5),
+            },
+            Opened {
+                at: 1300,
+                pair: pair(6),
+            },
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        count(
+            &s,
+            "SELECT opened_at FROM sockets WHERE cookie = 5 AND opened_exact = 1 AND opened_after IS NULL"
+        ),
+        1200
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT closed_at - opened_at FROM sockets WHERE cookie = 6"
+        ),
+        500
+    );
+    // One seen first by a dump, its opening heard after: made exact then.
+    s.write(
+        3000,
+        &[seen(5, "ESTABLISHED", 0), seen(7, "ESTABLISHED", 0)],
+        &[],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        count(&s, "SELECT opened_exact FROM sockets WHERE cookie = 7"),
+        0
+    );
+    s.write(
+        4000,
+        &[seen(5, "ESTABLISHED", 0), seen(7, "ESTABLISHED", 0)],
+        &[],
+        &[Opened {
+            at: 2900,
+            pair: pair(7),
+        }],
+    )
+    .unwrap();
+    assert_eq!(
+        count(
+            &s,
+            "SELECT opened_at FROM sockets WHERE cookie = 7 AND opened_exact = 1"
+        ),
+        2900
     );
 }

@@ -57,6 +57,11 @@ impl Tracer {
     /// (with what is missing) when none attaches: no privilege (root, or CAP_BPF with
     /// CAP_PERFMON), no BPF, or no such tracepoints.
     pub fn start() -> Result<Tracer, Unavailable> {
+        Tracer::attach(&TRACEPOINTS)
+    }
+
+    /// [`Tracer::start`] with only the programs of `tracepoints` (others are not loaded).
+    pub fn attach(tracepoints: &[&str]) -> Result<Tracer, Unavailable> {
         let mut bpf = EbpfLoader::new().load(OBJECT).map_err(|e| {
             Unavailable(format!(
                 "the tracer's BPF programs cannot be loaded ({e}); tracing needs root \
@@ -65,7 +70,11 @@ impl Tracer {
         })?;
         let mut missing = Vec::new();
         let mut why = None;
-        for (name, tp) in PROGRAMS {
+        let wanted: Vec<_> = PROGRAMS
+            .iter()
+            .filter(|(_, tp)| tracepoints.contains(tp))
+            .collect();
+        for &&(name, tp) in &wanted {
             let attached = (|| -> Result<(), String> {
                 let p: &mut RawTracePoint = bpf
                     .program_mut(name)
@@ -84,7 +93,7 @@ impl Tracer {
                 why = Some(e);
             }
         }
-        if missing.len() == PROGRAMS.len() {
+        if missing.len() == wanted.len() {
             return Err(Unavailable(format!(
                 "no tracepoint could be attached ({}); tracing needs root (or CAP_BPF and \
                  CAP_PERFMON) and the tcp, skb and sock tracepoints",
