@@ -17,6 +17,7 @@ pub mod metrics;
 pub(crate) mod openings;
 pub mod record;
 pub mod serve;
+pub(crate) mod serve_events;
 pub mod stack;
 pub mod statistics;
 pub mod top;

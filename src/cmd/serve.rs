@@ -70,7 +70,11 @@ pub fn run(a: &ServeArgs) -> Result<(), Error> {
             },
         );
     }
-    let exporter = Exporter::new(cfg.exporter, proc_root);
+    let kernel = super::serve_events::start(&cfg.exporter.netns, &proc_root);
+    let mut exporter = Exporter::new(cfg.exporter, proc_root);
+    if let Some(k) = kernel {
+        exporter = exporter.with_kernel_events(k);
+    }
     let opts = Options {
         timeout: cfg.timeout,
         max_connections: cfg.max_connections,

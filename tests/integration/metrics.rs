@@ -522,3 +522,69 @@ fn findings_are_counted_for_prometheus() {
         drop((syns, more));
     });
 }
+
+#[test]
+fn the_kernels_drops_resets_and_retransmits_are_counted() {
+    if !deps("the_kernels_drops_resets_and_retransmits_are_counted") {
+        return;
+    }
+    in_netns(
+        "the_kernels_drops_resets_and_retransmits_are_counted",
+        || {
+            let (_serve, addr) = serve(&[]);
+            // The families are there (empty) once the tracer is attached.
+            eventually("the tracer attached", 10, || {
+                let (_, body) = get(addr, "/metrics", "text/plain");
+                body.contains("# TYPE rnetstat_drops_total counter")
+                    .then_some(())
+            });
+            for _ in 0..3 {
+                crate::trace::syn_to_closed_port();
+            }
+            let samples = eventually("the events counted", 10, || {
+                let (_, body) = get(addr, "/metrics", "text/plain");
+                let s = parse(&body, false);
+                let n = s
+                    .iter()
+                    .filter(|(n, l, _)| {
+                        n == "rnetstat_drops_total"
+                            && l.get("reason").map(String::as_str) == Some("no_socket")
+                    })
+                    .map(|x| x.2)
+                    .sum::<f64>();
+                (n >= 3.0).then_some(s)
+            });
+            assert_eq!(
+                value(&samples, "rnetstat_drops_total", &[("reason", "no_socket")]),
+                3.0
+            );
+            assert_eq!(
+                value(
+                    &samples,
+                    "rnetstat_resets_total",
+                    &[("direction", "sent"), ("reason", "no_socket")]
+                ),
+                3.0
+            );
+            assert_eq!(
+                value(
+                    &samples,
+                    "rnetstat_resets_total",
+                    &[("direction", "received")]
+                ),
+                3.0
+            );
+            // OpenMetrics, strictly parsed, says the same.
+            let (_, om) = get(
+                addr,
+                "/metrics",
+                "application/openmetrics-text; version=1.0.0",
+            );
+            let s = parse(&om, true);
+            assert_eq!(
+                value(&s, "rnetstat_drops_total", &[("reason", "no_socket")]),
+                3.0
+            );
+        },
+    );
+}

@@ -77,7 +77,7 @@ fn netns_inode() -> u64 {
 }
 
 /// A SYN from a port of its own to 127.0.0.1:1, where nothing listens; the port.
-fn syn_to_closed_port() -> u16 {
+pub(crate) fn syn_to_closed_port() -> u16 {
     let s = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
     s.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())
         .unwrap();

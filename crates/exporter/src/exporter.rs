@@ -19,6 +19,8 @@ pub struct Exporter {
     cfg: ExporterConfig,
     proc_root: ProcRoot,
     state: Mutex<State>,
+    /// The kernel's events counted since the start, when a tracer feeds them.
+    kernel: Option<Arc<Mutex<crate::kernel_events::KernelEvents>>>,
 }
 
 #[derive(Default)]
@@ -49,10 +51,18 @@ impl Exporter {
             *st.errors.entry(n).or_default() += 1;
         }
         st.dropped += done.dropped;
+        let mut kernel_dropped = 0;
+        if let Some(k) = &self.kernel {
+            let k = k.lock().unwrap_or_else(|p| p.into_inner());
+            done.exposition.families.extend(k.families());
+            kernel_dropped = k.dropped;
+        }
         let errors: Vec<(String, u64)> = st.errors.iter().map(|(k, v)| (k.clone(), *v)).collect();
-        done.exposition
-            .families
-            .extend(scrape_families(seconds, &errors, st.dropped));
+        done.exposition.families.extend(scrape_families(
+            seconds,
+            &errors,
+            st.dropped + kernel_dropped,
+        ));
         let e = Arc::new(done.exposition);
         st.last = Some((started, Arc::clone(&e)));
         Ok(e)
@@ -111,6 +121,16 @@ impl Exporter {
             cfg,
             proc_root,
             state: Mutex::new(State::default()),
+            kernel: None,
         }
+    }
+
+    /// Shows the kernel's events counted into `k` (by the command's tracer) at each scrape.
+    pub fn with_kernel_events(
+        mut self,
+        k: Arc<Mutex<crate::kernel_events::KernelEvents>>,
+    ) -> Exporter {
+        self.kernel = Some(k);
+        self
     }
 }

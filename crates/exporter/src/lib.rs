@@ -6,12 +6,13 @@
 //!
 //! Public entry points: [`scrape::scrape`], [`scrape::ExporterConfig`],
 //! [`exporter::Exporter`], [`server::run`], [`web_config::WebConfig::load`],
-//! [`metrics::encode::write`], [`findings::WhyState`].
+//! [`metrics::encode::write`], [`findings::WhyState`], [`kernel_events::KernelEvents`].
 #![deny(unsafe_code)]
 
 pub mod exporter;
 pub mod findings;
 pub mod http;
+pub mod kernel_events;
 pub mod metrics;
 pub mod scrape;
 pub mod server;

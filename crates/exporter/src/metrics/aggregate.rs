@@ -48,7 +48,7 @@ struct Where {
 }
 
 /// The `netns` label: the namespace's name, `host`, or `net:[INODE]`.
-pub(crate) fn netns_label(n: &Netns) -> String {
+pub fn netns_label(n: &Netns) -> String {
     match &n.name {
         Some(name) => name.clone(),
         None if n.host => "host".into(),
@@ -57,7 +57,7 @@ pub(crate) fn netns_label(n: &Netns) -> String {
 }
 
 /// The `container` label: the container's name, else its short id, else empty.
-pub(crate) fn container_label(n: &Netns) -> String {
+pub fn container_label(n: &Netns) -> String {
     n.container.as_ref().map_or(String::new(), |c| {
         c.name
             .clone()

@@ -8,7 +8,7 @@
 pub(crate) mod aggregate;
 pub mod encode;
 
-pub use aggregate::{Aggregate, Finished, Limits};
+pub use aggregate::{Aggregate, Finished, Limits, container_label, netns_label};
 
 /// What a family is, in both formats' words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
