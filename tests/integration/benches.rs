@@ -199,3 +199,18 @@ fn record_runs_small() {
         assert!(t.contains(row), "{t}");
     }
 }
+
+#[test]
+fn trace_runs_small() {
+    if !need_root("trace_runs_small") {
+        return;
+    }
+    let t = bench("trace", &["--small"], Duration::from_secs(300));
+    for row in [
+        "| with ÷ without |",
+        "| `drop` events printed / sent |",
+        "| events reported lost |",
+    ] {
+        assert!(t.contains(row), "{t}");
+    }
+}
