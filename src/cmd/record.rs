@@ -7,8 +7,7 @@
 
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::closes::{Closed, Closes};
@@ -50,14 +49,7 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
             interval_ms: cfg.interval.as_millis() as i64,
         },
     )?;
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGHUP,
-    ] {
-        signal_hook::flag::register(sig, Arc::clone(&stop)).map_err(Error::Output)?;
-    }
+    let stop = crate::cleanup::stop_flag().map_err(Error::Output)?;
     log(&format!(
         "writing to {} every {} s",
         crate::output::sanitize::quoted(&cfg.db.to_string_lossy()),

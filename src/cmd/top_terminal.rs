@@ -5,8 +5,7 @@
 //! connection), which [`Tty::wait`] sees: it reads the keys itself.
 
 use std::io;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crossterm::execute;
@@ -108,14 +107,7 @@ impl Tty {
 
 pub fn run(mut cfg: TopConfig, proc_root: &ProcRoot, spaces: &[Space]) -> Result<(), Error> {
     let term_err = |e: io::Error| Error::Output(e);
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-        signal_hook::consts::SIGINT,
-    ] {
-        signal_hook::flag::register(sig, Arc::clone(&stop)).map_err(term_err)?;
-    }
+    let stop = crate::cleanup::stop_flag().map_err(term_err)?;
     let tty = Tty::open().map_err(term_err)?;
     terminal::enable_raw_mode().map_err(term_err)?;
     let _restore = Restore;

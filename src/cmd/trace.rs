@@ -9,8 +9,7 @@
 use std::hash::BuildHasher;
 use std::io::{self, Write};
 use std::net::IpAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::cli::TraceArgs;
@@ -79,14 +78,7 @@ pub fn run(a: &TraceArgs) -> Result<(), Error> {
              reasons are shown as numbers"
         );
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGHUP,
-    ] {
-        signal_hook::flag::register(sig, Arc::clone(&stop)).map_err(Error::Output)?;
-    }
+    let stop = crate::cleanup::stop_flag().map_err(Error::Output)?;
     let deadline = cfg.duration.map(|d| Instant::now() + d);
     let mut holders = Holders::new(&proc_root);
     let stdout = io::stdout();

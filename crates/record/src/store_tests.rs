@@ -28,14 +28,9 @@ fn seen(cookie: u64, state: &'static str, recv_q: u32) -> Seen {
     }
 }
 
-fn count(s: &Store, sql: &str) -> i64 {
-    s.db.query_row(sql, [], |r| r.get(0)).unwrap()
-}
-
-#[test]
-fn lives_changes_and_closes() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open(
+/// A new store in `dir`, run with scope "all".
+fn fresh(dir: &tempfile::TempDir) -> Store {
+    Store::open(
         &dir.path().join("h.db"),
         &Run {
             started: 0,
@@ -43,7 +38,17 @@ fn lives_changes_and_closes() {
             interval_ms: 1000,
         },
     )
-    .unwrap();
+    .unwrap()
+}
+
+fn count(s: &Store, sql: &str) -> i64 {
+    s.db.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn lives_changes_and_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = fresh(&dir);
     let w = s
         .write(
             1000,
@@ -79,15 +84,7 @@ fn lives_changes_and_closes() {
     assert_eq!(count(&s, "SELECT count(*) FROM samples"), 3);
     // A reopened store takes up the open socket with its last values.
     drop(s);
-    let mut s = Store::open(
-        &dir.path().join("h.db"),
-        &Run {
-            started: 0,
-            scope: "all",
-            interval_ms: 1000,
-        },
-    )
-    .unwrap();
+    let mut s = fresh(&dir);
     assert_eq!(s.open_sockets(), 1);
     let w = s
         .write(4000, &[seen(1, "CLOSE_WAIT", 1)], &[], &[])
@@ -102,15 +99,7 @@ fn lives_changes_and_closes() {
 #[test]
 fn counters_only_when_they_move() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open(
-        &dir.path().join("h.db"),
-        &Run {
-            started: 0,
-            scope: "all",
-            interval_ms: 1000,
-        },
-    )
-    .unwrap();
+    let mut s = fresh(&dir);
     let mut a = seen(1, "ESTABLISHED", 0);
     a.counters = Some(Counters {
         bytes_acked: 10,
@@ -193,15 +182,7 @@ fn refuses_symlinks_and_foreign_files() {
 #[test]
 fn the_size_bound_drops_the_oldest_first() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open(
-        &dir.path().join("h.db"),
-        &Run {
-            started: 0,
-            scope: "all",
-            interval_ms: 1000,
-        },
-    )
-    .unwrap();
+    let mut s = fresh(&dir);
     // 50 intervals, each closing the 200 sockets of the one before.
     for i in 0..50i64 {
         let seen: Vec<Seen> = (0..200)
@@ -242,15 +223,7 @@ fn gone(at: i64, s: Seen, bytes: u64) -> Gone {
 #[test]
 fn announced_closes_are_exact() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open(
-        &dir.path().join("h.db"),
-        &Run {
-            started: 0,
-            scope: "all",
-            interval_ms: 1000,
-        },
-    )
-    .unwrap();
+    let mut s = fresh(&dir);
     s.write(
         1000,
         &[seen(1, "ESTABLISHED", 0), seen(2, "ESTABLISHED", 0)],
@@ -307,15 +280,7 @@ fn announced_closes_are_exact() {
 #[test]
 fn a_remnant_with_a_cookie_of_its_own_continues_the_announced_row() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open(
-        &dir.path().join("h.db"),
-        &Run {
-            started: 0,
-            scope: "all",
-            interval_ms: 1000,
-        },
-    )
-    .unwrap();
+    let mut s = fresh(&dir);
     s.write(1000, &[], &[], &[]).unwrap();
     // Never dumped: its time-wait socket got a cookie of its own (9), same addresses.
     let mut tw = seen(9, "TIME_WAIT", 0);
@@ -424,15 +389,7 @@ fn a_version_1_file_is_brought_up_to_date() {
 #[test]
 fn openings_a_tracer_saw_are_exact() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open(
-        &dir.path().join("h.db"),
-        &Run {
-            started: 0,
-            scope: "all",
-            interval_ms: 1000,
-        },
-    )
-    .unwrap();
+    let mut s = fresh(&dir);
     s.write(1000, &[], &[], &[]).unwrap();
     let pair = |c: u64| {
         let x = seen(c, "ESTABLISHED", 0);

@@ -30,6 +30,16 @@ pub fn forget(path: &Path) {
     }
 }
 
+/// For a command that stops gracefully (`record`, `trace`, `top`): a flag that SIGINT,
+/// SIGTERM and SIGHUP set; the command checks it between steps and ends.
+pub fn stop_flag() -> io::Result<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for sig in [SIGTERM, SIGINT, SIGHUP] {
+        signal_hook::flag::register(sig, std::sync::Arc::clone(&stop))?;
+    }
+    Ok(stop)
+}
+
 /// From now on, SIGINT, SIGTERM and SIGHUP remove the registered paths and end the process
 /// with status 128 + the signal. Installed once, however often it is called.
 pub fn exit_on_signals() -> io::Result<()> {
