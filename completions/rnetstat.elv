@@ -98,7 +98,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand lab 'A self-contained lab (root): a private namespace, the stack, and kernel connections walked through the TCP life cycle, shown side by side at each step'
             cand metrics 'Print the sockets as Prometheus metrics once (for cron and node_exporter''s textfile collector)'
             cand serve 'Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for each scrape'
-            cand watch 'Print sockets as they open, change state and close: dumps every interval diffed, and TCP closes as the kernel announces them (with their final byte counts)'
+            cand watch 'Print sockets as they open, change state and close: dumps every interval diffed, TCP closes as the kernel announces them (with their final byte counts) and, as root, every TCP transition from the kernel''s inet_sock_set_state tracepoint'
             cand top 'Throughput per connection, process, container or port, from the kernel''s own TCP counters (no packet capture), refreshed every interval'
             cand explain 'Say what limits each connection and what troubles listeners, processes, namespaces and the host, with the evidence and the usual fix (docs/why.md)'
             cand record 'Record every socket''s life into a SQLite database, every interval, until stopped (docs/history.md)'

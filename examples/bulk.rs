@@ -5,6 +5,8 @@
 //! bulk recv ADDR BYTES     connect, read BYTES, close
 //! bulk sink ADDR           accept one connection, read to EOF (a discard server)
 //! bulk source ADDR         accept one connection, write until the peer closes (chargen)
+//! bulk datagrams ADDR SECS one-byte UDP datagrams to ADDR as fast as it can for SECS
+//!                          (`bench/trace`: each to a closed port is one drop)
 //! ```
 //! `send` and `recv` print `MB/s` (10^6 bytes per second) on stdout.
 
@@ -57,8 +59,24 @@ fn main() {
             let (mut s, _) = l.accept().expect("accept");
             while s.write_all(&buf).is_ok() {}
         }
+        "datagrams" => {
+            let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+            let secs: f64 = arg(3).parse().expect("SECS");
+            let t = Instant::now();
+            let mut sent = 0u64;
+            while t.elapsed().as_secs_f64() < secs {
+                for _ in 0..1000 {
+                    if s.send_to(b"x", arg(2)).is_ok() {
+                        sent += 1;
+                    }
+                }
+            }
+            println!("{sent} {:.3}", t.elapsed().as_secs_f64());
+        }
         _ => {
-            eprintln!("usage: bulk send|recv ADDR BYTES | bulk sink|source ADDR");
+            eprintln!(
+                "usage: bulk send|recv ADDR BYTES | bulk sink|source ADDR | bulk datagrams ADDR SECS"
+            );
             std::process::exit(2);
         }
     }

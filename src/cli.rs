@@ -269,8 +269,9 @@ pub enum Command {
     /// Serve the sockets as Prometheus metrics over HTTP: GET /metrics, collected afresh for
     /// each scrape
     Serve(ServeArgs),
-    /// Print sockets as they open, change state and close: dumps every interval diffed, and
-    /// TCP closes as the kernel announces them (with their final byte counts)
+    /// Print sockets as they open, change state and close: dumps every interval diffed, TCP
+    /// closes as the kernel announces them (with their final byte counts) and, as root,
+    /// every TCP transition from the kernel's inet_sock_set_state tracepoint
     Watch(WatchArgs),
     /// Throughput per connection, process, container or port, from the kernel's own TCP
     /// counters (no packet capture), refreshed every interval

@@ -24,6 +24,7 @@ pub mod top;
 pub mod top_sample;
 pub(crate) mod top_terminal;
 pub mod trace;
+pub(crate) mod transitions;
 pub mod version;
 pub mod views;
 pub mod watch;

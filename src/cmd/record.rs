@@ -63,9 +63,9 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
         None
     };
     // Openings, exact when the kernel's tracepoint can be read (root, BPF).
-    let openings = if cfg.selection.tcp {
-        match super::openings::start() {
-            Ok(rx) => Some(rx),
+    let mut openings = if cfg.selection.tcp {
+        match super::transitions::start() {
+            Ok(rx) => Some((rx, super::openings::Openings::default())),
             Err(e) => {
                 log(&format!(
                     "TCP openings are bounded by the interval, not exact: {e}"
@@ -106,8 +106,8 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
             let over = unwritten.len() - MAX_UNWRITTEN;
             unwritten.drain(..over);
         }
-        if let Some(rx) = &openings {
-            later_opened.extend(rx.try_iter());
+        if let Some((rx, o)) = &mut openings {
+            later_opened.extend(rx.try_iter().filter_map(|t| o.feed(&t)));
         }
         let ended_ms = ended
             .duration_since(UNIX_EPOCH)

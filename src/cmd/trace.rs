@@ -86,8 +86,12 @@ pub fn run(a: &TraceArgs) -> Result<(), Error> {
     let mut lost_told = 0;
     let mut batch = Vec::new();
     let ids = std::collections::hash_map::RandomState::new();
-    while !stop.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
-        tracer.wait(Duration::from_millis(100));
+    loop {
+        // Asked to stop: what the kernel already wrote is still read and printed.
+        let last = stop.load(Ordering::Relaxed) || deadline.is_some_and(|d| Instant::now() >= d);
+        if !last {
+            tracer.wait(Duration::from_millis(100));
+        }
         tracer.read(|e| batch.push(e));
         // Fresh owners each second, so a socket closed before its event is read is named.
         holders.for_inode(0, &proc_root);
@@ -153,6 +157,9 @@ pub fn run(a: &TraceArgs) -> Result<(), Error> {
                 lost - lost_told
             );
             lost_told = lost;
+        }
+        if last {
+            break;
         }
     }
     let _ = out.flush();

@@ -15,14 +15,14 @@
 
 use std::io::{self, Write};
 use std::sync::mpsc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::closes::Closes;
 use crate::cli::WatchArgs;
 use crate::config::WatchConfig;
 use crate::error::Error;
 use crate::hash::{Map, Set};
-use crate::model::{Endpoint, Family, Netns, Socket, State};
+use crate::model::{Endpoint, Family, Netns, Proto, Socket, State};
 use crate::output::events::{Event, Events};
 use crate::source::buffer::Buffered;
 use crate::source::containers::RuntimeFiles;
@@ -83,6 +83,89 @@ fn family_ok(sel: &Selection, s: &Socket<'_>) -> bool {
     }
 }
 
+/// How long an announced close or a transition waits before it is printed, so that the two
+/// streams come out in the order things happened.
+const HOLD: Duration = Duration::from_millis(100);
+
+/// An announced close or a transition, waiting to be printed.
+enum Held {
+    /// The namespace's inode, when, and the socket's last record.
+    Close(u64, SystemTime, Box<Socket<'static>>),
+    Move(super::transitions::Transition),
+}
+
+impl Held {
+    fn time(&self) -> SystemTime {
+        match self {
+            Held::Close(_, t, _) => *t,
+            Held::Move(t) => t.at,
+        }
+    }
+}
+
+/// Prints one TCP transition the tracepoint told: a socket's first (a connect, an accepted
+/// connection, a listen) as `open`, the others as `state`; the last, to CLOSE, is the
+/// `close` the kernel's destroy announcement reports with the final counters.
+fn transition(
+    t: &super::transitions::Transition,
+    cfg: &WatchConfig,
+    nss: &Map<u64, Netns>,
+    owners: Option<&Owners>,
+    netns_column: bool,
+    out: &mut impl Write,
+) -> Result<(), Error> {
+    // A namespace made since the last look is labelled by its inode (--all-netns).
+    let unnamed;
+    let ns = match nss.get(&t.netns) {
+        Some(n) => n,
+        None if cfg.netns == Target::All && t.netns != 0 => {
+            unnamed = Netns {
+                inode: t.netns,
+                name: None,
+                host: false,
+                container: None,
+            };
+            &unnamed
+        }
+        None => return Ok(()),
+    };
+    if t.new == State::Close {
+        return Ok(());
+    }
+    let birth = matches!(
+        (t.old, t.new),
+        (State::Close, State::SynSent | State::Listen) | (State::Listen, State::SynRecv)
+    );
+    let family = if t.local.0.is_ipv6() {
+        Family::Inet6
+    } else {
+        Family::Inet
+    };
+    let mut s = Socket::blank(Proto::Tcp, family, crate::model::SockType::Stream);
+    s.local = Endpoint {
+        addr: t.local.0,
+        port: t.local.1,
+    };
+    s.remote = Endpoint {
+        addr: t.remote.0,
+        port: t.remote.1,
+    };
+    s.state = t.new;
+    s.inode = t.inode;
+    s.netns = Some(ns);
+    if !family_ok(&cfg.selection, &s) || !cfg.selection.matches(&s) {
+        return Ok(());
+    }
+    let e = if birth {
+        Event::Open
+    } else {
+        Event::State(t.old)
+    };
+    Events::new(out, cfg.json, owners, netns_column)
+        .event(t.at, e, &s)
+        .map_err(Error::Output)
+}
+
 /// Each namespace's record, by inode, for the events' Namespace column and JSON.
 fn names(spaces: &[Space]) -> Map<u64, Netns> {
     spaces.iter().map(|s| (s.ns.inode, s.ns.clone())).collect()
@@ -106,6 +189,22 @@ pub fn run(a: &WatchArgs) -> Result<(), Error> {
     } else {
         None
     };
+    // Every TCP transition, when the kernel's tracepoint can be read (root): then dumps
+    // report TCP sockets' closes only, and no transition between two dumps is missed.
+    let transitions = if cfg.selection.tcp {
+        match super::transitions::start() {
+            Ok(rx) => Some(rx),
+            Err(e) => {
+                eprintln!(
+                    "rnetstat: warning: TCP state changes are seen by dumps only (a socket \
+                     that changes twice between two dumps shows one change): {e}"
+                );
+                None
+            }
+        }
+    } else {
+        None
+    };
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let mut before = dump(&cfg, &proc_root, &spaces)?;
@@ -113,15 +212,21 @@ pub fn run(a: &WatchArgs) -> Result<(), Error> {
     // The address pairs of announced closes, for their time-wait remnants.
     let mut tuples: Set<(u64, Endpoint, Endpoint)> = Set::default();
     let mut next = Instant::now() + cfg.interval;
+    // Announced closes and transitions come on two threads: each waits here for HOLD, so
+    // they are printed in the order they happened.
+    let mut held: Vec<Held> = Vec::new();
     loop {
-        let wait = next.saturating_duration_since(Instant::now());
+        let mut wait = next.saturating_duration_since(Instant::now());
+        if transitions.is_some() {
+            wait = wait.min(HOLD / 2);
+        }
         let heard = match &closes {
             Some(c) => c.heard.recv_timeout(wait),
             None => Err(mpsc::RecvTimeoutError::Disconnected),
         };
-        match heard {
+        let got = match heard {
             Ok((inode, at, s)) => {
-                let mut shown: Socket<'_> = s;
+                let mut shown: Socket<'_> = s.clone();
                 shown.netns = nss.get(&inode);
                 let k = key(inode, &shown);
                 if family_ok(&cfg.selection, &shown)
@@ -129,14 +234,48 @@ pub fn run(a: &WatchArgs) -> Result<(), Error> {
                     && closed.insert(k)
                 {
                     tuples.insert((k.0, shown.local, shown.remote));
+                    held.push(Held::Close(inode, at, Box::new(s)));
+                }
+                true
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => false,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(wait);
+                false
+            }
+        };
+        if let Some(rx) = &transitions {
+            held.extend(rx.try_iter().map(Held::Move));
+        }
+        let due = Instant::now() >= next;
+        // Everything, before a dump's events; else what has waited HOLD.
+        let cutoff = if due {
+            SystemTime::now()
+        } else {
+            SystemTime::now() - HOLD
+        };
+        held.sort_by_key(Held::time);
+        let ready = held.partition_point(|h| h.time() <= cutoff);
+        for h in held.drain(..ready) {
+            match h {
+                Held::Close(inode, at, mut shown) => {
+                    shown.netns = nss.get(&inode);
                     Events::new(&mut out, cfg.json, None, netns_column)
                         .event(at, Event::Close, &shown)
                         .map_err(Error::Output)?;
                 }
-                continue;
+                Held::Move(t) => transition(
+                    &t,
+                    &cfg,
+                    &nss,
+                    before.owners.as_ref(),
+                    netns_column,
+                    &mut out,
+                )?,
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(wait),
+        }
+        if got || !due {
+            continue;
         }
         next += cfg.interval;
         if cfg.netns == Target::All {
@@ -167,6 +306,10 @@ pub fn run(a: &WatchArgs) -> Result<(), Error> {
             }
             let s = &d.recs[i].0;
             let ns = d.keys[i].0.0;
+            // The tracepoint reported this TCP socket's opening and changes as they came.
+            if transitions.is_some() && s.proto == Proto::Tcp && e != Event::Close {
+                continue;
+            }
             if e == Event::Open && remnant(s.state) && tuples.contains(&(ns, s.local, s.remote)) {
                 closed.insert(d.keys[i].0);
                 continue;
