@@ -77,6 +77,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand --memory 'Show socket memory (skmeminfo), like ss -m'
             cand --why 'Add each TCP socket''s verdicts (what limits or troubles it, docs/why.md): a Why column in text and table, a `why` array in JSON. One sample unless --interval'
             cand --age 'An Age column: how long since the recorder first saw each socket (JSON: first_seen, first_seen_exact); needs the recorder''s database'
+            cand --reasons 'A Reasons column: the retransmits, resets and drops (by the kernel''s reason) its tracepoints counted for each socket while `trace`, `serve` or `record` runs (root); JSON has them as `events` whenever a tracer runs'
             cand --all-netns 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
             cand -i 'Show the interface table (netstat -i): counters and flags; with -a also down ones'
             cand --interfaces 'Show the interface table (netstat -i): counters and flags; with -a also down ones'

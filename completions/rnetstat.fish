@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_rnetstat_global_optspecs
-    string join \n V/version t/tcp u/udp w/raw x/unix 4/inet 6/inet6 l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide A/protocol= c/continuous= format= json source= stack= S/sctp mptcp 0/packet netlink peer info m/memory why at= db= age interval= N/net= all-netns container= i/interfaces g/groups r/route s/statistics delta summary K/kill F/filter= userspace-filter h/help
+    string join \n V/version t/tcp u/udp w/raw x/unix 4/inet 6/inet6 l/listening a/all n/numeric numeric-hosts numeric-ports numeric-users p/programs e/extend o/timers W/wide A/protocol= c/continuous= format= json source= stack= S/sctp mptcp 0/packet netlink peer info m/memory why at= db= age reasons interval= N/net= all-netns container= i/interfaces g/groups r/route s/statistics delta summary K/kill F/filter= userspace-filter h/help
 end
 
 function __fish_rnetstat_needs_command
@@ -69,6 +69,7 @@ complete -c rnetstat -n "__fish_rnetstat_needs_command" -l info -d 'Show TCP int
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s m -l memory -d 'Show socket memory (skmeminfo), like ss -m'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l why -d 'Add each TCP socket\'s verdicts (what limits or troubles it, docs/why.md): a Why column in text and table, a `why` array in JSON. One sample unless --interval'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l age -d 'An Age column: how long since the recorder first saw each socket (JSON: first_seen, first_seen_exact); needs the recorder\'s database'
+complete -c rnetstat -n "__fish_rnetstat_needs_command" -l reasons -d 'A Reasons column: the retransmits, resets and drops (by the kernel\'s reason) its tracepoints counted for each socket while `trace`, `serve` or `record` runs (root); JSON has them as `events` whenever a tracer runs'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s i -l interfaces -d 'Show the interface table (netstat -i): counters and flags; with -a also down ones'
 complete -c rnetstat -n "__fish_rnetstat_needs_command" -s g -l groups -d 'Show IPv4 and IPv6 multicast group memberships (netstat -g)'

@@ -195,6 +195,12 @@ pub struct Cli {
     #[arg(long = "age", conflicts_with_all = ["at", "why", "summary", "kill", "peer", "statistics", "interfaces", "groups", "route"])]
     pub age: bool,
 
+    /// A Reasons column: the retransmits, resets and drops (by the kernel's reason) its
+    /// tracepoints counted for each socket while `trace`, `serve` or `record` runs (root);
+    /// JSON has them as `events` whenever a tracer runs
+    #[arg(long = "reasons", conflicts_with_all = ["at", "why", "summary", "kill", "peer", "statistics", "interfaces", "groups", "route"])]
+    pub reasons: bool,
+
     /// With --why: take two samples SECS apart, for the verdicts that need a rate (0: one
     /// sample, as without it)
     #[arg(

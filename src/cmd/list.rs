@@ -6,7 +6,7 @@ use std::thread;
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::model::CgroupPaths;
+use crate::model::{CgroupPaths, SocketEvents};
 use crate::output::Format;
 use crate::output::json::Json;
 use crate::output::names::Names;
@@ -51,12 +51,14 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
                 Some(db) => Some(crate::record::first_seen(db)?),
                 None => None,
             };
+            let events = socket_events(cfg);
             let reach = match cfg.why {
-                None if ages.is_some() => {
+                None if ages.is_some() || events.is_some() => {
                     let user = userspace(cfg, &spaces, sink.sink());
                     let mut aged = Aged {
                         inner: sink.sink(),
                         ages: ages.as_ref(),
+                        events: events.as_ref(),
                     };
                     source::collect(
                         &cfg.selection,
@@ -152,7 +154,8 @@ pub(crate) fn make_sink<'a, W: Write>(
             .with_peers(peers)
             .with_timers(cfg.text.timers)
             .with_why(cfg.why.is_some())
-            .with_age(cfg.age.is_some()),
+            .with_age(cfg.age.is_some())
+            .with_reasons(cfg.text.reasons),
         )),
         Format::Json | Format::Jsonl => {
             let j = Json::new(out, cfg.format == Format::Jsonl, programs)
@@ -168,10 +171,68 @@ pub(crate) fn make_sink<'a, W: Write>(
     })
 }
 
-/// `--age`: each record with when the recorder first saw it, on its way to `inner`.
+/// `--age`, and a tracer's counts: each record with when the recorder first saw it and
+/// what the kernel's tracepoints counted for it, on its way to `inner`.
 struct Aged<'a> {
     inner: &'a mut dyn Sink,
     ages: Option<&'a crate::hash::Map<crate::record::Key, (i64, bool)>>,
+    events: Option<&'a std::collections::HashMap<crate::trace::counts::SocketKey, SocketEvents>>,
+}
+
+/// What running tracers counted per socket, with the kernel's reason names: for
+/// `--reasons`, and for JSON whenever a tracer runs. `None` when nothing was counted, or
+/// the kernel's maps cannot be read (`--reasons` then says why, once).
+fn socket_events(
+    cfg: &Config,
+) -> Option<std::collections::HashMap<crate::trace::counts::SocketKey, SocketEvents>> {
+    let json = matches!(cfg.format, Format::Json | Format::Jsonl);
+    if !(cfg.text.reasons || json) || !cfg.selection.tcp {
+        return None;
+    }
+    let counts = match crate::trace::counts::read_all() {
+        Ok(c) => c,
+        Err(e) => {
+            if cfg.text.reasons {
+                eprintln!(
+                    "rnetstat: --reasons: the tracer's counts cannot be read (root, or \
+                     CAP_BPF, is needed): {e}"
+                );
+            }
+            return None;
+        }
+    };
+    if counts.is_empty() {
+        if cfg.text.reasons {
+            eprintln!(
+                "rnetstat: --reasons: nothing counted: the counts exist while `rnetstat trace`, \
+                 `serve` or `record` runs, as root"
+            );
+        }
+        return None;
+    }
+    let names = crate::trace::Reasons::from_kernel();
+    Some(
+        counts
+            .into_iter()
+            .map(|(k, c)| {
+                let mut drops: Vec<(String, u64)> =
+                    c.drops.iter().map(|&(r, n)| (names.drop(r), n)).collect();
+                if c.drops_other > 0 {
+                    drops.push(("other".into(), c.drops_other));
+                }
+                let e = SocketEvents {
+                    retransmits_timeout: c.retransmits[0],
+                    retransmits_fast: c.retransmits[1],
+                    retransmits_tail_loss_probe: c.retransmits[2],
+                    resets_sent: c.resets_sent,
+                    reset_reason: (c.resets_sent > 0).then(|| names.reset(c.reset_reason)),
+                    resets_received: c.resets_received,
+                    drops,
+                };
+                (k, e)
+            })
+            .collect(),
+    )
 }
 
 impl Sink for Aged<'_> {
@@ -180,15 +241,25 @@ impl Sink for Aged<'_> {
     }
 
     fn socket(&mut self, s: &crate::model::Socket<'_>) -> std::io::Result<()> {
-        let key = crate::source::diff::key(s.netns.map_or(0, |n| n.inode), s);
-        match self.ages.and_then(|m| m.get(&key)) {
-            Some(&(at_ms, exact)) => {
-                let mut with = s.clone();
-                with.first_seen = Some(crate::model::FirstSeen { at_ms, exact });
-                self.inner.socket(&with)
-            }
-            None => self.inner.socket(s),
+        let ns = s.netns.map_or(0, |n| n.inode);
+        let key = crate::source::diff::key(ns, s);
+        let age = self.ages.and_then(|m| m.get(&key));
+        let events = self.events.and_then(|m| {
+            m.get(&crate::trace::counts::SocketKey {
+                netns: ns as u32,
+                local: (s.local.addr, s.local.port),
+                remote: (s.remote.addr, s.remote.port),
+            })
+        });
+        if age.is_none() && events.is_none() {
+            return self.inner.socket(s);
         }
+        let mut with = s.clone();
+        if let Some(&(at_ms, exact)) = age {
+            with.first_seen = Some(crate::model::FirstSeen { at_ms, exact });
+        }
+        with.events = events;
+        self.inner.socket(&with)
     }
 
     fn warning(&mut self, msg: &str) {

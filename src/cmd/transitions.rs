@@ -25,10 +25,12 @@ pub struct Transition {
     pub sock: u64,
 }
 
-/// Attaches to the tracepoint and starts the thread; the transitions arrive on the
-/// receiver, in the order the kernel made them.
+/// Attaches the tracer and starts the thread; the transitions arrive on the receiver, in
+/// the order the kernel made them. Every program is attached, so that while this runs the
+/// per-socket counts (retransmits, resets, drops) are kept for listings too
+/// ([`crate::trace::counts`]); only the transitions are read here.
 pub fn start() -> Result<mpsc::Receiver<Transition>, Unavailable> {
-    let mut tracer = Tracer::attach(&["inet_sock_set_state"])?;
+    let mut tracer = Tracer::start()?;
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let mut batch = Vec::new();

@@ -289,6 +289,7 @@ impl Config {
                 peer: cli.peer,
                 why: cli.why,
                 age: cli.age,
+                reasons: cli.reasons,
             },
             continuous,
         })

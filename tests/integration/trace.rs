@@ -383,3 +383,54 @@ fn bad_options_are_usage_errors() {
         assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
     }
 }
+
+#[test]
+fn a_listing_shows_what_a_running_tracer_counted() {
+    in_netns("a_listing_shows_what_a_running_tracer_counted", || {
+        let _stack = Stack::start(&["--drop", "data:3", "--to-stack"]);
+        let trace = Trace::start(&["--events", "retransmit"]);
+        let to = SocketAddr::from((STACK4.parse::<Ipv4Addr>().unwrap(), 9));
+        let mut k = TcpStream::connect(to).unwrap();
+        let local = k.local_addr().unwrap().port();
+        for _ in 0..10 {
+            k.write_all(&[5u8; 1448]).unwrap();
+            thread::sleep(Duration::from_millis(2));
+        }
+        thread::sleep(Duration::from_millis(1500));
+        let out = crate::common::run(&["-tn", "--json"]);
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let rec = doc["sockets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["local"]["port"] == local)
+            .unwrap()
+            .clone();
+        let r = &rec["events"]["retransmits"];
+        let counted = ["timeout", "fast", "tail_loss_probe"]
+            .iter()
+            .map(|k| r[k].as_u64().unwrap())
+            .sum::<u64>();
+        let text = crate::common::run(&["-tn", "--reasons"]);
+        let text = String::from_utf8(text.stdout).unwrap();
+        let events = trace.stop();
+        let traced: u64 = events
+            .iter()
+            .filter(|e| port(e, "local") == u64::from(local))
+            .map(|e| e["segments"].as_u64().unwrap())
+            .sum();
+        assert_eq!(counted, traced, "{rec}");
+        assert!(counted >= 1, "{rec}");
+        assert_eq!(rec["events"]["resets_sent"], 0);
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!(":{local} ")))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(
+            ["rto=", "fast=", "tlp="].iter().any(|k| line.contains(k)),
+            "{line}"
+        );
+        assert!(text.lines().nth(1).unwrap().ends_with(" Reasons"), "{text}");
+        drop(k);
+    });
+}

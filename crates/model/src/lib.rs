@@ -283,6 +283,24 @@ pub struct Socket<'a> {
     pub why: &'a [why::Finding],
     /// `--age`: when the recorder first saw it (docs/history.md).
     pub first_seen: Option<FirstSeen>,
+    /// What the kernel's tracepoints counted for it while a tracer ran (docs/trace.md).
+    pub events: Option<&'a SocketEvents>,
+}
+
+/// What happened to a socket since a tracer started: segments retransmitted by kind,
+/// resets sent (the last one's reason) and received, packets dropped by reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SocketEvents {
+    pub retransmits_timeout: u64,
+    pub retransmits_fast: u64,
+    pub retransmits_tail_loss_probe: u64,
+    pub resets_sent: u64,
+    /// The kernel's name for the last reset sent's reason.
+    pub reset_reason: Option<String>,
+    pub resets_received: u64,
+    /// The kernel's names for the reasons, and how many; `other` for reasons past the
+    /// first four seen.
+    pub drops: Vec<(String, u64)>,
 }
 
 /// When the recorder first saw a socket: Unix milliseconds, and whether that is its real
@@ -321,6 +339,7 @@ impl Socket<'_> {
             forwards: &[],
             why: &[],
             first_seen: self.first_seen,
+            events: None,
             ..self.clone()
         }
     }
@@ -395,6 +414,7 @@ impl Socket<'_> {
             forwards: &[],
             why: &[],
             first_seen: None,
+            events: None,
         }
     }
 }

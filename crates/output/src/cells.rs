@@ -45,6 +45,44 @@ pub(crate) fn push_why(l: &mut String, s: &Socket<'_>) {
     }
 }
 
+/// The Reasons cell: what the kernel's tracepoints counted (`fast=2,rst_sent=1(reason),
+/// drop:no_socket=3`), `-` when nothing.
+pub(crate) fn push_reasons(l: &mut String, s: &Socket<'_>) {
+    let start = l.len();
+    if let Some(e) = s.events {
+        let mut part = |text: String| {
+            if l.len() > start {
+                l.push(',');
+            }
+            super::sanitize::push_sanitized(l, text.as_bytes());
+        };
+        for (name, n) in [
+            ("rto", e.retransmits_timeout),
+            ("fast", e.retransmits_fast),
+            ("tlp", e.retransmits_tail_loss_probe),
+        ] {
+            if n > 0 {
+                part(format!("{name}={n}"));
+            }
+        }
+        if e.resets_sent > 0 {
+            match &e.reset_reason {
+                Some(r) => part(format!("rst_sent={}({r})", e.resets_sent)),
+                None => part(format!("rst_sent={}", e.resets_sent)),
+            }
+        }
+        if e.resets_received > 0 {
+            part(format!("rst_recv={}", e.resets_received));
+        }
+        for (r, n) in &e.drops {
+            part(format!("drop:{r}={n}"));
+        }
+    }
+    if l.len() == start {
+        l.push('-');
+    }
+}
+
 /// The Age cell: how long since the recorder first saw the socket (`>` when that is only a
 /// bound: it may be older), `-` when the recorder has not seen it.
 pub(crate) fn push_age(l: &mut String, s: &Socket<'_>) {

@@ -90,6 +90,44 @@ pub struct JsonSocket<'a> {
     first_seen: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     first_seen_exact: Option<bool>,
+    /// While a tracer runs: what the kernel's tracepoints counted for it (docs/trace.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    events: Option<JsonEvents<'a>>,
+}
+
+/// A socket's counted events (docs/json.md).
+#[derive(Serialize)]
+struct JsonEvents<'a> {
+    retransmits: JsonRetransmits,
+    resets_sent: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reset_reason: Option<&'a str>,
+    resets_received: u64,
+    /// Drop reason → count.
+    drops: std::collections::BTreeMap<&'a str, u64>,
+}
+
+#[derive(Serialize)]
+struct JsonRetransmits {
+    timeout: u64,
+    fast: u64,
+    tail_loss_probe: u64,
+}
+
+impl<'a> JsonEvents<'a> {
+    fn new(e: &'a rnetstat_model::SocketEvents) -> Self {
+        JsonEvents {
+            retransmits: JsonRetransmits {
+                timeout: e.retransmits_timeout,
+                fast: e.retransmits_fast,
+                tail_loss_probe: e.retransmits_tail_loss_probe,
+            },
+            resets_sent: e.resets_sent,
+            reset_reason: e.reset_reason.as_deref(),
+            resets_received: e.resets_received,
+            drops: e.drops.iter().map(|(r, n)| (r.as_str(), *n)).collect(),
+        }
+    }
 }
 
 /// Where a forwarding listener leads (docs/json.md).
@@ -285,6 +323,7 @@ impl<'a> JsonSocket<'a> {
                 )
             }),
             first_seen_exact: s.first_seen.map(|f| f.exact),
+            events: s.events.map(JsonEvents::new),
             forwards_to: peers.filter(|_| !s.forwards.is_empty()).map(|o| {
                 s.forwards
                     .iter()
@@ -319,6 +358,7 @@ impl JsonSocket<'_> {
             && self.why.is_empty()
             && self.recorded_at.is_none()
             && self.first_seen.is_none()
+            && self.events.is_none()
     }
 }
 

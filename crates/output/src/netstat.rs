@@ -45,6 +45,8 @@ pub struct TextOpts {
     pub why: bool,
     /// `--age`: an Age column last (docs/history.md).
     pub age: bool,
+    /// `--reasons`: a Reasons column after it (docs/trace.md).
+    pub reasons: bool,
 }
 
 /// Width of the Stack column: "user/4194304" fits.
@@ -254,6 +256,10 @@ impl<'a, W: Write> NetstatText<'a, W> {
             self.line.push(' ');
             super::cells::push_age(&mut self.line, s);
         }
+        if self.opts.reasons {
+            self.line.push(' ');
+            super::cells::push_reasons(&mut self.line, s);
+        }
     }
 
     /// A packet or netlink socket: `%-7s %6d %6d %-23s %-23s %-11s`.
@@ -414,6 +420,9 @@ impl<W: Write> Sink for NetstatText<'_, W> {
                 }
                 if self.opts.age {
                     self.line.push_str(" Age");
+                }
+                if self.opts.reasons {
+                    self.line.push_str(" Reasons");
                 }
             }
             Group::Packet | Group::Netlink => {

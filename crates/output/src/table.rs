@@ -32,6 +32,8 @@ pub struct TableOut<'a, W: Write> {
     why: bool,
     /// `--age`: an Age column in every table.
     age: bool,
+    /// `--reasons`: a Reasons column in the inet table.
+    reasons: bool,
     /// The width to fit, instead of the terminal's (tests).
     width: Option<u16>,
 }
@@ -67,6 +69,7 @@ impl<'a, W: Write> TableOut<'a, W> {
             timers: false,
             why: false,
             age: false,
+            reasons: false,
             width: None,
         }
     }
@@ -86,6 +89,12 @@ impl<'a, W: Write> TableOut<'a, W> {
     /// `-o`: a Timer column, as netstat prints it, for TCP sockets.
     pub fn with_timers(mut self, on: bool) -> Self {
         self.timers = on;
+        self
+    }
+
+    /// `--reasons`: a Reasons column (what the kernel's tracepoints counted).
+    pub fn with_reasons(mut self, on: bool) -> Self {
+        self.reasons = on;
         self
     }
 
@@ -158,6 +167,9 @@ impl<'a, W: Write> TableOut<'a, W> {
         }
         if self.age {
             h.push("Age");
+        }
+        if self.reasons && group == Group::Inet {
+            h.push("Reasons");
         }
         h
     }
@@ -280,6 +292,11 @@ impl<W: Write> Sink for TableOut<'_, W> {
         if self.age {
             text.clear();
             super::cells::push_age(&mut text, s);
+            cells.push(Cell::new(&text));
+        }
+        if self.reasons && !matches!(s.proto, Proto::Unix | Proto::Packet | Proto::Netlink) {
+            text.clear();
+            super::cells::push_reasons(&mut text, s);
             cells.push(Cell::new(&text));
         }
         if let Some((_, t)) = self.table.as_mut() {

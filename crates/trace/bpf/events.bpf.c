@@ -74,6 +74,7 @@ static u64 (*bpf_ktime_get_ns)(void) = (void *)5;
 static u64 (*bpf_get_current_pid_tgid)(void) = (void *)14;
 static long (*bpf_get_current_comm)(void *buf, u32 size) = (void *)16;
 static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
+static long (*bpf_map_update_elem)(void *map, const void *key, const void *value, u64 flags) = (void *)2;
 
 #define READ(dst, src) bpf_probe_read_kernel(&(dst), sizeof(dst), __builtin_preserve_access_index(&(src)))
 
@@ -94,6 +95,41 @@ struct {
     u32 *key;
     u64 *value;
 } LOST SEC(".maps");
+
+// Per socket (namespace, family, addresses, ports), what happened to it since the tracer
+// started: read by listings (`--reasons`, JSON `events`) of other rnetstat processes, by
+// the map's name. Least recently used sockets go first when it is full.
+#define BPF_MAP_TYPE_LRU_HASH 9
+
+struct sk_key {
+    u32 netns;
+    u16 sport;
+    u16 dport;
+    u8 family;
+    u8 pad[3];
+    u8 saddr[16];
+    u8 daddr[16];
+};
+
+struct sk_counts {
+    u32 retrans[3];       // segments: timeout, fast, tail-loss probe
+    u32 resets_sent;
+    u32 resets_received;
+    u32 reset_reason;     // the last reset sent's reason
+    u32 drop_reason[4];   // the first four drop reasons seen, and their counts
+    u32 drop_count[4];
+    u32 drops_other;      // drops for any further reason
+};
+
+struct {
+    int (*type)[BPF_MAP_TYPE_LRU_HASH];
+    int (*max_entries)[65536];
+    struct sk_key *key;
+    struct sk_counts *value;
+} SOCKET_EVENTS SEC(".maps");
+
+_Static_assert(sizeof(struct sk_key) == 44, "crates/trace/src/counts.rs reads 44-byte keys");
+_Static_assert(sizeof(struct sk_counts) == 60, "crates/trace/src/counts.rs reads 60-byte counts");
 
 // ---- The record. ----
 
@@ -144,6 +180,26 @@ static __attribute__((always_inline)) struct event *start(u8 kind)
     bpf_get_current_comm(e->comm, sizeof(e->comm));
     e->kind = kind;
     return e;
+}
+
+// The socket's counts (made when missing), by the identity a record carries.
+static __attribute__((always_inline)) struct sk_counts *counts_of(const struct event *e)
+{
+    struct sk_key k;
+    __builtin_memset(&k, 0, sizeof(k));
+    k.netns = e->netns;
+    k.sport = e->sport;
+    k.dport = e->dport;
+    k.family = e->family;
+    __builtin_memcpy(k.saddr, e->saddr, 16);
+    __builtin_memcpy(k.daddr, e->daddr, 16);
+    struct sk_counts *c = bpf_map_lookup_elem(&SOCKET_EVENTS, &k);
+    if (c)
+        return c;
+    struct sk_counts zero;
+    __builtin_memset(&zero, 0, sizeof(zero));
+    bpf_map_update_elem(&SOCKET_EVENTS, &k, &zero, 1 /* BPF_NOEXIST */);
+    return bpf_map_lookup_elem(&SOCKET_EVENTS, &k);
 }
 
 // The socket's identity: namespace, cookie, inode, family, addresses and ports.
@@ -272,6 +328,16 @@ int retransmit(struct raw_args *ctx)
     u16 segs = 0;
     bpf_probe_read_kernel(&segs, 2, (const char *)__builtin_preserve_access_index(&skb->cb) + 8);
     e->reason = segs;
+    struct sk_counts *c = counts_of(e);
+    if (c) {
+        u32 k = v == 4 ? 0 : v == 3 ? 1 : 2;
+        if (k == 0)
+            __sync_fetch_and_add(&c->retrans[0], segs);
+        else if (k == 1)
+            __sync_fetch_and_add(&c->retrans[1], segs);
+        else
+            __sync_fetch_and_add(&c->retrans[2], segs);
+    }
     bpf_ringbuf_submit(e, 0);
     return 0;
 }
@@ -290,6 +356,13 @@ int reset_sent(struct raw_args *ctx)
         from_sock(e, sk);
     else if (!skb || !from_skb(e, skb))
         e->protocol = 6;
+    if (e->has_socket) {
+        struct sk_counts *c = counts_of(e);
+        if (c) {
+            __sync_fetch_and_add(&c->resets_sent, 1);
+            c->reset_reason = e->reason;
+        }
+    }
     bpf_ringbuf_submit(e, 0);
     return 0;
 }
@@ -302,6 +375,9 @@ int reset_received(struct raw_args *ctx)
     if (!e)
         return 0;
     from_sock(e, (const struct sock *)ctx->args[0]);
+    struct sk_counts *c = counts_of(e);
+    if (c)
+        __sync_fetch_and_add(&c->resets_received, 1);
     bpf_ringbuf_submit(e, 0);
     return 0;
 }
@@ -331,6 +407,25 @@ int drop(struct raw_args *ctx)
     r->kind = DROP;
     r->reason = reason;
     bpf_get_current_comm(r->comm, sizeof(r->comm));
+    struct sk_counts *c = counts_of(r);
+    if (c) {
+        int done = 0;
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            if (done)
+                break;
+            if (c->drop_count[i] == 0) {
+                c->drop_reason[i] = reason;
+                __sync_fetch_and_add(&c->drop_count[i], 1);
+                done = 1;
+            } else if (c->drop_reason[i] == reason) {
+                __sync_fetch_and_add(&c->drop_count[i], 1);
+                done = 1;
+            }
+        }
+        if (!done)
+            __sync_fetch_and_add(&c->drops_other, 1);
+    }
     bpf_ringbuf_submit(r, 0);
     return 0;
 }

@@ -8,10 +8,12 @@
 //!
 //! Public entry points: [`Tracer`] (load, attach, read; released when dropped), [`Event`]
 //! (one record, decoded from a checked view), [`Reasons`] (the kernel's names for drop and
-//! reset reasons, read from its BTF).
+//! reset reasons, read from its BTF), [`counts::read_all`] (what a running tracer counted per
+//! socket).
 #![deny(unsafe_code)]
 
 mod btf;
+pub mod counts;
 mod event;
 mod tracer;
 
