@@ -397,7 +397,7 @@ Register-ArgumentCompleter -Native -CommandName 'rnetstat' -ScriptBlock {
             [CompletionResult]::new('--ipv4', '--ipv4', [CompletionResultType]::ParameterName, 'Only IPv4')
             [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Only IPv6')
             [CompletionResult]::new('--ipv6', '--ipv6', [CompletionResultType]::ParameterName, 'Only IPv6')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'JSON lines, as watch --json: {"time", "event", "previous_state"?, "kind"?, "reason"?, "socket"}')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'JSON lines, as watch --json: {"time", "event", "previous_state"?, "kind"?, "reason"?, "segments"?, "socket_id"?, "socket"}')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

@@ -382,7 +382,7 @@ set edit:completion:arg-completer[rnetstat] = {|@words|
             cand --ipv4 'Only IPv4'
             cand -6 'Only IPv6'
             cand --ipv6 'Only IPv6'
-            cand --json 'JSON lines, as watch --json: {"time", "event", "previous_state"?, "kind"?, "reason"?, "socket"}'
+            cand --json 'JSON lines, as watch --json: {"time", "event", "previous_state"?, "kind"?, "reason"?, "segments"?, "socket_id"?, "socket"}'
             cand -h 'Print help'
             cand --help 'Print help'
         }

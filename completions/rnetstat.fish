@@ -274,6 +274,6 @@ complete -c rnetstat -n "__fish_rnetstat_using_subcommand trace" -l duration -d 
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand trace" -l all-netns -d 'Every network namespace on the host, each once; a listing gains a column naming where each socket lives (container, /run/netns name, or net:[inode])'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand trace" -s 4 -l ipv4 -d 'Only IPv4'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand trace" -s 6 -l ipv6 -d 'Only IPv6'
-complete -c rnetstat -n "__fish_rnetstat_using_subcommand trace" -l json -d 'JSON lines, as watch --json: {"time", "event", "previous_state"?, "kind"?, "reason"?, "socket"}'
+complete -c rnetstat -n "__fish_rnetstat_using_subcommand trace" -l json -d 'JSON lines, as watch --json: {"time", "event", "previous_state"?, "kind"?, "reason"?, "segments"?, "socket_id"?, "socket"}'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand trace" -s h -l help -d 'Print help'
 complete -c rnetstat -n "__fish_rnetstat_using_subcommand help" -s h -l help -d 'Print help'

@@ -23,7 +23,7 @@ pub struct TraceArgs {
     pub events: Vec<String>,
 
     /// JSON lines, as watch --json: {"time", "event", "previous_state"?, "kind"?,
-    /// "reason"?, "socket"}
+    /// "reason"?, "segments"?, "socket_id"?, "socket"}
     #[arg(long = "json")]
     pub json: bool,
 

@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::net::IpAddr;
-use std::time::{Duration, UNIX_EPOCH};
 
 use crate::config::Config;
 use crate::error::Error;
@@ -30,7 +29,7 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
             reason: "nothing was recorded at or before that time".into(),
         });
     };
-    let when = crate::output::events::rfc3339(UNIX_EPOCH + Duration::from_millis(taken as u64));
+    let when = crate::output::events::rfc3339(crate::output::events::from_unix_ms(taken));
     // Samples come every interval; one more than two intervals (and a second) before TIME
     // means the recorder was not running then.
     let late = interval_ms.map_or(60_000, |i| 2 * i + 1000);

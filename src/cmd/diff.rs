@@ -3,7 +3,7 @@
 //! opened and closed, states changed.
 
 use std::io::Write;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use clap::Parser;
 
@@ -32,8 +32,7 @@ pub fn run<W: Write>(a: &DiffArgs, world: &mut World<W>) -> Result<(), Error> {
     let Some(at) = &cfg.at else {
         return Err(Error::Usage("diff: no time given".into()));
     };
-    let label =
-        |ms: i64| crate::output::events::rfc3339(UNIX_EPOCH + Duration::from_millis(ms as u64));
+    let label = |ms: i64| crate::output::events::rfc3339(crate::output::events::from_unix_ms(ms));
     let recorded = |ms: i64| -> Result<(i64, Vec<Seen>), Error> {
         crate::record::sockets_at(&at.db, ms)?
             .map(|snap| (snap.at, snap.sockets))

@@ -3,7 +3,6 @@
 //! as `watch --json` writes them.
 
 use std::io::Write;
-use std::time::{Duration, UNIX_EPOCH};
 
 use clap::Parser;
 
@@ -91,7 +90,7 @@ pub fn run<W: Write>(a: &HistoryArgs, world: &mut World<W>) -> Result<(), Error>
             Happened::State(p) => Event::State(State::from_name(p).unwrap_or(State::Close)),
             Happened::Close => Event::Close,
         };
-        let time = UNIX_EPOCH + Duration::from_millis(*t as u64);
+        let time = crate::output::events::from_unix_ms(*t);
         out.event(time, e, &r).map_err(Error::Output)?;
     }
     Ok(())

@@ -3,7 +3,7 @@
 //! transaction, with the TCP closes the kernel announced since the last one (their exact
 //! times and final counters, so connections shorter than an interval are kept too). A
 //! write that fails (a full disk) is reported once and tried again at the next interval;
-//! SIGTERM, SIGINT and SIGHUP end it between two writes.
+//! SIGTERM, SIGINT and SIGHUP end it after one last write.
 
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::Path;
@@ -49,7 +49,11 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
             interval_ms: cfg.interval.as_millis() as i64,
         },
     )?;
-    let stop = crate::cleanup::stop_flag().map_err(Error::Output)?;
+    // Told to stop, it writes once more (what was heard since the last write), and ends
+    // within 10 s however that goes.
+    let stop = crate::cleanup::stop_flag_with_grace(Duration::from_secs(10), None)
+        .map_err(Error::Output)?;
+    let mut last = false;
     log(&format!(
         "writing to {} every {} s",
         crate::output::sanitize::quoted(&cfg.db.to_string_lossy()),
@@ -159,12 +163,17 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
         if !failing && let Err(e) = store.trim_to(cfg.max_size) {
             log(&e.to_string());
         }
+        if last {
+            break;
+        }
         // Sleep in short steps so a signal ends the wait at once.
         while started.elapsed() < cfg.interval && !stop.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(50).min(cfg.interval));
         }
         if stop.load(Ordering::Relaxed) {
-            break;
+            // The last announcements and transitions reach their channels.
+            std::thread::sleep(Duration::from_millis(150));
+            last = true;
         }
     }
     Ok(())
@@ -197,10 +206,34 @@ fn lock(db: &Path) -> Result<std::fs::File, Error> {
     if !f.metadata().is_ok_and(|m| m.is_file()) {
         return Err(bad("not a regular file".into()));
     }
+    // A file made earlier with looser permissions is made the owner's alone, with its
+    // -wal and -shm (SQLite gives them the database's permissions).
+    private(&f).map_err(|e| bad(format!("cannot make it private (0600): {e}")))?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = db.as_os_str().to_owned();
+        side.push(suffix);
+        if let Ok(s) = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(&side)
+            && s.metadata().is_ok_and(|m| m.is_file())
+        {
+            private(&s).map_err(|e| bad(format!("cannot make {suffix} private (0600): {e}")))?;
+        }
+    }
     rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive).map_err(|_| {
         bad("another recorder is writing to it; one database takes one recorder".into())
     })?;
     Ok(f)
+}
+
+/// Mode 0600 for a file of ours that others may read.
+fn private(f: &std::fs::File) -> std::io::Result<()> {
+    let m = f.metadata()?;
+    if m.mode() & 0o077 != 0 {
+        rustix::fs::fchmod(f, rustix::fs::Mode::from_raw_mode(0o600))?;
+    }
+    Ok(())
 }
 
 fn now_ms() -> i64 {

@@ -58,14 +58,22 @@ pub fn run(a: &TraceArgs) -> Result<(), Error> {
     let all = cfg.netns == Target::All;
     let mut names: Map<u64, Netns> = spaces.iter().map(|s| (s.ns.inode, s.ns.clone())).collect();
     let netns_column = cfg.netns != Target::Current;
-    let mut tracer = Tracer::start().map_err(|e| Error::Permission(format!("trace: {e}")))?;
+    // Only the programs of the events asked for are attached.
+    let wanted: Vec<&str> = crate::trace::TRACEPOINTS
+        .iter()
+        .zip(cfg.events)
+        .filter(|(_, on)| *on)
+        .map(|(t, _)| *t)
+        .collect();
+    let mut tracer =
+        Tracer::attach(&wanted).map_err(|e| Error::Permission(format!("trace: {e}")))?;
     if !tracer.missing.is_empty() {
         eprintln!(
             "rnetstat: warning: this kernel has no {} tracepoint; those events are not traced",
             tracer.missing.join(", ")
         );
     }
-    let attached: Vec<&str> = crate::trace::TRACEPOINTS
+    let attached: Vec<&str> = wanted
         .iter()
         .filter(|t| !tracer.missing.contains(t))
         .copied()
@@ -78,8 +86,11 @@ pub fn run(a: &TraceArgs) -> Result<(), Error> {
              reasons are shown as numbers"
         );
     }
-    let stop = crate::cleanup::stop_flag().map_err(Error::Output)?;
     let deadline = cfg.duration.map(|d| Instant::now() + d);
+    // A full output pipe blocks a write: the process still ends 2 s after a signal or the
+    // deadline.
+    let stop = crate::cleanup::stop_flag_with_grace(Duration::from_secs(2), deadline)
+        .map_err(Error::Output)?;
     let mut holders = Holders::new(&proc_root);
     let stdout = io::stdout();
     let mut out = stdout.lock();
@@ -138,6 +149,7 @@ pub fn run(a: &TraceArgs) -> Result<(), Error> {
             // socket, the same number; nothing about the kernel's memory shown.
             let id = e.has_socket.then(|| ids.hash_one(e.sock));
             let written = Events::new(&mut out, cfg.json, Some(owners), netns_column)
+                .wide_names()
                 .socket_id(id)
                 .segments((e.kind == Kind::Retransmit).then_some(e.reason))
                 .event(tracer.wall_time(e.time_ns), what, &s);

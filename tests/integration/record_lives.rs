@@ -201,3 +201,74 @@ fn readers_in_a_loop_neither_fail_nor_stall_the_recorder() {
         },
     );
 }
+
+#[test]
+fn sigterm_writes_what_was_heard_since_the_last_write() {
+    in_netns("sigterm_writes_what_was_heard_since_the_last_write", || {
+        let dir = private_dir();
+        let path = dir.path().join("history.db");
+        let rec = Recorder::start(&path, "5");
+        let db = eventually("the database", 10, || Connection::open(&path).ok());
+        more_samples(&db, 1);
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let life = short_connection(&l, 10, 1);
+        drop(l);
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(rec.stop().success());
+        let (how, bytes): (String, i64) = db
+            .query_row(
+                "SELECT s.closed_how, c.bytes_acked FROM sockets s JOIN counters c
+                 ON c.socket = s.id WHERE s.local_port = ?1",
+                [life.port],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("the connection closed after the last write is in the file");
+        assert_eq!((how.as_str(), bytes), ("announced", 12));
+    });
+}
+
+#[test]
+fn a_database_others_could_read_is_made_private() {
+    in_netns("a_database_others_could_read_is_made_private", || {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = private_dir();
+        let path = dir.path().join("history.db");
+        std::fs::write(&path, b"").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let rec = Recorder::start(&path, "0.2");
+        let db = eventually("the database", 10, || Connection::open(&path).ok());
+        more_samples(&db, 1);
+        rec.stop();
+        for f in ["history.db", "history.db-wal", "history.db-shm"] {
+            if let Ok(m) = std::fs::metadata(dir.path().join(f)) {
+                assert_eq!(m.permissions().mode() & 0o777, 0o600, "{f}");
+            }
+        }
+    });
+}
+
+#[test]
+fn age_survives_a_crafted_database() {
+    in_netns("age_survives_a_crafted_database", || {
+        let dir = private_dir();
+        let path = dir.path().join("history.db");
+        let rec = Recorder::start(&path, "0.2");
+        let _l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let db = eventually("the database", 10, || Connection::open(&path).ok());
+        more_samples(&db, 2);
+        rec.stop();
+        for v in [i64::MIN + 1, -1, i64::MAX] {
+            db.execute("UPDATE sockets SET opened_at = ?1", [v])
+                .unwrap();
+            for args in [&["-tan", "--age"][..], &["-tan", "--age", "--json"]] {
+                let out = std::process::Command::new(BIN)
+                    .args(args)
+                    .arg("--db")
+                    .arg(&path)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{v}: {out:?}");
+            }
+        }
+    });
+}

@@ -434,3 +434,34 @@ fn a_listing_shows_what_a_running_tracer_counted() {
         drop(k);
     });
 }
+
+#[test]
+fn a_signal_ends_it_while_its_output_is_full() {
+    in_netns("a_signal_ends_it_while_its_output_is_full", || {
+        // Standard output a pipe nobody reads: it fills and writes block.
+        let mut c = Command::new(BIN)
+            .args(["trace", "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = BufReader::new(c.stderr.take().unwrap());
+        let mut line = String::new();
+        err.read_line(&mut line).unwrap();
+        for _ in 0..2000 {
+            syn_to_closed_port();
+        }
+        thread::sleep(Duration::from_millis(300));
+        let pid = rustix::process::Pid::from_raw(c.id() as i32).unwrap();
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+        let t = std::time::Instant::now();
+        let st = loop {
+            if let Some(st) = c.try_wait().unwrap() {
+                break st;
+            }
+            assert!(t.elapsed() < Duration::from_secs(6), "still running");
+            thread::sleep(Duration::from_millis(50));
+        };
+        assert!(st.success(), "{st:?}");
+    });
+}

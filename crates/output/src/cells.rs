@@ -96,7 +96,7 @@ pub(crate) fn push_age(l: &mut String, s: &Socket<'_>) {
     if !f.exact {
         l.push('>');
     }
-    let secs = ((now - f.at_ms).max(0) / 1000) as u64;
+    let secs = (now.saturating_sub(f.at_ms).max(0) / 1000) as u64;
     let (d, h, m, sec) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
     let text = if d > 0 {
         format!("{d}d{h}h")

@@ -64,6 +64,8 @@ pub struct Events<'a, W: Write> {
     socket_id: Option<u64>,
     /// `trace`: the segments a retransmit sent again.
     segments: Option<u32>,
+    /// Width of the event's name in text (`trace`'s names are longer than `watch`'s).
+    name_width: usize,
 }
 
 #[derive(Serialize)]
@@ -92,7 +94,14 @@ impl<'a, W: Write> Events<'a, W> {
             netns_column,
             socket_id: None,
             segments: None,
+            name_width: 5,
         }
+    }
+
+    /// Text with room for `trace`'s longest event name (`reset-received`).
+    pub fn wide_names(mut self) -> Self {
+        self.name_width = 14;
+        self
     }
 
     /// A retransmit's segments (JSON `segments`, text `segments=N`).
@@ -134,7 +143,7 @@ impl<'a, W: Write> Events<'a, W> {
         let t = rfc3339(at);
         l.push_str(t.get(11..23).unwrap_or(&t)); // HH:MM:SS.mmm
         l.push(' ');
-        l.push_str(&format!("{:<5} ", e.name()));
+        l.push_str(&format!("{:<w$} ", e.name(), w = self.name_width));
         if self.netns_column {
             // As the listing's Namespace column: a container, a /run/netns name, net:[inode].
             let label = s
@@ -190,6 +199,13 @@ impl<'a, W: Write> Events<'a, W> {
         self.out.write_all(l.as_bytes())?;
         self.out.flush()
     }
+}
+
+/// A time read back from a file (Unix ms, any value), as a `SystemTime`: held between
+/// 1970 and the end of 9999, so a corrupt or crafted value cannot overflow.
+pub fn from_unix_ms(ms: i64) -> SystemTime {
+    const LAST: i64 = 253_402_300_799_999;
+    UNIX_EPOCH + std::time::Duration::from_millis(ms.clamp(0, LAST) as u64)
 }
 
 /// `2026-11-30T02:59:37.123Z` (RFC 3339, UTC, milliseconds).

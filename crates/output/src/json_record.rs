@@ -317,11 +317,9 @@ impl<'a> JsonSocket<'a> {
             peer,
             why: s.why,
             recorded_at: None,
-            first_seen: s.first_seen.map(|f| {
-                super::events::rfc3339(
-                    std::time::UNIX_EPOCH + std::time::Duration::from_millis(f.at_ms.max(0) as u64),
-                )
-            }),
+            first_seen: s
+                .first_seen
+                .map(|f| super::events::rfc3339(super::events::from_unix_ms(f.at_ms))),
             first_seen_exact: s.first_seen.map(|f| f.exact),
             events: s.events.map(JsonEvents::new),
             forwards_to: peers.filter(|_| !s.forwards.is_empty()).map(|o| {

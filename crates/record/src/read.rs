@@ -238,9 +238,11 @@ pub fn events(
         // Per socket: its previous state, and its last record (for the close).
         let mut last: Option<(i64, Seen, Option<i64>)> = None;
         let close = |out: &mut Vec<(i64, Happened, Seen)>, l: Option<(i64, Seen, Option<i64>)>| {
-            if let Some((_, s, Some(closed))) = l
+            if let Some((_, mut s, Some(closed))) = l
                 && (since..=until).contains(&closed)
             {
+                // Closed: as watch reports a close.
+                s.state = "CLOSE";
                 out.push((closed, Happened::Close, s));
             }
         };

@@ -141,6 +141,7 @@ struct Statements<'t> {
     counters: CachedStatement<'t>,
     close: CachedStatement<'t>,
     reopen: CachedStatement<'t>,
+    recookie: CachedStatement<'t>,
 }
 
 impl Statements<'_> {
@@ -207,6 +208,9 @@ pub struct Store {
     db: Connection,
     path: PathBuf,
     open: Map<Key, Open>,
+    /// Sockets the kernel announced destroyed while the dump that listed them alive ran:
+    /// the next write decides (a time-wait remnant continues them, else they closed then).
+    dying: Map<Key, i64>,
     /// The last sample written (Unix ms).
     last: Option<i64>,
 }
@@ -252,6 +256,7 @@ impl Store {
             db,
             path: path.to_path_buf(),
             open: Map::default(),
+            dying: Map::default(),
             last: None,
         };
         store.resume().map_err(|e| fail(path, e))?;
@@ -270,7 +275,12 @@ impl Store {
             )
             .optional()?;
         let tx = self.db.transaction()?;
-        let other = previous.is_some_and(|p| p != run.scope);
+        // Another scope, or none known (a file from before runs were kept) with sockets
+        // left open: what was left open is not known to have closed.
+        let other = match &previous {
+            Some(p) => p != run.scope,
+            None => !self.open.is_empty(),
+        };
         if other && let Some(last) = self.last {
             tx.execute(
                 "UPDATE sockets SET closed_at = ?1 + 1, closed_how = 'unrecorded'
@@ -285,6 +295,9 @@ impl Store {
         tx.commit()?;
         if other {
             self.open.clear();
+            // The first write of this run bounds nothing: what it sees opened before it,
+            // at a time no run recorded.
+            self.last = None;
         }
         Ok(())
     }
@@ -351,10 +364,12 @@ impl Store {
     ) -> Result<Written, Error> {
         let path = self.path.clone();
         let mut open = self.open.clone();
+        let mut dying = self.dying.clone();
         let w = self
-            .write_tx(at, seen, gone, opened, &mut open)
+            .write_tx(at, seen, gone, opened, &mut open, &mut dying)
             .map_err(|e| fail(&path, e))?;
         self.open = open;
+        self.dying = dying;
         self.last = Some(at);
         Ok(w)
     }
@@ -366,6 +381,7 @@ impl Store {
         gone: &[Gone],
         opened: &[Opened],
         open: &mut Map<Key, Open>,
+        dying: &mut Map<Key, i64>,
     ) -> rusqlite::Result<Written> {
         let after = self.last;
         // Exact openings by address pair; each used by at most one new row.
@@ -399,9 +415,10 @@ impl Store {
                     "UPDATE sockets SET closed_at = NULL, closed_after = NULL, closed_how = NULL
                      WHERE id = ?1",
                 )?,
+                recookie: tx.prepare_cached("UPDATE sockets SET cookie = ?2 WHERE id = ?1")?,
             };
             // The announced closes first: each socket's final counters, and when it died.
-            let mut destroyed: Map<Key, i64> = Map::default();
+            let mut destroyed: Map<Key, i64> = std::mem::take(dying);
             // A connection's row by address pair, for its time-wait remnant: (row, when,
             // the key it is open under, if it is).
             let mut pairs: Map<Pair, (i64, i64, Option<Key>)> = Map::default();
@@ -414,7 +431,9 @@ impl Store {
                     w.counters += st.counters(o, g.at, s.counters)?;
                     destroyed.insert(s.key, g.at);
                     pairs.insert(pair, (o.id, g.at, Some(s.key)));
-                } else if announced.insert(s.key) {
+                } else if s.remote.as_ref().is_some_and(|r| r.1 != 0) && announced.insert(s.key) {
+                    // Born and gone since the last dump. One with no remote port is no
+                    // connection (a refused connect: the kernel cleared its addresses).
                     let pair = (s.key.0, s.local.clone(), s.remote.clone());
                     let id = st.insert(&tx, s, g.at, after, exact.remove(&pair))?;
                     let mut o = Open::of(id, s);
@@ -432,7 +451,8 @@ impl Store {
                 if !open.contains_key(&s.key) {
                     let pair = (s.key.0, s.local.clone(), s.remote.clone());
                     match pairs.get(&pair).filter(|_| remnant(s.state)) {
-                        // A time-wait remnant continues its connection's row.
+                        // A time-wait remnant continues its connection's row, known from now
+                        // on by the remnant's cookie.
                         Some(&(id, when, was)) => {
                             match was {
                                 Some(k) => {
@@ -442,6 +462,9 @@ impl Store {
                                     st.reopen.execute([id])?;
                                     w.closed -= 1;
                                 }
+                            }
+                            if s.cookie != 0 {
+                                st.recookie.execute(params![id, s.cookie as i64])?;
                             }
                             st.change
                                 .execute(params![id, when, s.state, s.recv_q, s.send_q, s.inode])?;
@@ -473,14 +496,21 @@ impl Store {
                 }
                 w.counters += st.counters(o, at, s.counters)?;
             }
-            // Gone from the dump, or announced destroyed and not a remnant (the dump saw it
-            // alive just before it died).
+            // Announced destroyed and listed alive by this dump (it died while the dump ran):
+            // the next dump tells whether a remnant continues it.
+            for (k, o) in open.iter() {
+                if let Some(&t) = destroyed.get(k)
+                    && present.contains(k)
+                    && !remnant(o.state)
+                {
+                    dying.insert(*k, t);
+                }
+            }
+            // Gone from the dump.
             let ended: Vec<Key> = open
-                .iter()
-                .filter(|(k, o)| {
-                    !present.contains(k) || (destroyed.contains_key(k) && !remnant(o.state))
-                })
-                .map(|(k, _)| *k)
+                .keys()
+                .filter(|k| !present.contains(k))
+                .copied()
                 .collect();
             for k in ended {
                 if let Some(o) = open.remove(&k) {

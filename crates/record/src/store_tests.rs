@@ -456,3 +456,49 @@ fn openings_a_tracer_saw_are_exact() {
         2900
     );
 }
+
+#[test]
+fn a_close_during_a_dump_is_settled_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = fresh(&dir);
+    s.write(
+        1000,
+        &[seen(1, "ESTABLISHED", 0), seen(2, "ESTABLISHED", 0)],
+        &[],
+        &[],
+    )
+    .unwrap();
+    // Both destroyed at 2100, while the dump of 2000 listed them alive.
+    s.write(
+        2000,
+        &[seen(1, "ESTABLISHED", 0), seen(2, "ESTABLISHED", 0)],
+        &[
+            gone(2100, seen(1, "ESTABLISHED", 0), 5),
+            gone(2100, seen(2, "ESTABLISHED", 0), 6),
+        ],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        count(&s, "SELECT count(*) FROM sockets WHERE closed_at IS NULL"),
+        2
+    );
+    // 1 left a time-wait remnant; 2 did not.
+    let w = s.write(3000, &[seen(1, "TIME_WAIT", 0)], &[], &[]).unwrap();
+    assert_eq!((w.opened, w.closed), (0, 1), "{w:?}");
+    assert_eq!(count(&s, "SELECT count(*) FROM sockets"), 2, "one row each");
+    assert_eq!(
+        count(
+            &s,
+            "SELECT at FROM changes JOIN sockets ON id = socket WHERE cookie = 1 AND state = 'TIME_WAIT'"
+        ),
+        2100
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT closed_at FROM sockets WHERE cookie = 2 AND closed_how = 'announced'"
+        ),
+        2100
+    );
+}

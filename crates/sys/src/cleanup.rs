@@ -40,6 +40,32 @@ pub fn stop_flag() -> io::Result<std::sync::Arc<std::sync::atomic::AtomicBool>> 
     Ok(stop)
 }
 
+/// [`stop_flag`] for a command whose output may block (a full pipe nobody reads): the
+/// flag is also set at `deadline`, and once it is set, a command still running `grace`
+/// later is ended with status 0 (what it holds in the kernel, BPF links and maps among
+/// them, is released with its descriptors).
+pub fn stop_flag_with_grace(
+    grace: std::time::Duration,
+    deadline: Option<std::time::Instant>,
+) -> io::Result<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+    use std::sync::atomic::Ordering;
+    let stop = stop_flag()?;
+    let seen = std::sync::Arc::clone(&stop);
+    std::thread::Builder::new()
+        .name("rnetstat-grace".into())
+        .spawn(move || {
+            while !seen.load(Ordering::Relaxed)
+                && deadline.is_none_or(|d| std::time::Instant::now() < d)
+            {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            seen.store(true, Ordering::Relaxed);
+            std::thread::sleep(grace);
+            std::process::exit(0);
+        })?;
+    Ok(stop)
+}
+
 /// From now on, SIGINT, SIGTERM and SIGHUP remove the registered paths and end the process
 /// with status 128 + the signal. Installed once, however often it is called.
 pub fn exit_on_signals() -> io::Result<()> {

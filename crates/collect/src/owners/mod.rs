@@ -89,6 +89,8 @@ impl Owners {
             });
         }
         o.entries.sort_unstable_by_key(|&(i, h)| (i, h.pid, h.fd));
+        // A socket recorded in several rows (its events) holds one process once.
+        o.entries.dedup_by_key(|&mut (i, h)| (i, h.pid));
         o.buckets = index::Buckets::new(o.entries.iter().map(|e| e.0));
         o
     }
