@@ -31,11 +31,7 @@ impl Openings {
         let ms =
             t.at.duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as i64);
-        let starts = matches!(
-            (t.old, t.new),
-            (State::Close, State::SynSent | State::Listen) | (State::Listen, State::SynRecv)
-        );
-        if starts {
+        if super::transitions::is_birth(t) {
             if self.born.len() >= MAX_FOLLOWED {
                 self.born.clear();
             }

@@ -8,7 +8,6 @@
 
 use std::hash::BuildHasher;
 use std::io::{self, Write};
-use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -16,7 +15,7 @@ use crate::cli::TraceArgs;
 use crate::config::TraceConfig;
 use crate::error::Error;
 use crate::hash::Map;
-use crate::model::{Endpoint, Family, Netns, Proto, SockType, Socket, State};
+use crate::model::{Family, Netns, Proto, Socket, State};
 use crate::output::events::{Event, Events};
 use crate::source::containers::RuntimeFiles;
 use crate::source::netns::{self, Target};
@@ -200,25 +199,17 @@ fn unnamed(inode: u64) -> Netns {
 
 /// The event's socket as a record: what the kernel said of it at that moment.
 fn socket<'a>(e: &crate::trace::Event, ns: &'a Netns) -> Socket<'a> {
-    let (proto, sock_type) = if e.protocol == 17 {
-        (Proto::Udp, SockType::Dgram)
+    let proto = if e.protocol == 17 {
+        Proto::Udp
     } else {
-        (Proto::Tcp, SockType::Stream)
+        Proto::Tcp
     };
-    let family = match e.local.0 {
-        IpAddr::V6(_) => Family::Inet6,
-        IpAddr::V4(_) => Family::Inet,
-    };
-    let mut s = Socket::blank(proto, family, sock_type);
-    s.local = Endpoint {
-        addr: e.local.0,
-        port: e.local.1,
-    };
-    s.remote = Endpoint {
-        addr: e.remote.0,
-        port: e.remote.1,
-    };
-    s.state = State::from_kernel(e.new_state).unwrap_or(State::Close);
+    let mut s = Socket::between(
+        proto,
+        e.local.into(),
+        e.remote.into(),
+        State::from_kernel(e.new_state).unwrap_or(State::Close),
+    );
     s.inode = e.inode;
     s.cookie = e.cookie;
     s.netns = Some(ns);

@@ -25,6 +25,15 @@ pub struct Transition {
     pub sock: u64,
 }
 
+/// Whether a transition is a socket's first: a connect (CLOSE→SYN_SENT), a connection a
+/// listener accepts (LISTEN→SYN_RECV), a listen (CLOSE→LISTEN).
+pub fn is_birth(t: &Transition) -> bool {
+    matches!(
+        (t.old, t.new),
+        (State::Close, State::SynSent | State::Listen) | (State::Listen, State::SynRecv)
+    )
+}
+
 /// Attaches the tracer and starts the thread; the transitions arrive on the receiver, in
 /// the order the kernel made them. Every program is attached, so that while this runs the
 /// per-socket counts (retransmits, resets, drops) are kept for listings too

@@ -132,25 +132,8 @@ fn transition(
     if t.new == State::Close {
         return Ok(());
     }
-    let birth = matches!(
-        (t.old, t.new),
-        (State::Close, State::SynSent | State::Listen) | (State::Listen, State::SynRecv)
-    );
-    let family = if t.local.0.is_ipv6() {
-        Family::Inet6
-    } else {
-        Family::Inet
-    };
-    let mut s = Socket::blank(Proto::Tcp, family, crate::model::SockType::Stream);
-    s.local = Endpoint {
-        addr: t.local.0,
-        port: t.local.1,
-    };
-    s.remote = Endpoint {
-        addr: t.remote.0,
-        port: t.remote.1,
-    };
-    s.state = t.new;
+    let birth = super::transitions::is_birth(t);
+    let mut s = Socket::between(Proto::Tcp, t.local.into(), t.remote.into(), t.new);
     s.inode = t.inode;
     s.netns = Some(ns);
     if !family_ok(&cfg.selection, &s) || !cfg.selection.matches(&s) {
