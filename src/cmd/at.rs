@@ -22,6 +22,7 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
         at: taken,
         interval_ms,
         sockets: seen,
+        ..
     }) = crate::record::sockets_at(&at.db, at.ms)?
     else {
         return Err(Error::History {

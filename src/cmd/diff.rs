@@ -33,16 +33,23 @@ pub fn run<W: Write>(a: &DiffArgs, world: &mut World<W>) -> Result<(), Error> {
         return Err(Error::Usage("diff: no time given".into()));
     };
     let label = |ms: i64| crate::output::events::rfc3339(crate::output::events::from_unix_ms(ms));
-    let recorded = |ms: i64| -> Result<(i64, Vec<Seen>), Error> {
+    // The tables the recorder dumped at FROM: a live side shows no more than those.
+    let mut recorded_tables: Option<Vec<String>> = None;
+    let mut recorded = |ms: i64| -> Result<(i64, Vec<Seen>), Error> {
         crate::record::sockets_at(&at.db, ms)?
-            .map(|snap| (snap.at, snap.sockets))
+            .map(|snap| {
+                if recorded_tables.is_none() {
+                    recorded_tables = snap.tables;
+                }
+                (snap.at, snap.sockets)
+            })
             .ok_or_else(|| Error::History {
                 path: at.db.display().to_string(),
                 reason: format!("nothing was recorded at or before {}", label(ms)),
             })
     };
     let keep = super::at::selected(&cfg, &ProcRoot::default())?;
-    let recorded = |ms: i64| -> Result<(i64, Vec<Seen>), Error> {
+    let mut recorded = |ms: i64| -> Result<(i64, Vec<Seen>), Error> {
         let (t, v) = recorded(ms)?;
         let v = v
             .into_iter()
@@ -57,10 +64,13 @@ pub fn run<W: Write>(a: &DiffArgs, world: &mut World<W>) -> Result<(), Error> {
             let (t2, v) = recorded(ms)?;
             (label(t2), v)
         }
-        None => (
-            "now".to_string(),
-            super::record::dump(&cfg.selection, &cfg.netns, &ProcRoot::default())?,
-        ),
+        None => {
+            let mut live = super::record::dump(&cfg.selection, &cfg.netns, &ProcRoot::default())?;
+            if let Some(t) = &recorded_tables {
+                live.retain(|s| t.iter().any(|x| *x == format!("{}/{}", s.proto, s.family)));
+            }
+            ("now".to_string(), live)
+        }
     };
     let host = super::at::host_inode(&crate::source::procfs::ProcRoot::default());
     let mut spaces: Vec<Netns> = Vec::new();

@@ -40,7 +40,7 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
     let _lock = lock(&cfg.db)?;
     // What this run looks at: a restart that looks at something else does not call what
     // it no longer sees closed.
-    let scope = format!("{:?} {:?} {:?}", a.protocols, a.netns, a.filter);
+    let scope = scope(&cfg, &a.filter);
     let mut store = Store::open(
         &cfg.db,
         &Run {
@@ -225,6 +225,29 @@ fn lock(db: &Path) -> Result<std::fs::File, Error> {
         bad("another recorder is writing to it; one database takes one recorder".into())
     })?;
     Ok(f)
+}
+
+/// What a run looks at, as `tables=tcp/inet,…;netns=current;filter=WORDS` (`diff` reads
+/// the tables back).
+fn scope(cfg: &RecordConfig, filter: &[String]) -> String {
+    use crate::source::netns::Target;
+    let tables: Vec<String> = cfg
+        .selection
+        .tables()
+        .iter()
+        .map(|(p, f)| format!("{}/{}", p.name(), f.name()))
+        .collect();
+    let netns = match &cfg.netns {
+        Target::Current => "current".to_string(),
+        Target::All => "all".to_string(),
+        Target::Net(n) => format!("net:{n}"),
+        Target::Container(c) => format!("container:{c}"),
+    };
+    format!(
+        "tables={};netns={netns};filter={}",
+        tables.join(","),
+        filter.join(" ")
+    )
 }
 
 /// Mode 0600 for a file of ours that others may read.

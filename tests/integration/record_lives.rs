@@ -272,3 +272,37 @@ fn age_survives_a_crafted_database() {
         }
     });
 }
+
+#[test]
+fn diff_against_now_shows_only_what_was_recorded() {
+    in_netns("diff_against_now_shows_only_what_was_recorded", || {
+        let dir = private_dir();
+        let path = dir.path().join("history.db");
+        // TCP only.
+        let rec = Recorder(
+            std::process::Command::new(BIN)
+                .args(["record", "-t", "--interval", "0.2", "--db"])
+                .arg(&path)
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let db = eventually("the database", 10, || Connection::open(&path).ok());
+        more_samples(&db, 2);
+        rec.stop();
+        let from = crate::common::rfc3339_now();
+        let _u = std::os::unix::net::UnixListener::bind(dir.path().join("u.sock")).unwrap();
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let out = std::process::Command::new(BIN)
+            .args(["diff", &from, "--json", "--db"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let added = doc["listeners_added"].as_array().unwrap();
+        assert_eq!(added.len(), 1, "only the TCP listener: {doc}");
+        assert_eq!(added[0]["local"]["port"], l.local_addr().unwrap().port());
+        assert!(doc["opened"].as_array().unwrap().is_empty(), "{doc}");
+    });
+}

@@ -48,7 +48,21 @@ pub struct Snapshot {
     pub at: i64,
     /// How often the recorder that took it dumped (`None`: a version 1 file's run).
     pub interval_ms: Option<i64>,
+    /// The tables that recorder dumped, as `proto/family` (`tcp/inet`, `unix/unix`), when
+    /// its run says.
+    pub tables: Option<Vec<String>>,
     pub sockets: Vec<Seen>,
+}
+
+/// The `tables=` part of a run's scope (`tables=tcp/inet,tcp/inet6;netns=…;filter=…`).
+fn tables_of(scope: &str) -> Option<Vec<String>> {
+    let t = scope.split(';').find_map(|p| p.strip_prefix("tables="))?;
+    Some(
+        t.split(',')
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
 /// The sockets there at the last sample at or before `at` (Unix ms), each with its state
@@ -73,16 +87,18 @@ pub fn sockets_at(path: &Path, at: i64) -> Result<Option<Snapshot>, Error> {
         )?;
         let rows = q.query_map([t], seen_row)?;
         let sockets = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-        let interval_ms = db
+        let run: Option<(i64, String)> = db
             .query_row(
-                "SELECT interval_ms FROM runs WHERE started <= ?1 ORDER BY started DESC LIMIT 1",
+                "SELECT interval_ms, scope FROM runs WHERE started <= ?1
+                 ORDER BY started DESC LIMIT 1",
                 [t],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
         Ok(Some(Snapshot {
             at: t,
-            interval_ms,
+            interval_ms: run.as_ref().map(|r| r.0),
+            tables: run.as_ref().and_then(|r| tables_of(&r.1)),
             sockets,
         }))
     };
