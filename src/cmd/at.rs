@@ -204,5 +204,15 @@ pub(crate) fn socket<'a>(s: &'a Seen, ns: &'a Netns) -> Option<Socket<'a>> {
     r.uid = s.uid;
     r.cookie = s.cookie;
     r.netns = Some(ns);
+    // A close's final counters, as the kernel announced them.
+    r.tcp_info = s.counters.map(|c| {
+        Box::new(crate::model::TcpInfo {
+            bytes_acked: Some(c.bytes_acked),
+            bytes_received: Some(c.bytes_received),
+            total_retrans: Some(c.total_retrans),
+            rtt: c.rtt_us,
+            ..Default::default()
+        })
+    });
     Some(r)
 }

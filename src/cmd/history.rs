@@ -60,19 +60,31 @@ pub fn run<W: Write>(a: &HistoryArgs, world: &mut World<W>) -> Result<(), Error>
             spaces.push(super::at::netns_of(s, host));
         }
     }
-    // Name each socket's process by the inode it had when held.
-    let owners = Owners::from_records(events.iter().filter_map(|(_, _, s)| {
-        Some((
-            s.first_inode,
-            s.pid?,
-            s.process.clone().unwrap_or_default(),
-            s.program.clone(),
-        ))
-    }));
-    let mut out = Events::new(&mut world.out, a.json, Some(&owners), spaces.len() > 1);
+    // Name each socket's process by the inode it had when held, and each pid by the
+    // process that had it then: a run of events in which no pid changes its name.
+    let runs = named_runs(events.iter().map(|e| &e.2));
+    let owners: Vec<Owners> = runs
+        .iter()
+        .map(|r| {
+            Owners::from_records(events[r.clone()].iter().filter_map(|(_, _, s)| {
+                Some((
+                    s.first_inode,
+                    s.pid?,
+                    s.process.clone().unwrap_or_default(),
+                    s.program.clone(),
+                ))
+            }))
+        })
+        .collect();
+    let mut out = Events::new(&mut world.out, a.json, owners.first(), spaces.len() > 1);
     let sel = &cfg.selection;
     let tables = sel.tables();
-    for (t, what, s) in &events {
+    let mut run = 0;
+    for (i, (t, what, s)) in events.iter().enumerate() {
+        if runs.get(run).is_some_and(|r| !r.contains(&i)) {
+            run += 1;
+            out.set_owners(owners.get(run));
+        }
         let Some(ns) = spaces.iter().find(|n| n.inode == s.key.0) else {
             continue;
         };
@@ -94,4 +106,74 @@ pub fn run<W: Write>(a: &HistoryArgs, world: &mut World<W>) -> Result<(), Error>
         out.event(time, e, &r).map_err(Error::Output)?;
     }
     Ok(())
+}
+
+/// The events split where a pid names another process than before in them (the pid was
+/// taken again): index ranges covering every event, in order.
+fn named_runs<'s>(
+    sockets: impl Iterator<Item = &'s crate::record::Seen>,
+) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    let mut names: crate::hash::Map<u32, (Option<&str>, Option<&str>)> = Default::default();
+    let mut n = 0;
+    for (i, s) in sockets.enumerate() {
+        n = i + 1;
+        let Some(pid) = s.pid else { continue };
+        let name = (s.process.as_deref(), s.program.as_deref());
+        if names.get(&pid).is_some_and(|had| *had != name) {
+            runs.push(start..i);
+            start = i;
+            names.clear();
+        }
+        names.insert(pid, name);
+    }
+    runs.push(start..n);
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(pid: Option<u32>, name: &str) -> crate::record::Seen {
+        crate::record::Seen {
+            key: (1, 1, 0),
+            netns_name: None,
+            container: None,
+            cookie: 1,
+            inode: 1,
+            first_inode: 1,
+            proto: "tcp",
+            family: "inet",
+            sock_type: "stream",
+            state: "ESTABLISHED",
+            local: None,
+            remote: None,
+            path: None,
+            uid: 0,
+            pid,
+            process: Some(name.into()),
+            program: Some(name.into()),
+            recv_q: 0,
+            send_q: 0,
+            counters: None,
+            timer_ms: None,
+        }
+    }
+
+    #[test]
+    fn a_pid_taken_again_starts_a_new_run() {
+        let seen = [
+            held(Some(7), "nginx"),
+            held(Some(8), "curl"),
+            held(None, "-"),
+            held(Some(7), "nginx"),
+            held(Some(7), "sshd"),
+            held(Some(8), "curl"),
+            held(Some(7), "nginx"),
+        ];
+        assert_eq!(named_runs(seen.iter()), vec![0..4, 4..6, 6..7]);
+        assert_eq!(named_runs([].iter()), vec![0..0]);
+    }
 }

@@ -423,6 +423,7 @@ fn seen(s: &Socket<'_>, ns: Option<&crate::model::Netns>, owners: &Owners) -> Se
             total_retrans: i.total_retrans.unwrap_or(0),
             rtt_us: i.rtt,
         }),
+        timer_ms: s.timer.map(|t| t.expires_ms),
     }
 }
 

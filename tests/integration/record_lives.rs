@@ -1,7 +1,7 @@
 //! The recorder and connections shorter than its interval: their openings as the kernel's
 //! tracepoint saw them and their closes as the kernel announced them (exact times, so an
-//! exact age; final bytes), their time-wait remnants continuing the same row; and readers
-//! that query while it writes.
+//! exact age; final bytes), their time-wait remnants kept with them; and readers that query
+//! while it writes.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -78,64 +78,84 @@ fn short_connections_close_exactly_with_their_final_bytes() {
                 inside_one_interval,
                 "the 200 connections took longer than the interval; nothing was tested"
             );
-            for life in &lives {
-                // The client: closed last (LAST_ACK), so destroyed as the last ACK came.
-                let (closed, how, after, acked, received): (i64, String, Option<i64>, i64, i64) =
-                    db.query_row(
-                        "SELECT s.closed_at, s.closed_how, s.closed_after, c.bytes_acked,
-                            c.bytes_received
-                     FROM sockets s JOIN counters c ON c.socket = s.id
-                     WHERE s.local_port = ?1 AND s.remote_port = ?2
-                     ORDER BY c.at DESC LIMIT 1",
-                        [life.port, lport],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-                    )
-                    .unwrap_or_else(|e| panic!("client port {}: {e}", life.port));
-                assert_eq!(how, "announced", "port {}", life.port);
-                assert_eq!(after, None, "an announced close is exact");
-                assert!(
-                    (life.began..=life.ended + 50).contains(&closed),
-                    "port {}: closed at {closed}, the connection lived {}..{}",
-                    life.port,
-                    life.began,
-                    life.ended
+            let out = crate::common::run(&["history", "--json", "--db", path.to_str().unwrap()]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            // Each end's events, by (local port, remote port): (event, time, state, in, out).
+            type Seen = Vec<(String, String, String, Option<u64>, Option<u64>)>;
+            let mut ends: std::collections::HashMap<(u64, u64), Seen> = Default::default();
+            for e in &events {
+                let s = &e["socket"];
+                let k = (
+                    s["local"]["port"].as_u64().unwrap_or(0),
+                    s["remote"]["port"].as_u64().unwrap_or(0),
                 );
-                // The kernel counts in sequence space: the client's acked is the data, its SYN
-                // and its FIN; received is the data and the peer's FIN (a passive opener's
-                // SYN-ACK is not counted).
-                assert_eq!(acked as usize, life.sent + 2, "port {}", life.port);
-                assert_eq!(received as usize, life.answered + 1, "port {}", life.port);
-                // The server's end: a time-wait remnant continuing its row, TIME_WAIT from the
-                // announced moment, its final bytes the mirror of the client's.
-                let (tw_at, open, s_acked, s_received): (i64, Option<i64>, i64, i64) = db
-                    .query_row(
-                        "SELECT ch.at, s.closed_at,
-                            (SELECT bytes_acked FROM counters WHERE socket = s.id
-                             ORDER BY at DESC LIMIT 1),
-                            (SELECT bytes_received FROM counters WHERE socket = s.id
-                             ORDER BY at DESC LIMIT 1)
-                     FROM sockets s JOIN changes ch ON ch.socket = s.id
-                     WHERE s.local_port = ?2 AND s.remote_port = ?1 AND ch.state = 'TIME_WAIT'",
-                        [life.port, lport],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                    )
-                    .unwrap_or_else(|e| panic!("server side of {}: {e}", life.port));
-                assert_eq!(open, None, "the time-wait socket is still there");
-                assert!((life.began..=life.ended + 50).contains(&tw_at));
-                assert_eq!(s_acked as usize, life.answered + 1);
-                assert_eq!(s_received as usize, life.sent + 1);
+                ends.entry(k).or_default().push((
+                    e["event"].as_str().unwrap().to_string(),
+                    e["time"].as_str().unwrap().to_string(),
+                    s["state"].as_str().unwrap().to_string(),
+                    s["tcp_info"]["bytes_received"].as_u64(),
+                    s["tcp_info"]["bytes_acked"].as_u64(),
+                ));
             }
+            let at =
+                |ms: i64| crate::common::rfc3339_of(UNIX_EPOCH + Duration::from_millis(ms as u64));
+            let lport = u64::from(lport);
+            for life in &lives {
+                let (began, ended) = (at(life.began), at(life.ended + 50));
+                let port = u64::from(life.port);
+                // The client: opened as the tracer saw it, closed last (LAST_ACK) so
+                // destroyed as the last ACK came, both inside its life.
+                let c = &ends[&(port, lport)];
+                assert_eq!(c.len(), 2, "port {port}: {c:?}");
+                let (open, close) = (&c[0], &c[1]);
+                assert_eq!((open.0.as_str(), close.0.as_str()), ("open", "close"));
+                assert!(
+                    began <= open.1 && open.1 <= close.1 && close.1 <= ended,
+                    "{c:?}"
+                );
+                // The kernel counts in sequence space: the client's acked is the data, its
+                // SYN and its FIN; received is the data and the peer's FIN (a passive
+                // opener's SYN-ACK is not counted).
+                assert_eq!(close.4, Some(life.sent as u64 + 2), "port {port}");
+                assert_eq!(close.3, Some(life.answered as u64 + 1), "port {port}");
+                // The server's end: opened, then its time-wait remnant from the announced
+                // moment (still there: no close), its final bytes the mirror of the client's.
+                let s = &ends[&(lport, port)];
+                assert_eq!(s.len(), 2, "server side of {port}: {s:?}");
+                assert_eq!((s[0].0.as_str(), s[1].0.as_str()), ("open", "state"));
+                assert_eq!(s[1].2, "TIME_WAIT");
+                assert!(
+                    began <= s[0].1 && s[0].1 <= s[1].1 && s[1].1 <= ended,
+                    "{s:?}"
+                );
+                assert_eq!(s[1].4, Some(life.answered as u64 + 1));
+                assert_eq!(s[1].3, Some(life.sent as u64 + 1));
+            }
+            // The listener is a row; the 400 ends, born and gone between two dumps, one
+            // batch.
             let rows: i64 = db
                 .query_row(
                     "SELECT count(*) FROM sockets WHERE remote_port = ?1 OR local_port = ?1",
-                    [lport],
+                    [lport as i64],
                     |r| r.get(0),
                 )
                 .unwrap();
-            assert_eq!(
-                rows, 401,
-                "the listener and one row per end of each connection"
-            );
+            assert_eq!(rows, 1, "the listener");
+            let batched: i64 = db
+                .query_row("SELECT sum(count) FROM batches", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(batched, 400, "one entry per end of each connection");
+            let mine = ends.keys().filter(|k| k.0 == lport || k.1 == lport).count();
+            assert_eq!(mine, 401, "the listener and each end: {:?}", ends.keys());
         },
     );
 }
@@ -215,15 +235,21 @@ fn sigterm_writes_what_was_heard_since_the_last_write() {
         drop(l);
         std::thread::sleep(Duration::from_millis(300));
         assert!(rec.stop().success());
-        let (how, bytes): (String, i64) = db
-            .query_row(
-                "SELECT s.closed_how, c.bytes_acked FROM sockets s JOIN counters c
-                 ON c.socket = s.id WHERE s.local_port = ?1",
-                [life.port],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .expect("the connection closed after the last write is in the file");
-        assert_eq!((how.as_str(), bytes), ("announced", 12));
+        drop(db);
+        let out = crate::common::run(&[
+            "history",
+            "--json",
+            "--db",
+            path.to_str().unwrap(),
+            &format!("sport = :{}", life.port),
+        ]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        let close: serde_json::Value = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|e| e["event"] == "close")
+            .unwrap_or_else(|| panic!("the connection closed after the last write: {text}"));
+        assert_eq!(close["socket"]["tcp_info"]["bytes_acked"], 12, "{close}");
     });
 }
 

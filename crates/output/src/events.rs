@@ -98,6 +98,12 @@ impl<'a, W: Write> Events<'a, W> {
         }
     }
 
+    /// The processes later events are named by (`history`: a pid another process took
+    /// again names that one from then on).
+    pub fn set_owners(&mut self, owners: Option<&'a Owners>) {
+        self.owners = owners;
+    }
+
     /// Text with room for `trace`'s longest event name (`reset-received`).
     pub fn wide_names(mut self) -> Self {
         self.name_width = 14;

@@ -86,7 +86,18 @@ pub fn sockets_at(path: &Path, at: i64) -> Result<Option<Snapshot>, Error> {
              ORDER BY s.id",
         )?;
         let rows = q.query_map([t], seen_row)?;
-        let sockets = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut sockets = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        // The remnants of batched connections: listed from the dump that wrote their batch
+        // until they went. (A batched connection itself was never in a dump.)
+        for (_, written, entries) in crate::batch_rows::load(&db, t, t, None)? {
+            for e in entries.into_iter().filter(|_| written <= t) {
+                if t < e.end()
+                    && let Some(r) = e.remnant_seen()
+                {
+                    sockets.push(r);
+                }
+            }
+        }
         let run: Option<(i64, String)> = db
             .query_row(
                 "SELECT interval_ms, scope FROM runs WHERE started <= ?1
@@ -148,12 +159,13 @@ fn seen_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Seen> {
         recv_q: r.get(17)?,
         send_q: r.get(18)?,
         counters: None,
+        timer_ms: None,
     })
 }
 
 /// The `&'static` name for a word read back (protocol, family, type, state); `unknown`
 /// for one this build does not write.
-fn known(w: &str) -> &'static str {
+pub(crate) fn known(w: &str) -> &'static str {
     const WORDS: &[&str] = &[
         "tcp",
         "udp",
@@ -281,10 +293,53 @@ pub fn events(
             last = Some((id, seen, closed));
         }
         close(&mut out, last.take());
+        let want = (!addrs.is_empty()).then_some(addrs.as_slice());
+        for (_, _, entries) in crate::batch_rows::load(&db, since - 1, until, want)? {
+            for e in entries {
+                let r = e.seen.remote.as_ref();
+                if want.is_some_and(|w| !r.is_some_and(|r| w.contains(&r.0)))
+                    || remote.port.is_some_and(|p| r.map(|r| r.1) != Some(p))
+                {
+                    continue;
+                }
+                batch_events(&mut out, e, since..=until);
+            }
+        }
         out.sort_by_key(|e| e.0);
         Ok(out)
     };
     run().map_err(|e| fail(path, e))
+}
+
+/// A batched connection's events in `range`: its open, its remnant's state, its close.
+fn batch_events(
+    out: &mut Vec<(i64, Happened, Seen)>,
+    e: crate::batch::Entry,
+    range: std::ops::RangeInclusive<i64>,
+) {
+    if range.contains(&e.opened) {
+        // The final counters go with the close only.
+        let mut s = e.seen.clone();
+        s.counters = None;
+        out.push((e.opened, Happened::Open, s));
+    }
+    let end = e.end();
+    let last = match e.remnant_seen() {
+        Some(mut r) => {
+            r.counters = e.seen.counters;
+            if range.contains(&e.closed) && r.state != e.seen.state {
+                // The connection's socket was destroyed then: its final counters.
+                out.push((e.closed, Happened::State(e.seen.state), r.clone()));
+            }
+            r
+        }
+        None => e.seen,
+    };
+    if range.contains(&end) {
+        let mut s = last;
+        s.state = "CLOSE";
+        out.push((end, Happened::Close, s));
+    }
 }
 
 /// When each socket still open at the last sample was first seen: (Unix ms, exact), by
@@ -309,7 +364,22 @@ pub fn first_seen(path: &Path) -> Result<rnetstat_sys::hash::Map<crate::Key, (i6
                 (r.get::<_, i64>(3)?, r.get::<_, i64>(4)? != 0),
             ))
         })?;
-        rows.collect()
+        let mut ages: rnetstat_sys::hash::Map<crate::Key, (i64, bool)> =
+            rows.collect::<rusqlite::Result<_>>()?;
+        // The remnants of batched connections still there at the last sample.
+        let last: Option<i64> = db.query_row("SELECT max(at) FROM samples", [], |r| r.get(0))?;
+        if let Some(last) = last {
+            for (_, written, entries) in crate::batch_rows::load(&db, last, last, None)? {
+                for e in entries.into_iter().filter(|_| written <= last) {
+                    if last < e.end()
+                        && let Some(k) = e.remnant_key()
+                    {
+                        ages.insert(k, (e.opened, e.exact));
+                    }
+                }
+            }
+        }
+        Ok(ages)
     };
     run().map_err(|e| fail(path, e))
 }

@@ -1,10 +1,10 @@
-//! The schema, version 2 (docs/history.md documents it for people writing SQL). A version 1
-//! file is brought to version 2 when the recorder opens it.
+//! The schema, version 3 (docs/history.md documents it for people writing SQL). An older
+//! file is brought to version 3 when the recorder opens it.
 
 use rusqlite::Connection;
 
 /// `PRAGMA user_version` of a database this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 pub(crate) const V1: &str = "
 CREATE TABLE samples (
@@ -71,6 +71,27 @@ CREATE TABLE runs (
 PRAGMA user_version = 2;
 ";
 
+/// Version 2 → 3: connections born and gone between two dumps kept compactly, a batch per
+/// interval (crate::batch), and the remnants that ended other than when their timer said.
+const V3: &str = "
+CREATE TABLE batches (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,              -- the sample that wrote it (Unix ms)
+    first_open INTEGER NOT NULL,      -- its earliest opening
+    last_end INTEGER NOT NULL,        -- when the last of it was gone (a remnant's end)
+    count INTEGER NOT NULL,           -- connections in it
+    remotes TEXT,                     -- their remote addresses, space-separated (NULL: many)
+    data BLOB NOT NULL                -- the connections, compressed columns (docs/history.md)
+);
+CREATE INDEX batches_end ON batches (last_end);
+CREATE TABLE remnant_ends (
+    at INTEGER PRIMARY KEY,           -- the sample that found them gone
+    after INTEGER,                    -- they went after this sample
+    data BLOB NOT NULL                -- which: (batch, entry) pairs, compressed (docs/history.md)
+);
+PRAGMA user_version = 3;
+";
+
 /// Creates the tables in an empty database, or checks an existing one's version.
 pub(crate) fn prepare(db: &Connection) -> Result<(), String> {
     let version: i64 = db
@@ -84,11 +105,14 @@ pub(crate) fn prepare(db: &Connection) -> Result<(), String> {
             if tables != 0 {
                 return Err("not a database rnetstat made (it has tables and no version)".into());
             }
-            db.execute_batch(&format!("BEGIN;{V1}{V2}COMMIT;"))
+            db.execute_batch(&format!("BEGIN;{V1}{V2}{V3}COMMIT;"))
                 .map_err(|e| e.to_string())
         }
         1 => db
-            .execute_batch(&format!("BEGIN;{V2}COMMIT;"))
+            .execute_batch(&format!("BEGIN;{V2}{V3}COMMIT;"))
+            .map_err(|e| e.to_string()),
+        2 => db
+            .execute_batch(&format!("BEGIN;{V3}COMMIT;"))
             .map_err(|e| e.to_string()),
         SCHEMA_VERSION => Ok(()),
         v => Err(format!(

@@ -4,7 +4,10 @@
 //! written, so an unchanged socket costs a comparison and no write. A socket seen for the
 //! first time gets a row (opened between the previous sample and this one); one no longer
 //! seen is closed the same way; a change of state or queues adds a `changes` row; a TCP
-//! connection whose counters moved adds a `counters` row.
+//! connection whose counters moved adds a `counters` row. A connection born and gone since
+//! the last dump (its close announced) is an entry of the interval's batch instead, with
+//! the time-wait remnant the dump saw of it; the remnant is followed in memory until a dump
+//! no longer lists it.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -14,99 +17,22 @@ use rusqlite::{CachedStatement, Connection, OpenFlags, OptionalExtension, params
 use rnetstat_model::error::Error;
 use rnetstat_sys::hash::Map;
 
+use crate::batch::{Entry, Remnant};
+use crate::batch_rows::{TIME_WAIT_MS, Tracked, insert_batch, remnants_ended};
 use crate::schema;
+pub use crate::seen::{Counters, Gone, Key, Opened, Pair, Run, Seen, SeenContainer, Written};
 
-/// What identifies a socket across dumps: (namespace inode, cookie, inode when no cookie).
-pub type Key = (u64, u64, u32);
-
-/// A TCP connection's counters at one dump.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Counters {
-    pub bytes_acked: u64,
-    pub bytes_received: u64,
-    pub total_retrans: u32,
-    pub rtt_us: Option<u32>,
-}
-
-/// A socket's container.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeenContainer {
-    pub runtime: &'static str,
-    pub id: String,
-    pub name: Option<String>,
-}
-
-/// What one dump saw of one socket, owned and ready to store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Seen {
-    pub key: Key,
-    pub netns_name: Option<String>,
-    pub container: Option<SeenContainer>,
-    pub cookie: u64,
-    pub inode: u32,
-    /// The inode when first seen (read back; a socket no process holds any more has 0 as
-    /// `inode`).
-    pub first_inode: u32,
-    pub proto: &'static str,
-    pub family: &'static str,
-    pub sock_type: &'static str,
-    pub state: &'static str,
-    pub local: Option<(String, u16)>,
-    pub remote: Option<(String, u16)>,
-    pub path: Option<String>,
-    pub uid: u32,
-    pub pid: Option<u32>,
-    /// The process's `comm` (as `ss -p` names it).
-    pub process: Option<String>,
-    /// The process as netstat names it (argv[0]'s base name, printable).
-    pub program: Option<String>,
-    pub recv_q: u32,
-    pub send_q: u32,
-    pub counters: Option<Counters>,
-}
-
-/// A TCP socket the kernel announced destroyed: when (Unix ms), and its last record (its
-/// final counters).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Gone {
-    pub at: i64,
-    pub seen: Seen,
+/// What a write changes in memory, applied only when its transaction commits.
+struct Interval<'a> {
+    open: &'a mut Map<Key, Open>,
+    dying: &'a mut Map<Key, i64>,
+    remnants: &'a mut Map<Key, Tracked>,
 }
 
 /// Whether a state is what a TCP connection leaves behind when its socket is destroyed: a
 /// time-wait socket, in TIME_WAIT or its FIN_WAIT2 substate.
 fn remnant(state: &str) -> bool {
     matches!(state, "TIME_WAIT" | "FIN_WAIT2")
-}
-
-/// A connection's namespace and address pair (how a time-wait remnant is matched to the
-/// connection whose destroy was announced, and an opening to its socket).
-pub type Pair = (u64, Option<(String, u16)>, Option<(String, u16)>);
-
-/// A TCP socket's opening as a tracer saw it (`inet_sock_set_state`): when (Unix ms), and
-/// the socket by namespace and address pair.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Opened {
-    pub at: i64,
-    pub pair: Pair,
-}
-
-/// A recorder's run: when it started (Unix ms), what it looks at (its selection, as
-/// text), and how often it dumps.
-#[derive(Debug, Clone, Copy)]
-pub struct Run<'a> {
-    pub started: i64,
-    pub scope: &'a str,
-    pub interval_ms: i64,
-}
-
-/// What an interval wrote.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Written {
-    pub opened: usize,
-    pub changed: usize,
-    pub closed: usize,
-    pub counters: usize,
 }
 
 /// The values last written for an open socket.
@@ -211,8 +137,18 @@ pub struct Store {
     /// Sockets the kernel announced destroyed while the dump that listed them alive ran:
     /// the next write decides (a time-wait remnant continues them, else they closed then).
     dying: Map<Key, i64>,
+    /// The time-wait remnants of batched connections, still listed by dumps.
+    remnants: Map<Key, Tracked>,
     /// The last sample written (Unix ms).
     last: Option<i64>,
+}
+
+/// Where a connection's record went this interval: a row, or an entry of the batch being
+/// made.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Row(i64),
+    Entry(usize),
 }
 
 pub(crate) fn fail(path: &Path, e: impl std::fmt::Display) -> Error {
@@ -257,6 +193,7 @@ impl Store {
             path: path.to_path_buf(),
             open: Map::default(),
             dying: Map::default(),
+            remnants: Map::default(),
             last: None,
         };
         store.resume().map_err(|e| fail(path, e))?;
@@ -287,6 +224,8 @@ impl Store {
                  WHERE closed_at IS NULL",
                 [last],
             )?;
+            let left: Vec<Tracked> = self.remnants.values().copied().collect();
+            remnants_ended(&tx, &left, last + 1, None)?;
         }
         tx.execute(
             "INSERT OR REPLACE INTO runs (started, scope, interval_ms) VALUES (?1, ?2, ?3)",
@@ -295,6 +234,7 @@ impl Store {
         tx.commit()?;
         if other {
             self.open.clear();
+            self.remnants.clear();
             // The first write of this run bounds nothing: what it sees opened before it,
             // at a time no run recorded.
             self.last = None;
@@ -339,6 +279,27 @@ impl Store {
             let (k, o) = row?;
             self.open.insert(k, o);
         }
+        drop(q);
+        // The remnants of batched connections that outlived the last sample.
+        if let Some(last) = self.last {
+            // Not those a recorder with another scope stopped looking at.
+            let unrecorded = crate::batch_rows::unrecorded_after(&self.db, last)?;
+            for (batch, _, entries) in crate::batch_rows::load(&self.db, last, i64::MAX, None)? {
+                for (i, e) in entries.iter().enumerate() {
+                    if let (Some(k), Some(r)) = (e.remnant_key(), &e.remnant)
+                        && r.until > last
+                        && !unrecorded.contains(&(batch, i as u32))
+                    {
+                        let t = Tracked {
+                            batch,
+                            entry: i as u32,
+                            until: r.until,
+                        };
+                        self.remnants.insert(k, t);
+                    }
+                }
+            }
+        }
         Ok(())
     }
 
@@ -365,11 +326,18 @@ impl Store {
         let path = self.path.clone();
         let mut open = self.open.clone();
         let mut dying = self.dying.clone();
+        let mut remnants = self.remnants.clone();
+        let mut state = Interval {
+            open: &mut open,
+            dying: &mut dying,
+            remnants: &mut remnants,
+        };
         let w = self
-            .write_tx(at, seen, gone, opened, &mut open, &mut dying)
+            .write_tx(at, seen, gone, opened, &mut state)
             .map_err(|e| fail(&path, e))?;
         self.open = open;
         self.dying = dying;
+        self.remnants = remnants;
         self.last = Some(at);
         Ok(w)
     }
@@ -380,9 +348,13 @@ impl Store {
         seen: &[Seen],
         gone: &[Gone],
         opened: &[Opened],
-        open: &mut Map<Key, Open>,
-        dying: &mut Map<Key, i64>,
+        state: &mut Interval<'_>,
     ) -> rusqlite::Result<Written> {
+        let Interval {
+            open,
+            dying,
+            remnants,
+        } = state;
         let after = self.last;
         // Exact openings by address pair; each used by at most one new row.
         let mut exact: Map<Pair, i64> = opened.iter().map(|o| (o.pair.clone(), o.at)).collect();
@@ -421,39 +393,95 @@ impl Store {
             let mut destroyed: Map<Key, i64> = std::mem::take(dying);
             // A connection's row by address pair, for its time-wait remnant: (row, when,
             // the key it is open under, if it is).
-            let mut pairs: Map<Pair, (i64, i64, Option<Key>)> = Map::default();
-            // Rows made for sockets born and gone since the last dump.
+            let mut pairs: Map<Pair, (Target, i64, Option<Key>)> = Map::default();
+            // Sockets born and gone since the last dump: a batch entry each, and the key of
+            // the remnant a dump saw of it.
             let mut announced: rnetstat_sys::hash::Set<Key> = Default::default();
+            let mut batch: Vec<Option<(Entry, Option<Key>)>> = Vec::new();
             for g in gone {
                 let s = &g.seen;
                 let pair = (s.key.0, s.local.clone(), s.remote.clone());
                 if let Some(o) = open.get_mut(&s.key) {
                     w.counters += st.counters(o, g.at, s.counters)?;
                     destroyed.insert(s.key, g.at);
-                    pairs.insert(pair, (o.id, g.at, Some(s.key)));
+                    pairs.insert(pair, (Target::Row(o.id), g.at, Some(s.key)));
                 } else if s.remote.as_ref().is_some_and(|r| r.1 != 0) && announced.insert(s.key) {
                     // Born and gone since the last dump. One with no remote port is no
                     // connection (a refused connect: the kernel cleared its addresses).
-                    let pair = (s.key.0, s.local.clone(), s.remote.clone());
-                    let id = st.insert(&tx, s, g.at, after, exact.remove(&pair))?;
-                    let mut o = Open::of(id, s);
-                    w.counters += st.counters(&mut o, g.at, s.counters)?;
-                    st.close
-                        .execute(params![id, g.at, None::<i64>, "announced"])?;
+                    let opened = exact.remove(&pair);
+                    batch.push(Some((
+                        Entry {
+                            seen: s.clone(),
+                            opened: opened.unwrap_or(g.at),
+                            exact: opened.is_some(),
+                            after: if opened.is_some() { None } else { after },
+                            closed: g.at,
+                            remnant: None,
+                        },
+                        None,
+                    )));
                     w.opened += 1;
                     w.closed += 1;
-                    pairs.insert(pair, (id, g.at, None));
+                    w.counters += usize::from(s.counters.is_some());
+                    pairs.insert(pair, (Target::Entry(batch.len() - 1), g.at, None));
                 }
             }
             let mut present: rnetstat_sys::hash::Set<Key> = Default::default();
+            let mut overdue: Vec<Tracked> = Vec::new();
             for s in seen {
                 present.insert(s.key);
+                if let Some(t) = remnants.get_mut(&s.key) {
+                    // Listed past its timer's end: there at least until this sample.
+                    if t.until <= at {
+                        overdue.push(*t);
+                        t.until = at + 1;
+                    }
+                    continue;
+                }
                 if !open.contains_key(&s.key) {
                     let pair = (s.key.0, s.local.clone(), s.remote.clone());
-                    match pairs.get(&pair).filter(|_| remnant(s.state)) {
+                    let mut target = pairs.get(&pair).filter(|_| remnant(s.state)).copied();
+                    if let Some((Target::Entry(i), when, _)) = target {
+                        match batch[i].as_mut() {
+                            // A time-wait remnant: kept with its connection's entry, until
+                            // its timer ends it.
+                            Some((e, k)) if s.state == "TIME_WAIT" && e.remnant.is_none() => {
+                                e.remnant = Some(Remnant {
+                                    state: s.state,
+                                    cookie: s.cookie,
+                                    inode: s.inode,
+                                    recv_q: s.recv_q,
+                                    send_q: s.send_q,
+                                    until: s
+                                        .timer_ms
+                                        .map_or(when + TIME_WAIT_MS, |t| at + i64::from(t)),
+                                });
+                                *k = Some(s.key);
+                                continue;
+                            }
+                            // Another remnant (FIN_WAIT2 changes state): its connection
+                            // becomes a row the remnant continues.
+                            Some(_) => {
+                                let (e, _) = batch[i].take().expect("matched above");
+                                let opened = e.exact.then_some(e.opened);
+                                let id = st.insert(&tx, &e.seen, e.closed, e.after, opened)?;
+                                let mut o = Open::of(id, &e.seen);
+                                st.counters(&mut o, e.closed, e.seen.counters)?;
+                                st.close.execute(params![
+                                    id,
+                                    e.closed,
+                                    None::<i64>,
+                                    "announced"
+                                ])?;
+                                target = Some((Target::Row(id), when, None));
+                            }
+                            None => target = None,
+                        }
+                    }
+                    match target {
                         // A time-wait remnant continues its connection's row, known from now
                         // on by the remnant's cookie.
-                        Some(&(id, when, was)) => {
+                        Some((Target::Row(id), when, was)) => {
                             match was {
                                 Some(k) => {
                                     open.remove(&k);
@@ -471,6 +499,7 @@ impl Store {
                             open.insert(s.key, Open::of(id, s));
                             continue;
                         }
+                        Some((Target::Entry(_), ..)) => unreachable!("made a row above"),
                         // Seen alive by this dump, its close already written.
                         None if announced.contains(&s.key) => continue,
                         None => {
@@ -519,6 +548,37 @@ impl Store {
                         None => st.close.execute(params![o.id, at, after, "dump"]),
                     }?;
                     w.closed += 1;
+                }
+            }
+            // Remnants gone from the dump: their timer's end stands when it falls between
+            // the last sample and this one; otherwise when they went is written.
+            let gone_remnants: Vec<Tracked> = remnants
+                .iter()
+                .filter(|(k, _)| !present.contains(k))
+                .map(|(_, t)| *t)
+                .collect();
+            remnants.retain(|k, _| present.contains(k));
+            w.closed += gone_remnants.len();
+            let off_time: Vec<Tracked> = gone_remnants
+                .into_iter()
+                .filter(|t| !(after.is_some_and(|a| a < t.until) && t.until <= at))
+                .collect();
+            remnants_ended(&tx, &off_time, at, after)?;
+            // Those still listed past their timer: until just after this sample, for now.
+            remnants_ended(&tx, &overdue, at + 1, Some(at))?;
+            let mut entries: Vec<(Entry, Option<Key>)> = batch.into_iter().flatten().collect();
+            entries.sort_by_key(|(e, _)| (e.seen.local.as_ref().map(|l| l.1), e.opened));
+            for chunk in entries.chunks(crate::batch::MAX_ENTRIES) {
+                let id = insert_batch(&tx, at, chunk)?;
+                for (i, (e, k)) in chunk.iter().enumerate() {
+                    if let (Some(k), Some(r)) = (k, &e.remnant) {
+                        let t = Tracked {
+                            batch: id,
+                            entry: i as u32,
+                            until: r.until,
+                        };
+                        remnants.insert(*k, t);
+                    }
                 }
             }
         }
@@ -602,7 +662,19 @@ impl Store {
                    WHERE c2.socket = changes.socket AND c2.at < ?1)",
                 [before],
             )?;
-            let n = tx.execute("DELETE FROM sockets WHERE closed_at < ?1", [before])?;
+            let mut n = tx.execute("DELETE FROM sockets WHERE closed_at < ?1", [before])?;
+            n += tx.query_row(
+                "SELECT coalesce(sum(count), 0) FROM batches WHERE last_end < ?1",
+                [before],
+                |r| r.get::<_, i64>(0),
+            )? as usize;
+            // Remnant ends are written after their batch and before its last end.
+            tx.execute(
+                "DELETE FROM remnant_ends WHERE at < ?1 AND at <= coalesce(
+                   (SELECT min(at) FROM batches WHERE last_end >= ?1), ?1)",
+                [before],
+            )?;
+            tx.execute("DELETE FROM batches WHERE last_end < ?1", [before])?;
             tx.execute("DELETE FROM samples WHERE at < ?1", [before])?;
             tx.commit()?;
             Ok(n)

@@ -3,6 +3,8 @@
 
 use super::*;
 
+const SCHEMA_VERSION_NOW: i64 = crate::SCHEMA_VERSION;
+
 fn seen(cookie: u64, state: &'static str, recv_q: u32) -> Seen {
     Seen {
         key: (7, cookie, 0),
@@ -25,6 +27,7 @@ fn seen(cookie: u64, state: &'static str, recv_q: u32) -> Seen {
         recv_q,
         send_q: 0,
         counters: None,
+        timer_ms: None,
     }
 }
 
@@ -43,6 +46,15 @@ fn fresh(dir: &tempfile::TempDir) -> Store {
 
 fn count(s: &Store, sql: &str) -> i64 {
     s.db.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// Every batched connection, in order, with its remnant's end as found.
+fn batched(s: &Store) -> Vec<crate::batch::Entry> {
+    crate::batch_rows::load(&s.db, i64::MIN, i64::MAX, None)
+        .unwrap()
+        .into_iter()
+        .flat_map(|(_, _, e)| e)
+        .collect()
 }
 
 #[test]
@@ -254,12 +266,16 @@ fn announced_closes_are_exact() {
         ),
         1
     );
-    assert_eq!(q("SELECT closed_at FROM sockets WHERE cookie = 3"), 1500);
-    assert_eq!(q("SELECT opened_after FROM sockets WHERE cookie = 3"), 1000);
+    // 3, born and gone between two dumps, is batched.
+    assert_eq!(q("SELECT count(*) FROM sockets WHERE cookie = 3"), 0);
+    let b = batched(&s);
+    assert_eq!(b.len(), 1);
     assert_eq!(
-        q("SELECT bytes_acked FROM counters JOIN sockets ON id = socket WHERE cookie = 3"),
-        33
+        (b[0].seen.cookie, b[0].closed, b[0].after),
+        (3, 1500, Some(1000))
     );
+    assert_eq!((b[0].opened, b[0].exact), (1500, false));
+    assert_eq!(b[0].seen.counters.unwrap().bytes_acked, 33);
     assert_eq!(
         q("SELECT bytes_acked FROM counters JOIN sockets ON id = socket WHERE cookie = 1"),
         11
@@ -293,14 +309,63 @@ fn a_remnant_with_a_cookie_of_its_own_continues_the_announced_row() {
             &[],
         )
         .unwrap();
-    assert_eq!((w.opened, w.closed), (1, 0), "{w:?}");
-    assert_eq!(count(&s, "SELECT count(*) FROM sockets"), 1);
+    assert_eq!((w.opened, w.closed), (1, 1), "{w:?}");
+    assert_eq!(count(&s, "SELECT count(*) FROM sockets"), 0);
+    let b = batched(&s);
+    let r = b[0]
+        .remnant
+        .as_ref()
+        .expect("the remnant is kept with its connection");
     assert_eq!(
-        count(&s, "SELECT count(*) FROM sockets WHERE closed_at IS NULL"),
-        1
+        (r.state, r.cookie, r.until),
+        ("TIME_WAIT", 9, 1600 + 60_000)
     );
-    // The remnant goes at the next dump without it.
+    // Still listed: nothing written.
+    let tw = seen(9, "TIME_WAIT", 0);
+    assert_eq!(s.write(2500, &[tw], &[], &[]).unwrap(), Written::default());
+    // The remnant goes at the next dump without it, long before its timer: when is noted.
     assert_eq!(s.write(3000, &[], &[], &[]).unwrap().closed, 1);
+    let r = batched(&s)[0].remnant.clone().unwrap();
+    assert_eq!(r.until, 3000);
+    assert_eq!(
+        count(&s, "SELECT after FROM remnant_ends WHERE at = 3000"),
+        2500
+    );
+    assert_eq!(count(&s, "SELECT last_end FROM batches"), 61600);
+}
+
+#[test]
+fn a_remnant_gone_on_time_and_one_taken_up_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = fresh(&dir);
+    s.write(1000, &[], &[], &[]).unwrap();
+    let mut tw1 = seen(11, "TIME_WAIT", 0);
+    tw1.remote = seen(1, "ESTABLISHED", 0).remote;
+    tw1.timer_ms = Some(1500);
+    let mut tw2 = seen(12, "TIME_WAIT", 0);
+    tw2.remote = seen(2, "ESTABLISHED", 0).remote;
+    tw2.timer_ms = Some(60_000);
+    s.write(
+        2000,
+        &[tw1.clone(), tw2.clone()],
+        &[
+            gone(1500, seen(1, "ESTABLISHED", 0), 1),
+            gone(1600, seen(2, "ESTABLISHED", 0), 2),
+        ],
+        &[],
+    )
+    .unwrap();
+    drop(s);
+    // A restart takes both remnants up: listed again, nothing is new.
+    let mut s = fresh(&dir);
+    let w = s.write(3000, &[tw1, tw2.clone()], &[], &[]).unwrap();
+    assert_eq!(w, Written::default());
+    // 11's timer (3500) fell between 3000 and 4000: its end stands.
+    assert_eq!(s.write(4000, &[tw2], &[], &[]).unwrap().closed, 1);
+    assert_eq!(count(&s, "SELECT count(*) FROM remnant_ends"), 0);
+    let ends: Vec<i64> = batched(&s).iter().map(|e| e.end()).collect();
+    assert_eq!(ends, vec![3500, 62_000]);
+    assert_eq!(count(&s, "SELECT count(*) FROM sockets"), 0);
 }
 
 #[test]
@@ -376,7 +441,7 @@ fn a_version_1_file_is_brought_up_to_date() {
         },
     )
     .unwrap();
-    assert_eq!(count(&s, "PRAGMA user_version"), 2);
+    assert_eq!(count(&s, "PRAGMA user_version"), SCHEMA_VERSION_NOW);
     assert_eq!(
         count(
             &s,
@@ -419,13 +484,9 @@ fn openings_a_tracer_saw_are_exact() {
         ),
         1200
     );
-    assert_eq!(
-        count(
-            &s,
-            "SELECT closed_at - opened_at FROM sockets WHERE cookie = 6"
-        ),
-        500
-    );
+    let b = batched(&s);
+    assert_eq!((b[0].seen.cookie, b[0].exact, b[0].after), (6, true, None));
+    assert_eq!(b[0].closed - b[0].opened, 500);
     // One seen first by a dump, its opening heard after: made exact then.
     s.write(
         3000,
@@ -501,4 +562,102 @@ fn a_close_during_a_dump_is_settled_by_the_next() {
         ),
         2100
     );
+}
+
+#[test]
+fn a_remnant_listed_past_its_timer_stays_listed_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    let mut s = fresh(&dir);
+    s.write(1000, &[], &[], &[]).unwrap();
+    let mut tw = seen(21, "TIME_WAIT", 0);
+    tw.remote = seen(3, "ESTABLISHED", 0).remote;
+    tw.timer_ms = Some(500);
+    // Announced at 1990, after the sample time of the dump that listed its remnant.
+    s.write(
+        2000,
+        std::slice::from_ref(&tw),
+        &[gone(1990, seen(3, "ESTABLISHED", 0), 1)],
+        &[],
+    )
+    .unwrap();
+    // --at the batch's own sample lists the remnant the dump listed.
+    let at = |t: i64| -> Vec<u64> {
+        let mut c: Vec<u64> = crate::sockets_at(&path, t)
+            .unwrap()
+            .unwrap()
+            .sockets
+            .iter()
+            .map(|x| x.cookie)
+            .collect();
+        c.sort_unstable();
+        c
+    };
+    assert_eq!(at(2000), vec![21]);
+    // Still listed at 3000, past its timer (2500): there until just after 3000, for now.
+    s.write(3000, std::slice::from_ref(&tw), &[], &[]).unwrap();
+    assert_eq!(at(3000), vec![21]);
+    drop(s);
+    let mut s = fresh(&dir);
+    assert_eq!(s.write(4000, &[tw], &[], &[]).unwrap(), Written::default());
+    assert_eq!(at(4000), vec![21]);
+    assert_eq!(s.write(5000, &[], &[], &[]).unwrap().closed, 1);
+    assert_eq!(at(5000), Vec::<u64>::new());
+    assert_eq!(
+        count(&s, "SELECT count(*) FROM sockets"),
+        0,
+        "never a row of its own"
+    );
+    assert_eq!(batched(&s)[0].end(), 4001, "there at 4000, gone by 5000");
+}
+
+#[test]
+fn remnants_another_scope_stopped_looking_at_are_not_taken_up_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    let run = |scope| Run {
+        started: 0,
+        scope,
+        interval_ms: 1000,
+    };
+    let mut s = Store::open(&path, &run("tcp")).unwrap();
+    s.write(1000, &[], &[], &[]).unwrap();
+    let mut tw = seen(31, "TIME_WAIT", 0);
+    tw.remote = seen(4, "ESTABLISHED", 0).remote;
+    tw.timer_ms = Some(60_000);
+    s.write(
+        2000,
+        &[tw],
+        &[gone(1500, seen(4, "ESTABLISHED", 0), 1)],
+        &[],
+    )
+    .unwrap();
+    drop(s);
+    drop(Store::open(&path, &run("udp")).unwrap());
+    let mut s = Store::open(&path, &run("udp")).unwrap();
+    assert_eq!(s.write(3000, &[], &[], &[]).unwrap(), Written::default());
+    assert_eq!(
+        batched(&s)[0].end(),
+        2001,
+        "ended when the other scope began"
+    );
+    assert_eq!(count(&s, "SELECT count(*) FROM remnant_ends"), 1);
+}
+
+#[test]
+fn a_busy_interval_is_written_as_several_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = fresh(&dir);
+    s.write(1000, &[], &[], &[]).unwrap();
+    let n = crate::batch::MAX_ENTRIES as u64 + 10;
+    let gone: Vec<Gone> = (0..n)
+        .map(|c| {
+            let mut x = seen(100 + c, "ESTABLISHED", 0);
+            x.remote = Some(("127.0.0.1".into(), 1 + (c % 60_000) as u16));
+            gone(1500, x, c)
+        })
+        .collect();
+    assert_eq!(s.write(2000, &[], &gone, &[]).unwrap().closed, n as usize);
+    assert_eq!(count(&s, "SELECT count(*) FROM batches"), 2);
+    assert_eq!(batched(&s).len(), n as usize);
 }
