@@ -22,7 +22,7 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
         at: taken,
         interval_ms,
         sockets: seen,
-        ..
+        tables,
     }) = crate::record::sockets_at(&at.db, at.ms)?
     else {
         return Err(Error::History {
@@ -39,6 +39,22 @@ pub fn run<W: Write>(cfg: &Config, world: &mut World<W>) -> Result<(), Error> {
             "rnetstat: the last sample at or before that time was taken at {when}; \
              the recorder was not running after it"
         );
+    }
+    // Tables asked for that the recorder then did not dump: empty because unrecorded.
+    if let Some(t) = &tables {
+        let missing: Vec<String> = cfg
+            .selection
+            .tables()
+            .iter()
+            .map(|(p, f)| format!("{}/{}", p.name(), f.name()))
+            .filter(|x| !t.contains(x))
+            .collect();
+        if !missing.is_empty() {
+            eprintln!(
+                "rnetstat: the recorder did not dump {} at {when}: none are listed",
+                missing.join(", ")
+            );
+        }
     }
     // The namespaces the options select, as a live listing selects them.
     let keep = selected(cfg, &world.proc_root)?;

@@ -33,14 +33,13 @@ pub fn run<W: Write>(a: &DiffArgs, world: &mut World<W>) -> Result<(), Error> {
         return Err(Error::Usage("diff: no time given".into()));
     };
     let label = |ms: i64| crate::output::events::rfc3339(crate::output::events::from_unix_ms(ms));
-    // The tables the recorder dumped at FROM: a live side shows no more than those.
-    let mut recorded_tables: Option<Vec<String>> = None;
+    // The tables the recorder dumped at each time: only those dumped at both (or at FROM,
+    // against a live side) are compared.
+    let mut recorded_tables: Vec<Vec<String>> = Vec::new();
     let mut recorded = |ms: i64| -> Result<(i64, Vec<Seen>), Error> {
         crate::record::sockets_at(&at.db, ms)?
             .map(|snap| {
-                if recorded_tables.is_none() {
-                    recorded_tables = snap.tables;
-                }
+                recorded_tables.extend(snap.tables);
                 (snap.at, snap.sockets)
             })
             .ok_or_else(|| Error::History {
@@ -57,21 +56,24 @@ pub fn run<W: Write>(a: &DiffArgs, world: &mut World<W>) -> Result<(), Error> {
             .collect();
         Ok((t, v))
     };
-    let (t1, before) = recorded(at.ms)?;
-    let (to_label, after) = match &a.to {
+    let (t1, mut before) = recorded(at.ms)?;
+    let (to_label, mut after) = match &a.to {
         Some(t) => {
             let ms = crate::config::parse_time("TIME", t, now_ms())?;
             let (t2, v) = recorded(ms)?;
             (label(t2), v)
         }
         None => {
-            let mut live = super::record::dump(&cfg.selection, &cfg.netns, &ProcRoot::default())?;
-            if let Some(t) = &recorded_tables {
-                live.retain(|s| t.iter().any(|x| *x == format!("{}/{}", s.proto, s.family)));
-            }
+            let live = super::record::dump(&cfg.selection, &cfg.netns, &ProcRoot::default())?;
             ("now".to_string(), live)
         }
     };
+    let dumped = |s: &Seen| {
+        let table = format!("{}/{}", s.proto, s.family);
+        recorded_tables.iter().all(|t| t.contains(&table))
+    };
+    before.retain(dumped);
+    after.retain(dumped);
     let host = super::at::host_inode(&crate::source::procfs::ProcRoot::default());
     let mut spaces: Vec<Netns> = Vec::new();
     for s in before.iter().chain(&after) {

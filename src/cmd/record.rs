@@ -304,6 +304,20 @@ fn directory(db: &Path, make: bool) -> Result<(), Error> {
             "others may write to its directory; use a directory only you can write to",
         ));
     }
+    // Every directory above it, as the kernel resolves them: one another user could
+    // rename entries in could swap the database's directory for another.
+    let real = std::fs::canonicalize(dir).map_err(|e| bad(&format!("its directory: {e}")))?;
+    for above in real.ancestors().skip(1) {
+        let m = std::fs::metadata(above).map_err(|e| bad(&format!("{}: {e}", above.display())))?;
+        let sticky = m.mode() & 0o1000 != 0;
+        if (m.uid() != me && m.uid() != 0) || (m.mode() & 0o022 != 0 && !sticky) {
+            return Err(bad(&format!(
+                "{} above it may be changed by another user; use a directory whose every \
+                 parent only you or root can write to",
+                above.display()
+            )));
+        }
+    }
     Ok(())
 }
 

@@ -191,6 +191,24 @@ fn unsafe_places_are_refused() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // A private directory inside one anybody may rename entries in (no sticky bit).
+    let open_parent = tempfile::tempdir().unwrap();
+    let inner = open_parent.path().join("mine");
+    std::fs::create_dir(&inner).unwrap();
+    std::fs::set_permissions(&inner, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::set_permissions(open_parent.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let out = Command::new(BIN)
+        .args(["record", "--interval", "1", "--db"])
+        .arg(inner.join("h.db"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("may be changed by another user"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!inner.join("h.db").exists(), "nothing made there");
     let private = private_dir();
     let target = private.path().join("elsewhere.db");
     std::fs::write(&target, b"").unwrap();

@@ -55,8 +55,11 @@ pub(crate) struct Remnant {
     pub inode: u32,
     pub recv_q: u32,
     pub send_q: u32,
-    /// When it ends (Unix ms): its timer's expiry as the dump read it.
+    /// When it ends (Unix ms): its timer's expiry as the dump read it, or when a dump
+    /// found it gone (read back from `remnant_ends`).
     pub until: i64,
+    /// Read back: it "ended" when a recorder with another scope stopped looking at it.
+    pub unrecorded: bool,
 }
 
 /// One connection born and gone between two dumps.
@@ -301,6 +304,11 @@ pub(crate) fn decode(blob: &[u8], known: fn(&str) -> &'static str) -> Result<Vec
     }
     r.at = 1;
     let count = r.u()?;
+    if count > MAX_ENTRIES as u64 {
+        return Err(format!(
+            "a batch of {count} connections (at most {MAX_ENTRIES} are written)"
+        ));
+    }
     let nstrings = r.u()?;
     // Each string takes at least a byte: a count beyond the data is a lie.
     if nstrings > (raw.len() - r.at) as u64 {
@@ -425,6 +433,7 @@ pub(crate) fn decode(blob: &[u8], known: fn(&str) -> &'static str) -> Result<Vec
                 recv_q: remnant.u32()?,
                 send_q: remnant.u32()?,
                 until: closed.wrapping_add(remnant.i()?),
+                unrecorded: false,
             }),
         };
         let key_ns = p.ns as u64;

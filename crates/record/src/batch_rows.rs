@@ -8,22 +8,23 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::batch::{Entry, decode, decode_ends, encode_ends};
 use crate::seen::Key;
 
-/// The batches some of whose connections (or remnants) were there after `after` and that
-/// began by `until` (Unix ms): each's id, the sample that wrote it (whose dump listed its
-/// remnants), and its entries; when `remotes` is given, only batches
+/// Each batch some of whose connections (or remnants) were there after `after` and that
+/// began by `until` (Unix ms), in order, given to `each` with its id, the sample that wrote
+/// it, and its entries (each remnant's end as found); when `remotes` is given, only batches
 /// that may hold one of those remote addresses (a batch's `remotes` lists them, or is NULL
-/// for many).
-pub(crate) fn load(
+/// for many). One batch is in memory at a time, with the remnant ends still to apply.
+pub(crate) fn each(
     db: &Connection,
     after: i64,
     until: i64,
     remotes: Option<&[String]>,
-) -> rusqlite::Result<Vec<(i64, i64, Vec<Entry>)>> {
+    mut each: impl FnMut(i64, i64, Vec<Entry>) -> rusqlite::Result<()>,
+) -> rusqlite::Result<()> {
     let mut q = db.prepare_cached(
-        "SELECT id, at, last_end, remotes FROM batches WHERE last_end > ?1 AND first_open <= ?2
-         ORDER BY id",
+        "SELECT id, at, last_end, remotes, count FROM batches
+         WHERE last_end > ?1 AND first_open <= ?2 ORDER BY id",
     )?;
-    let mut chosen: Vec<(i64, i64, i64)> = Vec::new();
+    let mut chosen: Vec<(i64, i64, i64, i64)> = Vec::new();
     let mut rows = q.query(params![after, until])?;
     while let Some(r) = rows.next()? {
         let listed: Option<String> = r.get(3)?;
@@ -32,68 +33,73 @@ pub(crate) fn load(
             _ => true,
         };
         if takes {
-            chosen.push((r.get(0)?, r.get(1)?, r.get(2)?));
+            chosen.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(4)?));
         }
     }
     let Some(from) = chosen.iter().map(|c| c.1).min() else {
-        return Ok(Vec::new());
+        return Ok(());
     };
     let to = chosen.iter().map(|c| c.2).max().unwrap_or(from);
-    // Each batch's remnants found gone: written by a later sample, by its last end.
     let wanted: rnetstat_sys::hash::Set<i64> = chosen.iter().map(|c| c.0).collect();
-    let mut ends: rnetstat_sys::hash::Map<(i64, u32), i64> = Default::default();
+    // The remnants found gone, read as far as the batch at hand can need (a later sample
+    // than its own, by its last end): (batch, entry) → (when, whether nobody looked).
+    let mut ends: rnetstat_sys::hash::Map<(i64, u32), (i64, bool)> = Default::default();
     let mut e = db.prepare_cached(
-        "SELECT at, data FROM remnant_ends WHERE at > ?1 AND at <= ?2 ORDER BY at",
+        "SELECT at, after IS NULL, data FROM remnant_ends WHERE at > ?1 AND at <= ?2
+         ORDER BY at",
     )?;
-    let mut rows = e.query(params![from, to])?;
-    while let Some(r) = rows.next()? {
-        let at: i64 = r.get(0)?;
-        let blob: Vec<u8> = r.get(1)?;
-        for pair in decode_ends(&blob).map_err(|e| bad(format!("remnant ends at {at}: {e}")))? {
-            if wanted.contains(&pair.0) {
-                ends.insert(pair, at);
+    let mut found = e.query(params![from, to])?;
+    let mut next: Option<(i64, bool, Vec<u8>)> = None;
+    let mut data = db.prepare_cached("SELECT data FROM batches WHERE id = ?1")?;
+    for (id, written, last_end, count) in chosen.iter().copied() {
+        loop {
+            if next.is_none() {
+                next = match found.next()? {
+                    Some(r) => Some((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    None => break,
+                };
+            }
+            match next.take() {
+                Some((at, unrecorded, blob)) if at <= last_end => {
+                    let pairs = decode_ends(&blob)
+                        .map_err(|e| bad(format!("remnant ends at {at}: {e}")))?;
+                    for pair in pairs {
+                        if pair.0 >= id && wanted.contains(&pair.0) {
+                            ends.insert(pair, (at, unrecorded));
+                        }
+                    }
+                }
+                later => {
+                    next = later;
+                    break;
+                }
             }
         }
-    }
-    let mut data = db.prepare_cached("SELECT data FROM batches WHERE id = ?1")?;
-    let mut out = Vec::with_capacity(chosen.len());
-    for (id, written, _) in chosen {
         let blob: Vec<u8> = data.query_row([id], |r| r.get(0))?;
         let mut entries =
             decode(&blob, crate::read::known).map_err(|e| bad(format!("batch {id}: {e}")))?;
+        if entries.len() as i64 != count {
+            return Err(bad(format!(
+                "batch {id}: {} connections, its row says {count}",
+                entries.len()
+            )));
+        }
         for (i, e) in entries.iter_mut().enumerate() {
             if let Some(r) = e.remnant.as_mut()
-                && let Some(&at) = ends.get(&(id, i as u32))
+                && let Some((at, unrecorded)) = ends.remove(&(id, i as u32))
             {
                 r.until = at;
+                r.unrecorded = unrecorded;
             }
         }
-        out.push((id, written, entries));
+        each(id, written, entries)?;
     }
-    Ok(out)
+    Ok(())
 }
 
-/// The (batch, entry) pairs whose remnants a run with another scope ended after `last`
-/// (`after` NULL): nobody looks at them any more.
-pub(crate) fn unrecorded_after(
-    db: &Connection,
-    last: i64,
-) -> rusqlite::Result<rnetstat_sys::hash::Set<(i64, u32)>> {
-    let mut q =
-        db.prepare_cached("SELECT at, data FROM remnant_ends WHERE at > ?1 AND after IS NULL")?;
-    let mut rows = q.query([last])?;
-    let mut out = rnetstat_sys::hash::Set::default();
-    while let Some(r) = rows.next()? {
-        let at: i64 = r.get(0)?;
-        let blob: Vec<u8> = r.get(1)?;
-        out.extend(decode_ends(&blob).map_err(|e| bad(format!("remnant ends at {at}: {e}")))?);
-    }
-    Ok(out)
-}
-
-/// A blob that is not what rnetstat writes, as a read error.
+/// A blob that is not what rnetstat writes, as a read error (its text alone).
 fn bad(why: String) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, why.into())
+    rusqlite::Error::ToSqlConversionFailure(why.into())
 }
 
 /// A batched connection's remnant that dumps still list: where its entry is, and when its
@@ -103,6 +109,9 @@ pub(crate) struct Tracked {
     pub batch: i64,
     pub entry: u32,
     pub until: i64,
+    /// Listed past its timer: `until` is just after the last sample that listed it, and
+    /// when it goes, the sample that finds it gone is written.
+    pub provisional: bool,
 }
 
 /// How long a time-wait remnant lives when a dump did not read its timer (Linux's

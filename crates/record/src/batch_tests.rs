@@ -4,7 +4,7 @@ use super::*;
 
 fn entry(i: u64) -> Entry {
     let server = i.is_multiple_of(2);
-    let client_port = 40000 + 2 * (i / 2) as u16;
+    let client_port = 1024 + 2 * ((i / 2) % 30_000) as u16;
     let (local, remote) = if server {
         (7999, client_port)
     } else {
@@ -54,6 +54,7 @@ fn entry(i: u64) -> Entry {
             recv_q: 0,
             send_q: 0,
             until: 1_700_000_060_001 + i as i64,
+            unrecorded: false,
         }),
     }
 }
@@ -76,7 +77,7 @@ fn what_is_written_reads_back_the_same() {
 
 #[test]
 fn a_connection_costs_a_few_bytes() {
-    let entries: Vec<Entry> = (0..10_000).map(entry).collect();
+    let entries: Vec<Entry> = (0..MAX_ENTRIES as u64).map(entry).collect();
     let blob = encode(&entries).unwrap();
     // The columns of like connections compress to a few bytes each (the bench measures
     // real ones).

@@ -87,17 +87,19 @@ pub fn sockets_at(path: &Path, at: i64) -> Result<Option<Snapshot>, Error> {
         )?;
         let rows = q.query_map([t], seen_row)?;
         let mut sockets = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-        // The remnants of batched connections: listed from the dump that wrote their batch
-        // until they went. (A batched connection itself was never in a dump.)
-        for (_, written, entries) in crate::batch_rows::load(&db, t, t, None)? {
-            for e in entries.into_iter().filter(|_| written <= t) {
-                if t < e.end()
+        // The remnants of batched connections, from the announced close of their
+        // connection until they went. (A batched connection itself was never in a dump.)
+        crate::batch_rows::each(&db, t, t, None, |_, _, entries| {
+            for e in entries {
+                if e.closed <= t
+                    && t < e.end()
                     && let Some(r) = e.remnant_seen()
                 {
                     sockets.push(r);
                 }
             }
-        }
+            Ok(())
+        })?;
         let run: Option<(i64, String)> = db
             .query_row(
                 "SELECT interval_ms, scope FROM runs WHERE started <= ?1
@@ -256,7 +258,10 @@ pub fn events(
                     s.family, s.type, s.local_addr, s.local_port, s.remote_addr, s.remote_port,
                     s.path, s.uid, s.pid, s.process, c.state, c.recv_q, c.send_q,
                     s.container_id, s.container_runtime, c.inode, s.program, c.at,
-                    s.opened_at, s.closed_at, s.id
+                    s.opened_at,
+                    -- an end nobody saw (another scope stopped looking) is no close
+                    CASE WHEN s.closed_how = 'unrecorded' THEN NULL ELSE s.closed_at END,
+                    s.id
              FROM sockets s JOIN changes c ON c.socket = s.id
              WHERE s.opened_at <= ?2 AND (s.closed_at IS NULL OR s.closed_at >= ?1){narrow}
              ORDER BY s.id, c.at"
@@ -294,7 +299,7 @@ pub fn events(
         }
         close(&mut out, last.take());
         let want = (!addrs.is_empty()).then_some(addrs.as_slice());
-        for (_, _, entries) in crate::batch_rows::load(&db, since - 1, until, want)? {
+        crate::batch_rows::each(&db, since - 1, until, want, |_, _, entries| {
             for e in entries {
                 let r = e.seen.remote.as_ref();
                 if want.is_some_and(|w| !r.is_some_and(|r| w.contains(&r.0)))
@@ -304,7 +309,8 @@ pub fn events(
                 }
                 batch_events(&mut out, e, since..=until);
             }
-        }
+            Ok(())
+        })?;
         out.sort_by_key(|e| e.0);
         Ok(out)
     };
@@ -335,7 +341,9 @@ fn batch_events(
         }
         None => e.seen,
     };
-    if range.contains(&end) {
+    // An end nobody saw (a recorder with another scope stopped looking) is no close.
+    let unrecorded = e.remnant.as_ref().is_some_and(|r| r.unrecorded);
+    if range.contains(&end) && !unrecorded {
         let mut s = last;
         s.state = "CLOSE";
         out.push((end, Happened::Close, s));
@@ -369,15 +377,16 @@ pub fn first_seen(path: &Path) -> Result<rnetstat_sys::hash::Map<crate::Key, (i6
         // The remnants of batched connections still there at the last sample.
         let last: Option<i64> = db.query_row("SELECT max(at) FROM samples", [], |r| r.get(0))?;
         if let Some(last) = last {
-            for (_, written, entries) in crate::batch_rows::load(&db, last, last, None)? {
-                for e in entries.into_iter().filter(|_| written <= last) {
+            crate::batch_rows::each(&db, last, last, None, |_, _, entries| {
+                for e in entries {
                     if last < e.end()
                         && let Some(k) = e.remnant_key()
                     {
                         ages.insert(k, (e.opened, e.exact));
                     }
                 }
-            }
+                Ok(())
+            })?;
         }
         Ok(ages)
     };

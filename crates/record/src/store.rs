@@ -282,23 +282,26 @@ impl Store {
         drop(q);
         // The remnants of batched connections that outlived the last sample.
         if let Some(last) = self.last {
-            // Not those a recorder with another scope stopped looking at.
-            let unrecorded = crate::batch_rows::unrecorded_after(&self.db, last)?;
-            for (batch, _, entries) in crate::batch_rows::load(&self.db, last, i64::MAX, None)? {
+            let remnants = &mut self.remnants;
+            crate::batch_rows::each(&self.db, last, i64::MAX, None, |batch, _, entries| {
                 for (i, e) in entries.iter().enumerate() {
+                    // Not those a recorder with another scope stopped looking at.
                     if let (Some(k), Some(r)) = (e.remnant_key(), &e.remnant)
                         && r.until > last
-                        && !unrecorded.contains(&(batch, i as u32))
+                        && !r.unrecorded
                     {
                         let t = Tracked {
                             batch,
                             entry: i as u32,
                             until: r.until,
+                            // Still listed at the last sample, past its timer.
+                            provisional: r.until == last + 1,
                         };
-                        self.remnants.insert(k, t);
+                        remnants.insert(k, t);
                     }
                 }
-            }
+                Ok(())
+            })?;
         }
         Ok(())
     }
@@ -435,6 +438,7 @@ impl Store {
                     if t.until <= at {
                         overdue.push(*t);
                         t.until = at + 1;
+                        t.provisional = true;
                     }
                     continue;
                 }
@@ -455,6 +459,7 @@ impl Store {
                                     until: s
                                         .timer_ms
                                         .map_or(when + TIME_WAIT_MS, |t| at + i64::from(t)),
+                                    unrecorded: false,
                                 });
                                 *k = Some(s.key);
                                 continue;
@@ -561,7 +566,7 @@ impl Store {
             w.closed += gone_remnants.len();
             let off_time: Vec<Tracked> = gone_remnants
                 .into_iter()
-                .filter(|t| !(after.is_some_and(|a| a < t.until) && t.until <= at))
+                .filter(|t| t.provisional || !(after.is_some_and(|a| a < t.until) && t.until <= at))
                 .collect();
             remnants_ended(&tx, &off_time, at, after)?;
             // Those still listed past their timer: until just after this sample, for now.
@@ -576,6 +581,7 @@ impl Store {
                             batch: id,
                             entry: i as u32,
                             until: r.until,
+                            provisional: false,
                         };
                         remnants.insert(*k, t);
                     }
