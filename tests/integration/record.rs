@@ -68,6 +68,21 @@ fn states(db: &Connection, ino: u32) -> Vec<(String, u32, u32)> {
         .collect()
 }
 
+/// `rnetstat history --json ARGS`: its events (it must succeed).
+pub(crate) fn history_json(args: &[&str]) -> Vec<serde_json::Value> {
+    let out = crate::common::run(&[&["history", "--json"][..], args].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 pub(crate) fn private_dir() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
@@ -362,23 +377,7 @@ fn history_for_one_port_is_its_events_with_pids() {
         drop(s);
         wait_samples(2);
         rec.stop();
-        let out = crate::common::run(&[
-            "history",
-            "--json",
-            "--db",
-            &db_arg,
-            &format!("dport = :{port}"),
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let events = history_json(&["--db", &db_arg, &format!("dport = :{port}")]);
         let seen: Vec<(String, String, String)> = events
             .iter()
             .map(|e| {

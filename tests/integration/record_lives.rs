@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rusqlite::Connection;
 
 use crate::common::{BIN, eventually, in_netns};
-use crate::record::{Recorder, more_samples, private_dir, samples};
+use crate::record::{Recorder, history_json, more_samples, private_dir, samples};
 
 fn now_ms() -> i64 {
     SystemTime::now()
@@ -78,17 +78,7 @@ fn short_connections_close_exactly_with_their_final_bytes() {
                 inside_one_interval,
                 "the 200 connections took longer than the interval; nothing was tested"
             );
-            let out = crate::common::run(&["history", "--json", "--db", path.to_str().unwrap()]);
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-                .unwrap()
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect();
+            let events = history_json(&["--db", path.to_str().unwrap()]);
             // Each end's events, by (local port, remote port): (event, time, state, in, out).
             type Seen = Vec<(String, String, String, Option<u64>, Option<u64>)>;
             let mut ends: std::collections::HashMap<(u64, u64), Seen> = Default::default();
@@ -236,19 +226,12 @@ fn sigterm_writes_what_was_heard_since_the_last_write() {
         std::thread::sleep(Duration::from_millis(300));
         assert!(rec.stop().success());
         drop(db);
-        let out = crate::common::run(&[
-            "history",
-            "--json",
-            "--db",
-            path.to_str().unwrap(),
-            &format!("sport = :{}", life.port),
-        ]);
-        let text = String::from_utf8(out.stdout).unwrap();
-        let close: serde_json::Value = text
-            .lines()
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        let port = format!("sport = :{}", life.port);
+        let events = history_json(&["--db", path.to_str().unwrap(), &port]);
+        let close = events
+            .iter()
             .find(|e| e["event"] == "close")
-            .unwrap_or_else(|| panic!("the connection closed after the last write: {text}"));
+            .unwrap_or_else(|| panic!("the connection closed after the last write: {events:?}"));
         assert_eq!(close["socket"]["tcp_info"]["bytes_acked"], 12, "{close}");
     });
 }

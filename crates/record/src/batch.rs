@@ -4,8 +4,8 @@
 //! bytes per socket; a batch costs a few (docs/PERFORMANCE.md, bench/record).
 //!
 //! The layout (docs/history.md): the zstd frame of `FORMAT`, the entry count, a string
-//! table (every address, name and word the entries use, each once), then [`COLUMNS`]
-//! columns, each a length and its varints. Numbers that grow along the entries (cookies,
+//! table (every address, name and word the entries use, each once), then twelve
+//! columns (`Columns`), each a length and its varints. Numbers that grow along the entries (cookies,
 //! inodes, ports, opening times) are stored as signed differences from the entry before;
 //! strings as an index into the table plus one (0: none). Entries are sorted by local port
 //! and opening, so a server's connections sit together with their client ports rising.
@@ -21,8 +21,61 @@ use crate::store::{Counters, Seen, SeenContainer};
 
 /// The first byte of an inflated batch: this layout.
 const FORMAT: u8 = 1;
-/// The columns a batch has.
-const COLUMNS: usize = 12;
+/// A batch's columns, in stored order: bytes when written, readers when read.
+#[derive(Default)]
+struct Columns<T> {
+    ns: T,
+    names: T,
+    cookie: T,
+    inode: T,
+    words: T,
+    local: T,
+    remote: T,
+    owner: T,
+    queues: T,
+    counters: T,
+    times: T,
+    remnant: T,
+}
+
+impl<T> Columns<T> {
+    /// Each column, in stored order.
+    fn in_order(&self) -> [&T; 12] {
+        let c = self;
+        [
+            &c.ns,
+            &c.names,
+            &c.cookie,
+            &c.inode,
+            &c.words,
+            &c.local,
+            &c.remote,
+            &c.owner,
+            &c.queues,
+            &c.counters,
+            &c.times,
+            &c.remnant,
+        ]
+    }
+
+    /// The columns from `next`, called once each in stored order.
+    fn read(mut next: impl FnMut() -> Result<T, String>) -> Result<Columns<T>, String> {
+        Ok(Columns {
+            ns: next()?,
+            names: next()?,
+            cookie: next()?,
+            inode: next()?,
+            words: next()?,
+            local: next()?,
+            remote: next()?,
+            owner: next()?,
+            queues: next()?,
+            counters: next()?,
+            times: next()?,
+            remnant: next()?,
+        })
+    }
+}
 /// The most an inflated batch may take; a larger one is refused as not ours.
 const MAX_BYTES: usize = 64 << 20;
 /// The most string bytes one batch's entries may copy out of its table (a short string
@@ -152,11 +205,11 @@ struct Previous {
 /// The entries (in stored order: by local port, then opening) as one compressed blob.
 pub(crate) fn encode(entries: &[Entry]) -> Result<Vec<u8>, String> {
     let mut strings = Strings::default();
-    let mut cols: [Vec<u8>; COLUMNS] = Default::default();
+    let mut cols: Columns<Vec<u8>> = Columns::default();
     let mut p = Previous::default();
     for e in entries {
         let s = &e.seen;
-        let [
+        let Columns {
             ns,
             names,
             cookie,
@@ -169,7 +222,7 @@ pub(crate) fn encode(entries: &[Entry]) -> Result<Vec<u8>, String> {
             counters,
             times,
             remnant,
-        ] = &mut cols;
+        } = &mut cols;
         put_signed(ns, s.key.0 as i64 - p.ns);
         p.ns = s.key.0 as i64;
         let c = s.container.as_ref();
@@ -242,7 +295,7 @@ pub(crate) fn encode(entries: &[Entry]) -> Result<Vec<u8>, String> {
         put(&mut raw, s.len() as u64);
         raw.extend_from_slice(s.as_bytes());
     }
-    for c in &cols {
+    for c in cols.in_order() {
         put(&mut raw, c.len() as u64);
         raw.extend_from_slice(c);
     }
@@ -319,12 +372,12 @@ pub(crate) fn decode(blob: &[u8], known: fn(&str) -> &'static str) -> Result<Vec
         let b = r.bytes()?;
         strings.push(std::str::from_utf8(b).map_err(|_| "a batch string is not UTF-8")?);
     }
-    let mut cols = Vec::with_capacity(COLUMNS);
-    for _ in 0..COLUMNS {
-        cols.push(Reader::new(r.bytes()?));
-    }
-    // Each entry takes at least a byte of every column.
-    if cols.iter().any(|c| (c.data.len() as u64) < count) {
+    let mut cols = Columns::read(|| Ok(Reader::new(r.bytes()?)))?;
+    if cols
+        .in_order()
+        .iter()
+        .any(|c| (c.data.len() as u64) < count)
+    {
         return Err("a batch's entry count exceeds its columns".into());
     }
     let copied = std::cell::Cell::new(0usize);
@@ -348,7 +401,7 @@ pub(crate) fn decode(blob: &[u8], known: fn(&str) -> &'static str) -> Result<Vec
     };
     let mut out = Vec::with_capacity((count as usize).min(4096));
     let mut p = Previous::default();
-    let [
+    let Columns {
         ns,
         names,
         cookie,
@@ -361,10 +414,7 @@ pub(crate) fn decode(blob: &[u8], known: fn(&str) -> &'static str) -> Result<Vec
         counters,
         times,
         remnant,
-    ] = &mut cols[..]
-    else {
-        unreachable!("COLUMNS columns were read");
-    };
+    } = &mut cols;
     for _ in 0..count {
         p.ns = p.ns.wrapping_add(ns.i()?);
         let netns_name = text(names.u()?)?;

@@ -610,7 +610,11 @@ fn a_remnant_listed_past_its_timer_stays_listed_across_a_restart() {
         0,
         "never a row of its own"
     );
-    assert_eq!(batched(&s)[0].end(), 5000, "gone by 5000, as a dump bounds a close");
+    assert_eq!(
+        batched(&s)[0].end(),
+        5000,
+        "gone by 5000, as a dump bounds a close"
+    );
 }
 
 #[test]
@@ -649,10 +653,14 @@ fn remnants_another_scope_stopped_looking_at_are_not_taken_up_again() {
     let what: Vec<(i64, crate::Happened)> = events.into_iter().map(|e| (e.0, e.1)).collect();
     assert_eq!(
         what,
-        vec![(1500, crate::Happened::Open), (1500, crate::Happened::State("CLOSE"))]
+        vec![
+            (1500, crate::Happened::Open),
+            (1500, crate::Happened::State("CLOSE"))
+        ]
     );
     // A batch whose row disagrees with its data is refused, not read.
-    s.db.execute("UPDATE batches SET count = count + 1", []).unwrap();
+    s.db.execute("UPDATE batches SET count = count + 1", [])
+        .unwrap();
     let e = crate::events(&path, 0, 10_000, &crate::Remote::default()).unwrap_err();
     assert!(e.to_string().contains("its row says"), "{e}");
 }
