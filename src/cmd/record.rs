@@ -41,6 +41,10 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
     // What this run looks at: a restart that looks at something else does not call what
     // it no longer sees closed.
     let scope = scope(&cfg, &a.filter);
+    // Told to stop, it writes once more (what was heard since the last write), and ends
+    // within 10 s however that goes; also while it opens a large database.
+    let stop = crate::cleanup::stop_flag_with_grace(Duration::from_secs(10), None)
+        .map_err(Error::Output)?;
     let mut store = Store::open(
         &cfg.db,
         &Run {
@@ -49,10 +53,6 @@ pub fn run(a: &RecordArgs) -> Result<(), Error> {
             interval_ms: cfg.interval.as_millis() as i64,
         },
     )?;
-    // Told to stop, it writes once more (what was heard since the last write), and ends
-    // within 10 s however that goes.
-    let stop = crate::cleanup::stop_flag_with_grace(Duration::from_secs(10), None)
-        .map_err(Error::Output)?;
     let mut last = false;
     log(&format!(
         "writing to {} every {} s",

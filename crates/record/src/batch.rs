@@ -373,6 +373,9 @@ pub(crate) fn decode(blob: &[u8], known: fn(&str) -> &'static str) -> Result<Vec
         strings.push(std::str::from_utf8(b).map_err(|_| "a batch string is not UTF-8")?);
     }
     let mut cols = Columns::read(|| Ok(Reader::new(r.bytes()?)))?;
+    if r.at != raw.len() {
+        return Err("a batch has bytes after its columns".into());
+    }
     if cols
         .in_order()
         .iter()

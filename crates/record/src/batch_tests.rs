@@ -128,6 +128,10 @@ fn what_is_not_a_batch_is_an_error() {
     assert!(decode(&blob, known).unwrap_err().contains("more text"));
     let zeros = zstd::bulk::compress(&vec![0u8; MAX_BYTES + 1], 1).unwrap();
     assert!(decode(&zeros, known).unwrap_err().contains("larger than"));
+    // Bytes after the columns.
+    let mut longer = raw.clone();
+    longer.push(0);
+    assert!(decode(&zstd::bulk::compress(&longer, 1).unwrap(), known).is_err());
     // Another layout.
     let mut other = raw.clone();
     other[0] = 2;
