@@ -203,11 +203,13 @@ struct Previous {
 }
 
 /// The entries (in stored order: by local port, then opening) as one compressed blob.
-pub(crate) fn encode(entries: &[Entry]) -> Result<Vec<u8>, String> {
+pub(crate) fn encode<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Result<Vec<u8>, String> {
     let mut strings = Strings::default();
     let mut cols: Columns<Vec<u8>> = Columns::default();
     let mut p = Previous::default();
+    let mut count = 0u64;
     for e in entries {
+        count += 1;
         let s = &e.seen;
         let Columns {
             ns,
@@ -289,7 +291,7 @@ pub(crate) fn encode(entries: &[Entry]) -> Result<Vec<u8>, String> {
         }
     }
     let mut raw = vec![FORMAT];
-    put(&mut raw, entries.len() as u64);
+    put(&mut raw, count);
     put(&mut raw, strings.list.len() as u64);
     for s in &strings.list {
         put(&mut raw, s.len() as u64);
@@ -349,7 +351,8 @@ impl<'a> Reader<'a> {
 }
 
 /// The entries of one blob, in stored order; `known` names a word read back.
-pub(crate) fn decode(blob: &[u8], known: fn(&str) -> &'static str) -> Result<Vec<Entry>, String> {
+pub(crate) fn decode(blob: &[u8]) -> Result<Vec<Entry>, String> {
+    use crate::read::known;
     let raw = inflate(blob, "a batch")?;
     let mut r = Reader::new(&raw);
     if r.data.first() != Some(&FORMAT) {
@@ -583,7 +586,7 @@ pub(crate) fn decode_ends(blob: &[u8]) -> Result<Vec<(i64, u32)>, String> {
 /// The distinct remote addresses of a batch's entries, space-separated, when there are at
 /// most `MAX_REMOTES` (else `None`: a reader looks inside); how `history` skips a batch
 /// without inflating it.
-pub(crate) fn remotes(entries: &[Entry]) -> Option<String> {
+pub(crate) fn remotes<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Option<String> {
     const MAX_REMOTES: usize = 32;
     let mut seen: Vec<&str> = Vec::new();
     for e in entries {

@@ -76,8 +76,7 @@ pub(crate) fn each(
             }
         }
         let blob: Vec<u8> = data.query_row([id], |r| r.get(0))?;
-        let mut entries =
-            decode(&blob, crate::read::known).map_err(|e| bad(format!("batch {id}: {e}")))?;
+        let mut entries = decode(&blob).map_err(|e| bad(format!("batch {id}: {e}")))?;
         if entries.len() as i64 != count {
             return Err(bad(format!(
                 "batch {id}: {} connections, its row says {count}",
@@ -124,10 +123,10 @@ pub(crate) fn insert_batch(
     at: i64,
     entries: &[(Entry, Option<Key>)],
 ) -> rusqlite::Result<i64> {
-    let list: Vec<Entry> = entries.iter().map(|(e, _)| e.clone()).collect();
-    let data = crate::batch::encode(&list).map_err(bad)?;
-    let first = list.iter().map(|e| e.opened).min().unwrap_or(at);
-    let last = list.iter().map(Entry::end).max().unwrap_or(at);
+    let list = || entries.iter().map(|(e, _)| e);
+    let data = crate::batch::encode(list()).map_err(bad)?;
+    let first = list().map(|e| e.opened).min().unwrap_or(at);
+    let last = list().map(Entry::end).max().unwrap_or(at);
     tx.execute(
         "INSERT INTO batches (at, first_open, last_end, count, remotes, data)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -135,8 +134,8 @@ pub(crate) fn insert_batch(
             at,
             first,
             last,
-            list.len() as i64,
-            crate::batch::remotes(&list),
+            entries.len() as i64,
+            crate::batch::remotes(list()),
             data
         ],
     )?;

@@ -63,12 +63,9 @@ fn entry(i: u64) -> Entry {
 fn what_is_written_reads_back_the_same() {
     let entries: Vec<Entry> = (0..500).map(entry).collect();
     let blob = encode(&entries).unwrap();
-    let back = decode(&blob, crate::read::known).unwrap();
+    let back = decode(&blob).unwrap();
     assert_eq!(back, entries);
-    assert_eq!(
-        decode(&encode(&[]).unwrap(), crate::read::known).unwrap(),
-        vec![]
-    );
+    assert_eq!(decode(&encode(&[]).unwrap()).unwrap(), vec![]);
     // Remnants are keyed as dumps key them.
     assert_eq!(back[0].remnant_key(), Some((4026531840, 0, 0)));
     assert_eq!(back[2].remnant_key(), Some((4026531840, 9002, 0)));
@@ -89,26 +86,25 @@ fn what_is_not_a_batch_is_an_error() {
     let entries: Vec<Entry> = (0..50).map(entry).collect();
     let blob = encode(&entries).unwrap();
     let raw = inflate(&blob, "test").unwrap();
-    let known = crate::read::known;
     // Not zstd at all, and cut short.
-    assert!(decode(b"not a batch", known).is_err());
-    assert!(decode(&blob[..blob.len() / 2], known).is_err());
+    assert!(decode(b"not a batch").is_err());
+    assert!(decode(&blob[..blob.len() / 2]).is_err());
     // Every truncation and every single-byte change of the inflated layout: an error or
     // some entries, never a panic.
     for n in 0..raw.len() {
-        let _ = decode(&zstd::bulk::compress(&raw[..n], 1).unwrap(), known);
+        let _ = decode(&zstd::bulk::compress(&raw[..n], 1).unwrap());
     }
     for i in 0..raw.len() {
         for b in [0u8, 0x7f, 0x80, 0xff] {
             let mut bad = raw.clone();
             bad[i] = b;
-            let _ = decode(&zstd::bulk::compress(&bad, 1).unwrap(), known);
+            let _ = decode(&zstd::bulk::compress(&bad, 1).unwrap());
         }
     }
     // A count that claims more than there is.
     let mut lie = vec![FORMAT];
     put(&mut lie, u64::MAX);
-    assert!(decode(&zstd::bulk::compress(&lie, 1).unwrap(), known).is_err());
+    assert!(decode(&zstd::bulk::compress(&lie, 1).unwrap()).is_err());
     // A huge count in few bytes; a long string every entry names; more than MAX_BYTES.
     let mut big = vec![FORMAT];
     put(&mut big, 1 << 40);
@@ -116,7 +112,7 @@ fn what_is_not_a_batch_is_an_error() {
     for _ in 0..12 {
         put(&mut big, 0);
     }
-    assert!(decode(&zstd::bulk::compress(&big, 1).unwrap(), known).is_err());
+    assert!(decode(&zstd::bulk::compress(&big, 1).unwrap()).is_err());
     let long = "x".repeat(1 << 20);
     let mut many: Vec<Entry> = (0..300).map(entry).collect();
     for e in &mut many {
@@ -125,17 +121,17 @@ fn what_is_not_a_batch_is_an_error() {
     }
     let blob = encode(&many).unwrap();
     assert!(blob.len() < 1 << 20, "it compresses: {}", blob.len());
-    assert!(decode(&blob, known).unwrap_err().contains("more text"));
+    assert!(decode(&blob).unwrap_err().contains("more text"));
     let zeros = zstd::bulk::compress(&vec![0u8; MAX_BYTES + 1], 1).unwrap();
-    assert!(decode(&zeros, known).unwrap_err().contains("larger than"));
+    assert!(decode(&zeros).unwrap_err().contains("larger than"));
     // Bytes after the columns.
     let mut longer = raw.clone();
     longer.push(0);
-    assert!(decode(&zstd::bulk::compress(&longer, 1).unwrap(), known).is_err());
+    assert!(decode(&zstd::bulk::compress(&longer, 1).unwrap()).is_err());
     // Another layout.
     let mut other = raw.clone();
     other[0] = 2;
-    assert!(decode(&zstd::bulk::compress(&other, 1).unwrap(), known).is_err());
+    assert!(decode(&zstd::bulk::compress(&other, 1).unwrap()).is_err());
 }
 
 #[test]
